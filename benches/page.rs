@@ -1,0 +1,632 @@
+//! The incident page against the database's own ceiling for the same SQL.
+//!
+//! Seeds a `debrief_bench` database (1,000 incidents of 50 events, one of 10,000), serves the real
+//! app on 127.0.0.1, signs in over HTTP and measures, in one run:
+//! - incident pages per second over 32 connections, with latency percentiles;
+//! - pgbench TPS for the SQL the page runs, captured from `incidents::page` itself;
+//! - the p95 of the 10,000-event page against the p95 of a 50-event page.
+//!
+//! Timings are printed, never asserted: setup failures are the only errors.
+
+use clap::Parser;
+use debrief::domain::{incident_url, User};
+use debrief::server::accounts::{self, NewUser};
+use debrief::server::config::{Cli, Config};
+use debrief::server::embedded_pg::EmbeddedPg;
+use debrief::server::incidents::{self, PAGE_EVENTS};
+use debrief::server::{live::Live, migrate, pool, router, AppState};
+use rand::Rng;
+use reqwest::header::{ACCEPT, ORIGIN};
+use reqwest::{Client, Url};
+use sqlx::{Connection, PgConnection, PgPool};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tracing::field::{Field, Visit};
+use tracing::instrument::WithSubscriber;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+const DATABASE: &str = "debrief_bench";
+/// Incidents 1..=INCIDENTS have EVENTS events each; incident BIG has BIG_EVENTS.
+const INCIDENTS: i64 = 1_000;
+const EVENTS: i64 = 50;
+const BIG: i64 = INCIDENTS + 1;
+const BIG_EVENTS: i64 = 10_000;
+
+const EMAIL: &str = "bench@debrief.test";
+const PASSWORD: &str = "bench password, not a secret";
+
+const CONNECTIONS: usize = 32;
+const WARM_UP: Duration = Duration::from_secs(2);
+const RUN: Duration = Duration::from_secs(10);
+/// Per worker: a bound on a run even if every request came back instantly.
+const MAX_REQUESTS: usize = 200_000;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Requests per page for the 10,000-event comparison, one at a time, within a time budget.
+const SAMPLES: usize = 200;
+const SAMPLE_BUDGET: Duration = Duration::from_secs(60);
+
+const PGBENCH_THREADS: &str = "2";
+const PGBENCH_TIMEOUT: Duration = Duration::from_secs(60);
+
+const PAGE_GOAL: f64 = 0.5;
+const BIG_PAGE_GOAL: f64 = 3.0;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    // The app's own defaults and environment (DATABASE_URL, DEBRIEF_DATA_DIR, DEBRIEF_PG_PORT,
+    // DEBRIEF_DB_POOL); the bench's command line belongs to cargo.
+    let config = Cli::try_parse_from(["debrief"])
+        .map_err(|e| e.to_string())?
+        .config;
+    let (server_url, pg) = postgres(&config).await?;
+    let result = bench(&config, &server_url).await;
+    if let Some(pg) = pg.filter(|pg| pg.started_here) {
+        pg.stop()?;
+    }
+    result
+}
+
+/// DATABASE_URL's server, or the embedded cluster (started if needed, as `debrief serve` does).
+async fn postgres(config: &Config) -> Result<(String, Option<EmbeddedPg>), String> {
+    if let Some(url) = &config.database_url {
+        return Ok((url.clone(), None));
+    }
+    let mut pg = EmbeddedPg::new(&config.data_dir, config.pg_port)?;
+    pg.start()?;
+    pg.ensure_database().await?;
+    Ok((pg.url()?, Some(pg)))
+}
+
+async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
+    let url = fresh_database(server_url).await?;
+    let pool = pool(&url, config.db_pool)?;
+    migrate(&pool).await?;
+    println!(
+        "seeding {DATABASE}: {INCIDENTS} incidents of {EVENTS} events, INC-{BIG} with {BIG_EVENTS}"
+    );
+    let admin = seed(&pool).await?;
+    let base = serve(pool.clone()).await?;
+    let client = sign_in(
+        &base,
+        &incidents::get(&pool, 1)
+            .await
+            .map_err(|e| e.to_string())?
+            .title,
+    )
+    .await?;
+
+    println!(
+        "incident pages: {CONNECTIONS} connections for {} s",
+        RUN.as_secs()
+    );
+    throughput(&client, &base, WARM_UP).await;
+    let load = throughput(&client, &base, RUN).await;
+
+    let script = pgbench_script(&page_sql(&pool, &admin).await?);
+    let script_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("page.pgbench");
+    std::fs::write(&script_path, &script)
+        .map_err(|e| format!("writing {}: {e}", script_path.display()))?;
+    println!(
+        "pgbench on the page's SQL ({}): {} s",
+        script_path.display(),
+        RUN.as_secs()
+    );
+    let tps = pgbench(&url, &script_path).await;
+
+    println!("INC-{BIG} against 50-event pages: {SAMPLES} requests each, one at a time");
+    let (big, small) = compare(&client, &base).await;
+
+    report(&load, &tps, &big, &small);
+    pool.close().await;
+    Ok(())
+}
+
+/// Drops and recreates the bench database on the server; returns its URL.
+async fn fresh_database(server_url: &str) -> Result<String, String> {
+    let mut conn = PgConnection::connect(server_url)
+        .await
+        .map_err(|e| format!("connecting to Postgres: {e}"))?;
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
+        format!("CREATE DATABASE {DATABASE}"),
+    ] {
+        sqlx::raw_sql(&sql)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| format!("{sql}: {e}"))?;
+    }
+    conn.close().await.map_err(|e| e.to_string())?;
+    let mut url = Url::parse(server_url).map_err(|e| format!("database URL: {e}"))?;
+    url.set_path(DATABASE);
+    Ok(url.into())
+}
+
+const SEED_INCIDENTS: &str = "
+INSERT INTO incidents (id, title, severity, status, summary, services, started_at, declared_at, resolved_at,
+                       declared_by, commander_id)
+SELECT n,
+       (ARRAY['Checkout latency above SLO', 'Elevated 5xx rate on the public API', 'Search results are stale',
+              'Login failures for SSO users', 'Payment webhooks delayed', 'Queue backlog in order processing',
+              'CDN serving expired certificates', 'Database replica lag'])[1 + n % 8] || ' #' || n,
+       (ARRAY['SEV1', 'SEV2', 'SEV3', 'SEV4'])[1 + n % 4],
+       (ARRAY['investigating', 'identified', 'monitoring', 'resolved', 'closed'])[1 + n % 5],
+       'Customers saw errors or slow responses; see the timeline for the investigation.',
+       ARRAY[(ARRAY['api', 'checkout', 'search', 'auth', 'payments', 'orders'])[1 + n % 6]],
+       now() - make_interval(hours => n * 3),
+       now() - make_interval(hours => n * 3) + interval '4 minutes',
+       CASE WHEN n % 5 >= 3 THEN now() - make_interval(hours => n * 3) + interval '5 hours' END,
+       $1, $1
+FROM generate_series(1, $2::bigint) AS n";
+
+/// Events spread evenly over four hours from the incident's start.
+const SEED_EVENTS: &str = "
+INSERT INTO timeline_events
+    (incident_id, kind, author_id, body, body_html, from_value, to_value, key_kind, occurred_at, recorded_at)
+SELECT i.id, e.kind, $1, e.body, '<p>' || e.body || '</p>', e.from_value, e.to_value, e.key_kind,
+       e.occurred_at, e.occurred_at + interval '20 seconds'
+FROM incidents i
+CROSS JOIN LATERAL (SELECT CASE WHEN i.id = $3 THEN $4::bigint ELSE $2::bigint END AS total) t
+CROSS JOIN LATERAL generate_series(1, t.total) AS s(n)
+CROSS JOIN LATERAL (SELECT
+    CASE WHEN s.n = 1 THEN 'declared' WHEN s.n % 10 = 0 THEN 'status' ELSE 'note' END AS kind,
+    CASE WHEN s.n = 1 THEN 'Bench Admin declared the incident as ' || i.severity
+         WHEN s.n % 10 = 0 THEN 'Bench Admin changed the status from Investigating to Identified'
+         ELSE (ARRAY['Error rate back to baseline on two of three regions.',
+                     'Rolled back the 14:05 deploy of the API gateway.',
+                     'Paged the database on-call; replica lag is at 40 seconds.',
+                     'Customer support reports login loops for SSO users.',
+                     'Scaled the worker pool from 12 to 24 instances.',
+                     'Latency dashboards show p99 at 2.4 s, up from 300 ms.',
+                     'Status page updated: investigating degraded checkout.',
+                     'Cache hit ratio dropped to 60% after the config change.'])[1 + s.n % 8]
+    END AS body,
+    CASE WHEN s.n % 10 = 0 THEN 'investigating' END AS from_value,
+    CASE WHEN s.n = 1 THEN i.severity WHEN s.n % 10 = 0 THEN 'identified' END AS to_value,
+    CASE s.n WHEN 2 THEN 'trigger' WHEN 3 THEN 'detection' WHEN 25 THEN 'mitigation' WHEN 45 THEN 'resolution'
+    END AS key_kind,
+    i.started_at + make_interval(secs => s.n * 14400.0 / t.total) AS occurred_at
+) e";
+
+/// The admin (through the accounts module, so the password hash is real), then everything else in bulk.
+async fn seed(pool: &PgPool) -> Result<User, String> {
+    let admin = accounts::create_user(
+        pool,
+        NewUser {
+            email: EMAIL,
+            name: "Bench Admin",
+            role: "admin",
+            password: PASSWORD,
+            time_zone: None,
+        },
+    )
+    .await
+    .map_err(|e| format!("creating the admin: {e}"))?;
+    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    sqlx::query(SEED_INCIDENTS)
+        .bind(admin.id)
+        .bind(BIG)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query("SELECT setval('incidents_id_seq', $1)")
+        .bind(BIG)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query(SEED_EVENTS)
+        .bind(admin.id)
+        .bind(EVENTS)
+        .bind(BIG)
+        .bind(BIG_EVENTS)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    sqlx::raw_sql("ANALYZE")
+        .execute(pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(admin)
+}
+
+/// The real app on 127.0.0.1:0, as the tests serve it; page HTML needs no site files.
+async fn serve(pool: PgPool) -> Result<String, String> {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let leptos_options = leptos::config::get_configuration(Some(manifest))
+        .map_err(|e| format!("leptos configuration: {e}"))?
+        .leptos_options;
+    let state = AppState {
+        live: Live::start(pool.clone()),
+        pool,
+        leptos_options,
+    };
+    let app = router(state, false).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(base)
+}
+
+/// Signs in through the login page's form, as a browser without JavaScript would, and checks that the
+/// session opens INC-1.
+async fn sign_in(base: &str, title: &str) -> Result<Client, String> {
+    let client = Client::builder()
+        .cookie_store(true)
+        .no_proxy()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let login = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let login = login.text().await.map_err(|e| e.to_string())?;
+    let action = sign_in_action(&login).ok_or("no sign-in form with an action on /login")?;
+    let target = incident_url(1);
+    let fields = [
+        ("email", EMAIL),
+        ("password", PASSWORD),
+        ("next", &target),
+        ("time_zone", "Europe/Paris"),
+    ];
+    let res = client
+        .post(format!("{base}{action}"))
+        .header(ORIGIN, base)
+        .header(ACCEPT, "text/html")
+        .form(&fields)
+        .send()
+        .await
+        .map_err(|e| format!("signing in: {e}"))?;
+    if !res.status().is_success() {
+        return Err(format!("signing in at {action}: HTTP {}", res.status()));
+    }
+    let page = client
+        .get(format!("{base}{target}"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = page.status();
+    let html = page.text().await.map_err(|e| e.to_string())?;
+    if status != reqwest::StatusCode::OK || !html.contains(title) {
+        return Err(format!(
+            "GET {target} after signing in: HTTP {status}, title {title:?} not on the page"
+        ));
+    }
+    Ok(client)
+}
+
+/// The `action` of the form that asks for a password.
+fn sign_in_action(html: &str) -> Option<String> {
+    let form = html.split("<form").skip(1).find(|f| {
+        f.split("</form>")
+            .next()
+            .is_some_and(|f| f.contains("name=\"password\""))
+    })?;
+    let tag = &form[..form.find('>')?];
+    let start = tag.find("action=\"")? + "action=\"".len();
+    let end = start + tag[start..].find('"')?;
+    Some(tag[start..end].to_string())
+}
+
+/// One incident page, fully read: its latency, or `None` for anything but a complete 200.
+async fn fetch(client: &Client, base: &str, id: i64) -> Option<Duration> {
+    let start = Instant::now();
+    let res = client
+        .get(format!("{base}{}", incident_url(id)))
+        .send()
+        .await
+        .ok()?;
+    let ok = res.status() == reqwest::StatusCode::OK;
+    let body = res.bytes().await.ok()?;
+    (ok && !body.is_empty()).then(|| start.elapsed())
+}
+
+fn random_small() -> i64 {
+    rand::thread_rng().gen_range(1..=INCIDENTS)
+}
+
+struct Load {
+    latencies: Vec<Duration>,
+    errors: usize,
+    elapsed: Duration,
+}
+
+/// Random 50-event pages over CONNECTIONS concurrent connections for `length`.
+async fn throughput(client: &Client, base: &str, length: Duration) -> Load {
+    let start = Instant::now();
+    let deadline = start + length;
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..CONNECTIONS {
+        let (client, base) = (client.clone(), base.to_string());
+        workers.spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0);
+            while Instant::now() < deadline && latencies.len() + errors < MAX_REQUESTS {
+                match fetch(&client, &base, random_small()).await {
+                    Some(d) => latencies.push(d),
+                    None => errors += 1,
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut load = Load {
+        latencies: Vec::new(),
+        errors: 0,
+        elapsed: Duration::ZERO,
+    };
+    while let Some(done) = workers.join_next().await {
+        match done {
+            Ok((latencies, errors)) => {
+                load.latencies.extend(latencies);
+                load.errors += errors;
+            }
+            Err(_) => load.errors += 1,
+        }
+    }
+    load.elapsed = start.elapsed();
+    load.latencies.sort();
+    load
+}
+
+/// INC-BIG and random 50-event pages, alternately and one at a time, after a short warm-up.
+async fn compare(client: &Client, base: &str) -> (Vec<Duration>, Vec<Duration>) {
+    for _ in 0..10 {
+        fetch(client, base, BIG).await;
+        fetch(client, base, random_small()).await;
+    }
+    let deadline = Instant::now() + SAMPLE_BUDGET;
+    let (mut big, mut small) = (Vec::with_capacity(SAMPLES), Vec::with_capacity(SAMPLES));
+    for _ in 0..SAMPLES {
+        if Instant::now() >= deadline {
+            break;
+        }
+        big.extend(fetch(client, base, BIG).await);
+        small.extend(fetch(client, base, random_small()).await);
+    }
+    big.sort();
+    small.sort();
+    (big, small)
+}
+
+/// Collects the SQL of every `sqlx` query logged while it is the subscriber.
+#[derive(Clone, Default)]
+struct Statements(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> Layer<S> for Statements {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        let mut sql = StatementField::default();
+        event.record(&mut sql);
+        // Short statements are logged whole as the summary, with an empty `db.statement`.
+        if let Some(sql) = sql.statement.filter(|s| !s.is_empty()).or(sql.summary) {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(sql);
+        }
+    }
+}
+
+#[derive(Default)]
+struct StatementField {
+    statement: Option<String>,
+    summary: Option<String>,
+}
+
+impl Visit for StatementField {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "db.statement" => self.statement = Some(value.trim().to_string()),
+            "summary" => self.summary = Some(value.trim().to_string()),
+            _ => {}
+        }
+    }
+
+    fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
+}
+
+/// The statements `incidents::page` runs for a first visit, exactly as it sends them.
+async fn page_sql(pool: &PgPool, viewer: &User) -> Result<Vec<String>, String> {
+    // A first call leaves a warm connection, so the captured call only runs the page's own SQL.
+    incidents::page(pool, viewer, 1, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let statements = Statements::default();
+    let subscriber = tracing_subscriber::registry().with(statements.clone());
+    incidents::page(pool, viewer, 1, None)
+        .with_subscriber(subscriber)
+        .await
+        .map_err(|e| e.to_string())?;
+    let statements = std::mem::take(&mut *statements.0.lock().unwrap_or_else(|e| e.into_inner()));
+    if statements.is_empty() {
+        return Err("captured no SQL from incidents::page".into());
+    }
+    Ok(statements)
+}
+
+/// A pgbench script over random 50-event incidents. The binds are the page's for a first visit:
+/// `$1` the incident, then the timeline window's `$2`/`$3` (no `before` cursor) and `$4` (its limit).
+fn pgbench_script(statements: &[String]) -> String {
+    let limit = (PAGE_EVENTS + 1).to_string();
+    let mut script = format!("\\set id random(1, {INCIDENTS})\n");
+    for sql in statements {
+        let sql = sql
+            .replace("$1", ":id")
+            .replace("$2", "NULL")
+            .replace("$3", "0")
+            .replace("$4", &limit);
+        script.push_str(&sql);
+        script.push_str(";\n");
+    }
+    script
+}
+
+fn pgbench_bin() -> Option<PathBuf> {
+    let system = PathBuf::from("/usr/bin/pgbench");
+    if system.exists() {
+        return Some(system);
+    }
+    // The newest major version under /usr/lib/postgresql/<major>/bin.
+    std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let dir = e.ok()?;
+            let major: u32 = dir.file_name().to_str()?.parse().ok()?;
+            Some((major, dir.path().join("bin/pgbench")))
+        })
+        .filter(|(_, bin)| bin.exists())
+        .max_by_key(|(major, _)| *major)
+        .map(|(_, bin)| bin)
+}
+
+/// pgbench's TPS for the script, or why there is none.
+async fn pgbench(url: &str, script: &Path) -> Result<f64, String> {
+    let bin =
+        pgbench_bin().ok_or("pgbench not found (Debian: apt-get install postgresql-contrib)")?;
+    let mut url = Url::parse(url).map_err(|e| e.to_string())?;
+    let password = url.password().map(|p| {
+        urlencoding::decode(p)
+            .map(|p| p.into_owned())
+            .unwrap_or_else(|_| p.into())
+    });
+    url.set_password(None)
+        .map_err(|_| "database URL without a host")?;
+    let mut cmd = tokio::process::Command::new(bin);
+    let (clients, seconds) = (CONNECTIONS.to_string(), RUN.as_secs().to_string());
+    cmd.args([
+        "-n",
+        "-c",
+        &clients,
+        "-j",
+        PGBENCH_THREADS,
+        "-T",
+        &seconds,
+        "-f",
+    ]);
+    cmd.arg(script).arg(url.as_str()).kill_on_drop(true);
+    if let Some(password) = password {
+        cmd.env("PGPASSWORD", password);
+    }
+    let out = tokio::time::timeout(PGBENCH_TIMEOUT, cmd.output())
+        .await
+        .map_err(|_| "pgbench did not finish in time".to_string())?
+        .map_err(|e| format!("running pgbench: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "pgbench failed: {}{stdout}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("tps = ")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .ok_or_else(|| format!("no TPS in pgbench's output:\n{stdout}"))
+}
+
+/// Nearest-rank percentile of sorted latencies, in milliseconds.
+fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
+    let rank = ((p / 100.0 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
+    sorted.get(rank - 1).map(|d| d.as_secs_f64() * 1000.0)
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |v| format!("{v:.1}"))
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "missed"
+    }
+}
+
+fn report(load: &Load, tps: &Result<f64, String>, big: &[Duration], small: &[Duration]) {
+    let rps = load.latencies.len() as f64 / load.elapsed.as_secs_f64();
+    let p = |q| percentile(&load.latencies, q);
+    println!();
+    println!("{:<52} {:>14} {:>8}", "", "measured", "goal");
+    println!(
+        "{:<52} {:>14.1}",
+        format!("incident page req/s ({CONNECTIONS} connections)"),
+        rps
+    );
+    println!(
+        "{:<52} {:>14}",
+        "  latency p50 / p95 / p99 (ms)",
+        format!("{} / {} / {}", ms(p(50.0)), ms(p(95.0)), ms(p(99.0)))
+    );
+    if load.errors > 0 {
+        println!("{:<52} {:>14}", "  failed requests", load.errors);
+    }
+    match tps {
+        Ok(tps) => {
+            println!(
+                "{:<52} {:>14.1}",
+                format!("pgbench TPS, the page's SQL ({CONNECTIONS} clients)"),
+                tps
+            );
+            let ratio = rps / tps;
+            println!(
+                "{:<52} {:>14.2} {:>8} {}",
+                "page req/s ÷ pgbench TPS",
+                ratio,
+                format!("≥ {PAGE_GOAL}"),
+                verdict(ratio >= PAGE_GOAL)
+            );
+        }
+        Err(e) => println!(
+            "{:<52} {:>14}   ({e})",
+            format!("pgbench TPS, the page's SQL ({CONNECTIONS} clients)"),
+            "n/a"
+        ),
+    }
+    let (big95, small95) = (percentile(big, 95.0), percentile(small, 95.0));
+    match (big95, small95) {
+        (Some(b), Some(s)) => {
+            let ratio = b / s;
+            println!(
+                "{:<52} {:>14.2} {:>8} {}",
+                format!("p95 INC-{BIG} ({BIG_EVENTS} events) ÷ p95 50-event page"),
+                ratio,
+                format!("≤ {BIG_PAGE_GOAL}"),
+                verdict(ratio <= BIG_PAGE_GOAL)
+            );
+        }
+        _ => println!(
+            "{:<52} {:>14}",
+            format!("p95 INC-{BIG} ({BIG_EVENTS} events) ÷ p95 50-event page"),
+            "n/a"
+        ),
+    }
+    println!(
+        "{:<52} {:>14}",
+        format!("  p95 (ms), {} and {} requests", big.len(), small.len()),
+        format!("{} / {}", ms(big95), ms(small95))
+    );
+}

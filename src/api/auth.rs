@@ -1,0 +1,113 @@
+use crate::domain::User;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {super::ctx, crate::server::accounts};
+
+/// The signed-in user, `None` when signed out. Errors only when the database is unreachable.
+#[server]
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    let state = ctx::state()?;
+    match accounts::session_user(&state.pool, &ctx::session().await?).await {
+        Ok(u) => Ok(Some(u)),
+        Err(AppError::Unauthorized | AppError::SetupRequired) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[server]
+pub async fn needs_setup() -> Result<bool, AppError> {
+    accounts::needs_setup(&ctx::state()?.pool).await
+}
+
+/// First run: creates the first admin and signs them in.
+#[server]
+pub async fn create_first_admin(
+    email: String,
+    name: String,
+    password: String,
+    time_zone: Option<String>,
+) -> Result<(), AppError> {
+    let state = ctx::state()?;
+    let n = accounts::NewUser { email: &email, name: &name, role: "admin", password: &password, time_zone: time_zone.as_deref() };
+    let user = accounts::create_first_admin(&state.pool, n)
+        .await
+        .map_err(|e| e.with_values([("email", email.as_str()), ("name", name.as_str())]))?;
+    accounts::start_session(&ctx::session().await?, &user).await?;
+    leptos_axum::redirect("/incidents");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+    time_zone: Option<String>,
+) -> Result<(), AppError> {
+    let state = ctx::state()?;
+    let session = ctx::session().await?;
+    let user = accounts::sign_in(&state.pool, &session, &email, &password)
+        .await
+        .map_err(|e| e.with_values([("email", email.as_str())]))?;
+    // Adopt the browser's zone the first time, so times read locally without a settings visit.
+    if let (Some(tz), "UTC") = (time_zone.as_deref().filter(|t| !t.is_empty()), user.time_zone.as_str()) {
+        let _ = accounts::set_time_zone(&state.pool, &user, tz).await;
+    }
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Only same-site paths: `?next=https://evil.example` must not turn sign-in into an open redirect.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        _ => "/incidents".to_string(),
+    }
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    accounts::sign_out(&ctx::session().await?).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server]
+pub async fn list_users() -> Result<Vec<User>, AppError> {
+    let (state, user) = ctx::user().await?;
+    accounts::require_admin(&user)?;
+    crate::server::db::users::list(&state.pool).await
+}
+
+#[server]
+pub async fn add_user(email: String, name: String, role: String, password: String) -> Result<User, AppError> {
+    let (state, user) = ctx::user().await?;
+    accounts::require_admin(&user)?;
+    let n = accounts::NewUser { email: &email, name: &name, role: &role, password: &password, time_zone: None };
+    accounts::create_user(&state.pool, n)
+        .await
+        .map_err(|e| e.with_values([("email", email.as_str()), ("name", name.as_str()), ("role", role.as_str())]))
+}
+
+#[server]
+pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    accounts::set_time_zone(&state.pool, &user, &time_zone)
+        .await
+        .map_err(|e| e.with_values([("time_zone", time_zone.as_str())]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_never_an_open_redirect() {
+        assert_eq!(safe_next(Some("/incidents/INC-4")), "/incidents/INC-4");
+        assert_eq!(safe_next(Some("https://evil.example")), "/incidents");
+        assert_eq!(safe_next(Some("//evil.example")), "/incidents");
+        assert_eq!(safe_next(None), "/incidents");
+    }
+}

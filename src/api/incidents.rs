@@ -1,0 +1,104 @@
+use crate::domain::{IncidentPage, IncidentRow};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::ctx,
+    crate::domain::parse_incident_ref,
+    crate::server::incidents::{self as ops, DeclareInput, IncidentPatch, NoteInput},
+};
+
+#[cfg(feature = "ssr")]
+fn id_of(reference: &str) -> Result<i64, AppError> {
+    parse_incident_ref(reference).ok_or_else(|| AppError::NotFound(format!("There is no incident {reference}")))
+}
+
+#[server]
+pub async fn list_incidents(status: Option<String>, severity: Option<String>) -> Result<Vec<IncidentRow>, AppError> {
+    let (state, user) = ctx::user().await?;
+    let filter = ops::parse_filter(status.as_deref(), severity.as_deref())?;
+    Ok(ops::rows(ops::list(&state.pool, &filter).await?, &user))
+}
+
+#[server]
+pub async fn get_incident_page(reference: String, before: Option<String>) -> Result<IncidentPage, AppError> {
+    let (state, user) = ctx::user().await?;
+    ops::page(&state.pool, &user, id_of(&reference)?, before.as_deref()).await
+}
+
+/// Declares an incident and goes to its page.
+#[server]
+pub async fn declare_incident(
+    title: String,
+    severity: Option<String>,
+    summary: Option<String>,
+    services: Option<String>,
+    started_at: Option<String>,
+) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let severity = severity.unwrap_or_default();
+    let input = DeclareInput {
+        title: title.clone(),
+        severity: severity.clone(),
+        summary: summary.clone(),
+        services: services.as_deref().map(|s| vec![s.to_string()]),
+        started_at: started_at.clone(),
+    };
+    let incident = ops::declare(&state.pool, &user, input).await.map_err(|e| {
+        e.with_values([
+            ("title", title.as_str()),
+            ("severity", severity.as_str()),
+            ("summary", summary.as_deref().unwrap_or("")),
+            ("services", services.as_deref().unwrap_or("")),
+            ("started_at", started_at.as_deref().unwrap_or("")),
+        ])
+    })?;
+    leptos_axum::redirect(&incident.url);
+    Ok(())
+}
+
+/// One change to an incident: status, severity or both; `version` is what the page showed.
+#[server]
+pub async fn change_incident(
+    id: i64,
+    version: i32,
+    status: Option<String>,
+    severity: Option<String>,
+) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let patch = IncidentPatch { version: Some(version), status, severity, title: None, summary: None };
+    ops::update(&state.pool, &user, id, patch).await?;
+    Ok(())
+}
+
+/// Assigns a role; an empty `user_id` clears it.
+#[server]
+pub async fn assign_role(id: i64, role: String, user_id: Option<String>) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let assignee = match user_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(s.parse::<i64>().map_err(|_| AppError::invalid("user_id", "Choose a person from the list"))?),
+    };
+    ops::assign_role(&state.pool, &user, id, &role, assignee, None).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn add_note(
+    id: i64,
+    body: String,
+    occurred_at: Option<String>,
+    key: Option<String>,
+) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let input = NoteInput { body: body.clone(), occurred_at: occurred_at.clone(), key: key.clone() };
+    ops::add_note(&state.pool, &user, id, input).await.map_err(|e| {
+        e.with_values([
+            ("body", body.as_str()),
+            ("occurred_at", occurred_at.as_deref().unwrap_or("")),
+            ("key", key.as_deref().unwrap_or("")),
+        ])
+    })?;
+    Ok(())
+}

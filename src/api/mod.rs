@@ -1,0 +1,31 @@
+//! Server functions (called by the pages, with or without JavaScript) and the REST API.
+//! Both are thin: find the user and state, call one function in `server::`, return its result.
+
+pub mod auth;
+pub mod incidents;
+#[cfg(feature = "ssr")]
+pub mod rest;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ctx {
+    use crate::domain::User;
+    use crate::error::{internal, AppError};
+    use crate::server::{accounts, AppState};
+    use leptos::prelude::*;
+    use tower_sessions::Session;
+
+    pub fn state() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| internal("AppState missing from context"))
+    }
+
+    pub async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>().await.map_err(internal)
+    }
+
+    /// The signed-in user with the state; Unauthorized (or SetupRequired) otherwise.
+    pub async fn user() -> Result<(AppState, User), AppError> {
+        let state = state()?;
+        let user = accounts::session_user(&state.pool, &session().await?).await?;
+        Ok((state, user))
+    }
+}

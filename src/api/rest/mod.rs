@@ -1,0 +1,69 @@
+//! The JSON API under `/api/v1`. Handlers are thin: authenticate, parse, call `server::`, serialise.
+
+mod incidents;
+
+use crate::domain::User;
+use crate::error::AppError;
+use crate::server::{accounts, AppState};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/{id}", get(incidents::show).patch(incidents::update))
+        .route("/incidents/{id}/timeline", get(incidents::timeline).post(incidents::add_event))
+        .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
+}
+
+/// The user behind `Authorization: Bearer <token>`.
+pub struct ApiUser(pub User);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(AppError::Unauthorized)?;
+        accounts::token_user(&state.pool, token).await.map(ApiUser)
+    }
+}
+
+/// JSON body whose parse errors come back in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(AppError::Invalid {
+                message: match e {
+                    JsonRejection::MissingJsonContentType(_) => "Send JSON with Content-Type: application/json".into(),
+                    other => format!("The request body is not valid: {}", other.body_text()),
+                },
+                fields: Default::default(),
+                values: Default::default(),
+            }),
+        }
+    }
+}
+
+/// A path id that is not a number is a 404, like any id that does not exist.
+pub fn parse_id(raw: &str) -> Result<i64, AppError> {
+    crate::domain::parse_incident_ref(raw).ok_or_else(|| AppError::NotFound(format!("There is no incident {raw}")))
+}
+
+async fn me(ApiUser(user): ApiUser) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role }))
+}

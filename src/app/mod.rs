@@ -1,0 +1,98 @@
+//! The UI: shell, routes and layout. Every page is server-rendered complete (SsrMode::Async), so it
+//! works without JavaScript; with it, the page hydrates and forms submit in place.
+
+pub mod components;
+pub mod pages;
+
+use crate::api::auth::{current_user, SignOut};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
+use leptos_router::{path, SsrMode};
+use pages::*;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the page once the WASM has taken over, so scripts and tests can tell hydrated from not.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/debrief.css"/>
+        <Title formatter=|t: String| if t.is_empty() { "Debrief".to_string() } else { format!("{t} · Debrief") }/>
+        <Router>
+            <Header/>
+            <main id="main">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=Home ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async/>
+                    <Route path=path!("/incidents/:reference") view=IncidentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let location = use_location();
+    let sign_out = ServerAction::<SignOut>::new();
+    // Re-read on navigation, so signing in or out shows at once.
+    let me = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| current_user());
+    view! {
+        <header class="topbar">
+            <A href="/incidents" attr:class="brand">"Debrief"</A>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(user)) => {
+                            let admin = user.is_admin();
+                            view! {
+                                <nav aria-label="Main">
+                                    <A href="/incidents">"Incidents"</A>
+                                    {admin.then(|| view! { <A href="/users">"Users"</A> })}
+                                    <A href="/profile">{user.name.clone()}</A>
+                                </nav>
+                                <A href="/incidents/new" attr:class="button danger declare">"Declare incident"</A>
+                                <ActionForm action=sign_out attr:class="inline">
+                                    <button type="submit" class="link">"Sign out"</button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        _ => ().into_any(),
+                    }
+                })}
+            </Suspense>
+        </header>
+    }
+}

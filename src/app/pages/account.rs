@@ -1,0 +1,128 @@
+use crate::api::auth::{needs_setup, CreateFirstAdmin, SetTimeZone, SignIn};
+use crate::app::components::{FieldError, FormError, typed, Failure, TIME_ZONE_SCRIPT};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+/// First run: an empty database asks for the first admin.
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let needed = Resource::new(|| (), |_| needs_setup());
+    let action = ServerAction::<CreateFirstAdmin>::new();
+    let err = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Set up"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match needed.await {
+                    Ok(false) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok(true) => view! {
+                        <section class="narrow">
+                            <h1>"Welcome to Debrief"</h1>
+                            <p>"Create the first admin account. Admins add everyone else."</p>
+                            <ActionForm action>
+                                <FormError error=err/>
+                                <label for="email">"Email"</label>
+                                <input id="email" name="email" type="email" required autocomplete="username"
+                                    value=typed(err, "email")/>
+                                <FieldError error=err field="email"/>
+                                <label for="name">"Name"</label>
+                                <input id="name" name="name" required autocomplete="name" value=typed(err, "name")/>
+                                <FieldError error=err field="name"/>
+                                <label for="password">"Password"</label>
+                                <input id="password" name="password" type="password" required minlength="10"
+                                    autocomplete="new-password"/>
+                                <FieldError error=err field="password"/>
+                                <input type="hidden" name="time_zone" value=""/>
+                                <button type="submit" class="button primary">"Create admin account"</button>
+                            </ActionForm>
+                            <script inner_html=TIME_ZONE_SCRIPT></script>
+                        </section>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let needed = Resource::new(|| (), |_| needs_setup());
+    let action = ServerAction::<SignIn>::new();
+    let err = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Sign in"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match needed.await {
+                    Ok(true) => view! { <Redirect path="/setup"/> }.into_any(),
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok(false) => view! {
+                        <section class="narrow">
+                            <h1>"Sign in to Debrief"</h1>
+                            <ActionForm action>
+                                <FormError error=err/>
+                                <label for="email">"Email"</label>
+                                <input id="email" name="email" type="email" required autocomplete="username"
+                                    autofocus value=typed(err, "email")/>
+                                <FieldError error=err field="email"/>
+                                <label for="password">"Password"</label>
+                                <input id="password" name="password" type="password" required
+                                    autocomplete="current-password"/>
+                                <FieldError error=err field="password"/>
+                                <input type="hidden" name="next" value=next/>
+                                <input type="hidden" name="time_zone" value=""/>
+                                <button type="submit" class="button primary">"Sign in"</button>
+                            </ActionForm>
+                            <script inner_html=TIME_ZONE_SCRIPT></script>
+                        </section>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let action = ServerAction::<SetTimeZone>::new();
+    let me = Resource::new(move || action.version().get(), |_| crate::api::auth::current_user());
+    let err = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Profile"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(user)) => view! {
+                        <section class="narrow">
+                            <h1>{user.name.clone()}</h1>
+                            <p>{user.email.clone()} " · " {user.role.as_str()}</p>
+                            <h2>"Time zone"</h2>
+                            <p class="hint">"Times show in UTC and in this zone."</p>
+                            <ActionForm action>
+                                <label for="time_zone">"IANA time zone"</label>
+                                <input id="time_zone" name="time_zone" required
+                                    value=move || typed(err, "time_zone")().is_empty()
+                                        .then(|| user.time_zone.clone())
+                                        .unwrap_or_else(|| typed(err, "time_zone")())/>
+                                <FieldError error=err field="time_zone"/>
+                                <button type="submit" class="button">"Save"</button>
+                                {move || (action.value().get().is_some_and(|r| r.is_ok()))
+                                    .then(|| view! { <span class="saved" role="status">"Saved"</span> })}
+                            </ActionForm>
+                        </section>
+                    }
+                    .into_any(),
+                    Ok(None) => view! { <Failure error=crate::error::AppError::Unauthorized/> }.into_any(),
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,249 @@
+use crate::api::incidents::{get_incident_page, AddNote, AssignRole, ChangeIncident};
+use crate::app::components::{typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When};
+use crate::domain::{parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, KeyKind, Role, Severity};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The incident during the outage: state, roles, and the live timeline.
+#[component]
+pub fn IncidentPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let reference = move || params.read().get("reference").unwrap_or_default();
+    let before = move || query.read().get("before");
+
+    let change = ServerAction::<ChangeIncident>::new();
+    let assign = ServerAction::<AssignRole>::new();
+    let note = ServerAction::<AddNote>::new();
+    // Bumped by the live stream: another responder changed something.
+    let remote = RwSignal::new(0u32);
+    let page = Resource::new(
+        move || {
+            (reference(), before(), remote.get(), change.version().get(), assign.version().get(), note.version().get())
+        },
+        |(r, b, ..)| get_incident_page(r, b),
+    );
+    live_updates(Signal::derive(move || parse_incident_ref(&reference())), remote);
+
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok(p) => view! { <Incident page=p change assign note/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Subscribes to the incident's Server-Sent Events and bumps `remote` on every change.
+fn live_updates(id: Signal<Option<i64>>, remote: RwSignal<u32>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use send_wrapper::SendWrapper;
+        use wasm_bindgen::prelude::*;
+        let current: StoredValue<Option<SendWrapper<web_sys::EventSource>>> = StoredValue::new(None);
+        let close = move || {
+            if let Some(es) = current.try_update_value(|c| c.take()).flatten() {
+                es.close();
+            }
+        };
+        Effect::new(move |_| {
+            close();
+            let Some(id) = id.get() else { return };
+            let Ok(es) = web_sys::EventSource::new(&format!("/live/incidents/{id}")) else { return };
+            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| remote.update(|n| *n += 1));
+            let _ = es.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+            on_change.forget();
+            current.set_value(Some(SendWrapper::new(es)));
+        });
+        on_cleanup(close);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, remote);
+}
+
+#[component]
+fn Incident(
+    page: PageData,
+    change: ServerAction<ChangeIncident>,
+    assign: ServerAction<AssignRole>,
+    note: ServerAction<AddNote>,
+) -> impl IntoView {
+    let i = page.incident.clone();
+    let change_err = Signal::derive(move || change.value().get().and_then(Result::err));
+    let assign_err = Signal::derive(move || assign.value().get().and_then(Result::err));
+    let ongoing = i.resolved_at.is_none();
+    let users = page.users.clone();
+    let me = page.me.id;
+    view! {
+        <Title text=format!("{} {}", i.reference, i.title)/>
+        <article class="incident" data-testid="incident" data-version=i.version>
+            <header class="incident-head">
+                <p class="ref" data-testid="ref">{i.reference.clone()}</p>
+                <h1 data-testid="title">{i.title.clone()}</h1>
+                <p class="facts">
+                    <SeverityBadge severity=i.severity/>
+                    <StatusBadge status=i.status/>
+                    <span class="duration" data-testid="duration">
+                        {if ongoing { "Ongoing for " } else { "Lasted " }} {page.duration.clone()}
+                    </span>
+                </p>
+                <dl class="meta">
+                    <dt>"Started"</dt><dd><When stamp=page.started.clone()/></dd>
+                    {page.resolved.clone().map(|r| view! { <dt>"Resolved"</dt><dd><When stamp=r/></dd> })}
+                    <dt>"Declared by"</dt><dd>{i.declared_by.name.clone()}</dd>
+                    {(!i.services.is_empty()).then(|| view! { <dt>"Services"</dt><dd>{i.services.join(", ")}</dd> })}
+                </dl>
+                {(!i.summary.is_empty()).then(|| view! { <p class="summary">{i.summary.clone()}</p> })}
+            </header>
+
+            <section class="controls" aria-label="Change the incident">
+                <FormError error=change_err/>
+                <FieldError error=change_err field="status"/>
+                {move || change_err.get().filter(|e| matches!(e, AppError::Conflict { .. })).map(|_| view! {
+                    <p><a href="">"Reload to see the latest"</a></p>
+                })}
+                <div class="status-buttons" role="group" aria-label="Status">
+                    {i.status.next().iter().map(|s| view! {
+                        <ActionForm action=change attr:class="inline">
+                            <input type="hidden" name="id" value=i.id/>
+                            <input type="hidden" name="version" value=i.version/>
+                            <input type="hidden" name="status" value=s.as_str()/>
+                            <button type="submit" class="button">{format!("Mark {}", s.label().to_lowercase())}</button>
+                        </ActionForm>
+                    }).collect_view()}
+                </div>
+                <ActionForm action=change attr:class="inline severity-form">
+                    <input type="hidden" name="id" value=i.id/>
+                    <input type="hidden" name="version" value=i.version/>
+                    <label for="severity">"Severity"</label>
+                    <select id="severity" name="severity">
+                        {Severity::ALL.iter().map(|s| view! {
+                            <option value=s.as_str() selected=*s == i.severity title=s.meaning()>{s.as_str()}</option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class="button">"Change severity"</button>
+                </ActionForm>
+            </section>
+
+            <section class="roles" aria-label="Roles">
+                <h2>"Roles"</h2>
+                <FormError error=assign_err/>
+                <ul>
+                    {Role::ALL.iter().map(|role| {
+                        let holder = i.role_holder(*role).cloned();
+                        let is_me = holder.as_ref().is_some_and(|h| h.id == me);
+                        let users = users.clone();
+                        view! {
+                            <li data-testid=format!("role-{}", role.as_str())>
+                                <span class="role">{role.label()}</span>": "
+                                <strong>{holder.as_ref().map(|h| h.name.clone()).unwrap_or_else(|| "unassigned".into())}</strong>
+                                {(!is_me).then(|| view! {
+                                    <ActionForm action=assign attr:class="inline">
+                                        <input type="hidden" name="id" value=i.id/>
+                                        <input type="hidden" name="role" value=role.as_str()/>
+                                        <input type="hidden" name="user_id" value=me/>
+                                        <button type="submit" class="link">"Take it"</button>
+                                    </ActionForm>
+                                })}
+                                <ActionForm action=assign attr:class="inline">
+                                    <input type="hidden" name="id" value=i.id/>
+                                    <input type="hidden" name="role" value=role.as_str()/>
+                                    <label class="visually-hidden" for=format!("assign-{}", role.as_str())>{format!("Assign {}", role.label())}</label>
+                                    <select id=format!("assign-{}", role.as_str()) name="user_id">
+                                        <option value="">"— nobody —"</option>
+                                        {users.iter().map(|u| view! {
+                                            <option value=u.id selected=holder.as_ref().is_some_and(|h| h.id == u.id)>{u.name.clone()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <button type="submit" class="button small">"Assign"</button>
+                                </ActionForm>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+
+            <Timeline page=page.clone() note/>
+        </article>
+    }
+}
+
+#[component]
+fn Timeline(page: PageData, note: ServerAction<AddNote>) -> impl IntoView {
+    let err = Signal::derive(move || note.value().get().and_then(Result::err));
+    let form = NodeRef::<leptos::html::Form>::new();
+    // Clear the note field after a successful add (JavaScript only; without it the page reloads).
+    Effect::new(move |_| {
+        if note.value().get().is_some_and(|r| r.is_ok()) {
+            if let Some(f) = form.get() {
+                f.reset();
+            }
+        }
+    });
+    let id = page.incident.id;
+    let total = page.total_events;
+    let shown = page.events.len();
+    view! {
+        <section class="timeline" aria-label="Timeline">
+            <h2>"Timeline"</h2>
+            <ActionForm action=note node_ref=form attr:class="note-form">
+                <input type="hidden" name="id" value=id/>
+                <label for="note-body" class="visually-hidden">"Add a note"</label>
+                <input id="note-body" name="body" required autocomplete="off" data-testid="note-body"
+                    placeholder="What is happening? Markdown works; Enter adds it." value=typed(err, "body")/>
+                <FieldError error=err field="body"/>
+                <details class="note-more" open=move || !typed(err, "occurred_at")().is_empty() || !typed(err, "key")().is_empty()>
+                    <summary>"Backfill or mark as key event"</summary>
+                    <label for="note-occurred">"Occurred at (your time zone; empty means now)"</label>
+                    <input id="note-occurred" name="occurred_at" type="datetime-local" step="1" value=typed(err, "occurred_at")/>
+                    <FieldError error=err field="occurred_at"/>
+                    <label for="note-key">"Key event"</label>
+                    <select id="note-key" name="key">
+                        <option value="">"—"</option>
+                        {KeyKind::ALL.iter().map(|k| view! {
+                            <option value=k.as_str() selected=move || typed(err, "key")() == k.as_str()>{k.as_str()}</option>
+                        }).collect_view()}
+                    </select>
+                    <FieldError error=err field="key"/>
+                </details>
+                <FormError error=err/>
+                <button type="submit" class="button primary">"Add note"</button>
+            </ActionForm>
+            <p class="hint">{format!("{total} events, newest first")}</p>
+            <ol class="events" data-testid="timeline" reversed>
+                {page.events.into_iter().rev().map(|row| view! { <Event row/> }).collect_view()}
+            </ol>
+            {page.older.map(|cursor| view! {
+                <p class="older">
+                    <a href=format!("{}?before={cursor}", page.incident.url)>{format!("Show earlier events ({} more)", total - shown as i64)}</a>
+                </p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Event(row: EventRow) -> impl IntoView {
+    let e = row.event;
+    let kind = e.kind;
+    let generated = kind != EventKind::Note;
+    view! {
+        <li class=format!("event {}", kind.as_str()) class:generated=generated data-testid="event">
+            <div class="event-when">
+                <When stamp=row.occurred/>
+                {row.recorded.map(|r| view! { <span class="recorded">"recorded " <When stamp=r/></span> })}
+            </div>
+            <div class="event-body">
+                {e.key.map(|k| view! { <span class=format!("badge key {}", k.as_str())>{k.as_str()}</span> })}
+                <span class="author">{e.author.name}</span>
+                // Sanitised on the server when the note was written (pulldown-cmark + ammonia).
+                <div class="md" inner_html=e.body_html></div>
+            </div>
+        </li>
+    }
+}

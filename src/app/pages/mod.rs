@@ -1,0 +1,30 @@
+mod account;
+mod declare;
+mod incident;
+mod incidents;
+mod users;
+
+pub use account::{LoginPage, ProfilePage, SetupPage};
+pub use declare::DeclarePage;
+pub use incident::IncidentPage;
+pub use incidents::IncidentsPage;
+pub use users::UsersPage;
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    view! { <Redirect path="/incidents"/> }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    super::components::set_status(404);
+    view! {
+        <div class="notice">
+            <h1>"Page not found"</h1>
+            <p><a href="/incidents">"All incidents"</a></p>
+        </div>
+    }
+}

@@ -1,0 +1,9 @@
+//! Shared types and rules. Pure: no I/O, compiled for both the server and the browser.
+
+pub mod incident;
+pub mod time;
+pub mod types;
+pub mod validate;
+
+pub use incident::{EventKind, IncidentStatus, KeyKind, Role, Severity, UserRole};
+pub use types::*;

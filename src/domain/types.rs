@@ -1,0 +1,143 @@
+//! Wire types: the JSON API's shapes, also what server functions hand to the pages.
+
+use super::incident::{EventKind, IncidentStatus, KeyKind, Role, Severity, UserRole};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: UserRole,
+    pub time_zone: String,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == UserRole::Admin
+    }
+}
+
+/// A person as shown beside an incident or event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: i64,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: IncidentStatus,
+    pub summary: String,
+    pub services: Vec<String>,
+    pub started_at: DateTime<Utc>,
+    pub declared_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub declared_by: UserRef,
+    pub commander: Option<UserRef>,
+    pub comms_lead: Option<UserRef>,
+    pub scribe: Option<UserRef>,
+    pub version: i32,
+    /// The incident's page, relative to the site root.
+    pub url: String,
+}
+
+impl Incident {
+    pub fn role_holder(&self, role: Role) -> Option<&UserRef> {
+        match role {
+            Role::Commander => self.commander.as_ref(),
+            Role::CommsLead => self.comms_lead.as_ref(),
+            Role::Scribe => self.scribe.as_ref(),
+        }
+    }
+}
+
+/// `INC-42` ↔ 42. Pages use the reference in their URLs; the API uses the bare id.
+pub fn incident_ref(id: i64) -> String {
+    format!("INC-{id}")
+}
+
+pub fn parse_incident_ref(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let digits = t.strip_prefix("INC-").or_else(|| t.strip_prefix("inc-")).unwrap_or(t);
+    digits.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+pub fn incident_url(id: i64) -> String {
+    format!("/incidents/{}", incident_ref(id))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub id: i64,
+    pub incident_id: i64,
+    pub kind: EventKind,
+    pub author: UserRef,
+    /// Markdown as written (notes) or a generated sentence (changes).
+    pub body: String,
+    /// Sanitised HTML of `body`: safe to insert into a page.
+    pub body_html: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub key: Option<KeyKind>,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An instant as the reader sees it, formatted on the server for the reader's zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub iso: String,
+    pub utc: String,
+    pub local: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentRow {
+    pub incident: Incident,
+    pub started: Stamp,
+    pub duration: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub event: TimelineEvent,
+    pub occurred: Stamp,
+    /// Set when the responder backfilled it: the server's own clock for when it was written.
+    pub recorded: Option<Stamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentPage {
+    pub incident: Incident,
+    pub started: Stamp,
+    pub resolved: Option<Stamp>,
+    pub duration: String,
+    pub events: Vec<EventRow>,
+    /// Events older than the shown window exist; `before` is the cursor to page back.
+    pub older: Option<String>,
+    pub total_events: i64,
+    pub users: Vec<UserRef>,
+    pub me: User,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_refs_round_trip() {
+        assert_eq!(incident_ref(42), "INC-42");
+        assert_eq!(parse_incident_ref("INC-42"), Some(42));
+        assert_eq!(parse_incident_ref("42"), Some(42));
+        assert_eq!(parse_incident_ref("INC-0"), None);
+        assert_eq!(parse_incident_ref("INC-x"), None);
+        assert_eq!(incident_url(7), "/incidents/INC-7");
+    }
+}

@@ -1,0 +1,155 @@
+//! Input rules shared by the forms and the JSON API. Each returns the cleaned value or a message
+//! written for the person who typed it.
+
+use std::collections::BTreeMap;
+
+/// Field name → message. Ordered, so error output is stable.
+pub type FieldErrors = BTreeMap<String, String>;
+
+pub const TITLE_MAX: usize = 200;
+pub const SUMMARY_MAX: usize = 20_000;
+pub const NOTE_MAX: usize = 20_000;
+pub const SERVICE_MAX: usize = 64;
+pub const SERVICES_MAX: usize = 20;
+pub const NAME_MAX: usize = 100;
+pub const PASSWORD_MIN: usize = 10;
+
+pub fn title(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    let n = t.chars().count();
+    if n == 0 {
+        Err("Give the incident a title: what is broken, as users see it".into())
+    } else if n > TITLE_MAX {
+        Err(format!("Keep the title under {TITLE_MAX} characters (it has {n}); put detail in the summary"))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+pub fn summary(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    if t.chars().count() > SUMMARY_MAX {
+        return Err(format!("The summary is limited to {SUMMARY_MAX} characters"));
+    }
+    Ok(t.to_string())
+}
+
+pub fn note(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err("Write what happened before adding the note".into());
+    }
+    if t.chars().count() > NOTE_MAX {
+        return Err(format!("A note is limited to {NOTE_MAX} characters"));
+    }
+    Ok(t.to_string())
+}
+
+/// Affected services, comma- or newline-separated; duplicates dropped, order kept.
+pub fn services(input: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in input.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+        if s.chars().count() > SERVICE_MAX {
+            return Err(format!("Service names are limited to {SERVICE_MAX} characters: {s:?}"));
+        }
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(s)) {
+            out.push(s.to_string());
+        }
+    }
+    if out.len() > SERVICES_MAX {
+        return Err(format!("List at most {SERVICES_MAX} services"));
+    }
+    Ok(out)
+}
+
+pub fn services_list(list: &[String]) -> Result<Vec<String>, String> {
+    services(&list.join(","))
+}
+
+pub fn email(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    let ok = t.len() <= 254
+        && t.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.starts_with('.') && !t.contains(char::is_whitespace)
+        });
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err("Enter an email address such as ada@example.com".into())
+    }
+}
+
+pub fn person_name(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    match t.chars().count() {
+        0 => Err("Enter a name".into()),
+        n if n > NAME_MAX => Err(format!("Names are limited to {NAME_MAX} characters")),
+        _ => Ok(t.to_string()),
+    }
+}
+
+pub fn password(input: &str) -> Result<(), String> {
+    if input.chars().count() < PASSWORD_MIN {
+        Err(format!("Use at least {PASSWORD_MIN} characters"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Collects per-field results: `check(&mut errs, "title", validate::title(x))` keeps going after the
+/// first failure so a form shows every problem at once.
+pub fn check<T>(errs: &mut FieldErrors, field: &str, r: Result<T, String>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errs.insert(field.to_string(), e);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(title("  API down  ").unwrap(), "API down");
+        assert!(title("   ").unwrap_err().contains("title"));
+        assert!(title(&"x".repeat(300)).unwrap_err().contains("300"));
+        assert!(title(&"é".repeat(TITLE_MAX)).is_ok(), "counted in characters, not bytes");
+    }
+
+    #[test]
+    fn services_split_dedupe_and_bound() {
+        assert_eq!(services("api, db,\nAPI, ,cache").unwrap(), vec!["api", "db", "cache"]);
+        assert!(services(&"s".repeat(65)).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("s{i}")).collect();
+        assert!(services(&many.join(",")).is_err());
+        assert_eq!(services("").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn notes_must_say_something() {
+        assert!(note(" \n ").is_err());
+        assert_eq!(note(" rolled back ").unwrap(), "rolled back");
+    }
+
+    #[test]
+    fn emails_and_passwords() {
+        assert!(email("ada@example.com").is_ok());
+        assert!(email("ada").is_err());
+        assert!(email("a b@example.com").is_err());
+        assert!(password("short").is_err());
+        assert!(password("long enough pass").is_ok());
+    }
+
+    #[test]
+    fn check_collects_all_errors() {
+        let mut errs = FieldErrors::new();
+        assert!(check(&mut errs, "title", title("")).is_none());
+        assert_eq!(check(&mut errs, "summary", summary("ok")).as_deref(), Some("ok"));
+        assert!(check(&mut errs, "email", email("nope")).is_none());
+        assert_eq!(errs.keys().collect::<Vec<_>>(), vec!["email", "title"]);
+    }
+}

@@ -1,0 +1,200 @@
+//! The one error type. Server functions carry it to the pages (serialised as JSON), the REST API turns
+//! it into `{"error": {...}}` with the right status, and a no-JavaScript form gets it back in the URL.
+
+use crate::domain::validate::FieldErrors;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Sign in to continue")]
+    Unauthorized,
+    /// The database has no users yet: the first visit creates the first admin.
+    #[error("Debrief needs its first admin account")]
+    SetupRequired,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A stale write: `current` is what is stored now, so nothing is overwritten unseen.
+    #[error("{message}")]
+    Conflict { message: String, current: Option<serde_json::Value> },
+    /// Bad input. `values` echoes what was typed so a form can be shown again without losing it,
+    /// also after a no-JavaScript round trip.
+    #[error("{message}")]
+    Invalid { message: String, fields: FieldErrors, values: BTreeMap<String, String> },
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+pub const DB_UNAVAILABLE: &str =
+    "The database is unreachable right now. Nothing was lost; Debrief reconnects by itself, try again in a moment.";
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Invalid {
+            message: message.clone(),
+            fields: BTreeMap::from([(field.to_string(), message)]),
+            values: BTreeMap::new(),
+        }
+    }
+
+    /// Several field errors at once; the first message doubles as the summary.
+    pub fn fields(fields: FieldErrors) -> Self {
+        let message = if fields.len() == 1 {
+            fields.values().next().cloned().unwrap_or_default()
+        } else {
+            "Some fields need attention".to_string()
+        };
+        AppError::Invalid { message, fields, values: BTreeMap::new() }
+    }
+
+    /// Attaches what the user typed (see `Invalid`). Other variants are returned unchanged.
+    pub fn with_values<'a>(self, values: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        match self {
+            AppError::Invalid { message, fields, .. } => AppError::Invalid {
+                message,
+                fields,
+                values: values.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            },
+            other => other,
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        AppError::NotFound(what.into())
+    }
+
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { fields, .. } => fields.get(name).cloned(),
+            _ => None,
+        }
+    }
+
+    pub fn value(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { values, .. } => values.get(name).cloned(),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::SetupRequired => "setup_required",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict { .. } => "conflict",
+            AppError::Invalid { .. } => "invalid",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::SetupRequired => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::Invalid { .. } => 422,
+            AppError::Unavailable(_) => 503,
+            AppError::Internal(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // A form that posted something the function cannot read: missing or malformed fields.
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => AppError::Invalid {
+                message: format!("The form was incomplete: {m}"),
+                fields: BTreeMap::new(),
+                values: BTreeMap::new(),
+            },
+            ServerFnErrorErr::Request(_) => AppError::Unavailable(
+                "Debrief could not be reached. Check your connection; what you typed is still here.".into(),
+            ),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+
+    impl From<sqlx::Error> for AppError {
+        fn from(e: sqlx::Error) -> Self {
+            match &e {
+                sqlx::Error::RowNotFound => AppError::NotFound("Not found".into()),
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                    tracing::warn!(error = %e, "database unavailable");
+                    AppError::Unavailable(DB_UNAVAILABLE.into())
+                }
+                sqlx::Error::Database(db) if db.code().as_deref() == Some("57P01") => {
+                    // admin_shutdown: the server is going away under us.
+                    AppError::Unavailable(DB_UNAVAILABLE.into())
+                }
+                _ => internal(e),
+            }
+        }
+    }
+
+    /// Logs the cause and returns an error that reveals nothing about it.
+    pub fn internal(e: impl std::fmt::Display) -> AppError {
+        tracing::error!(error = %e, "internal error");
+        AppError::Internal("Something went wrong on our side. It has been logged; please try again.".into())
+    }
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+            match &self {
+                AppError::Invalid { fields, .. } => error["fields"] = serde_json::json!(fields),
+                AppError::Conflict { current: Some(c), .. } => error["current"] = c.clone(),
+                _ => {}
+            }
+            (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server::internal;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_summarise_and_echo_values() {
+        let e = AppError::invalid("title", "too long").with_values([("title", "abc")]);
+        assert_eq!(e.field("title").as_deref(), Some("too long"));
+        assert_eq!(e.value("title").as_deref(), Some("abc"));
+        assert_eq!(e.status(), 422);
+        let many = AppError::fields(FieldErrors::from([("a".into(), "x".into()), ("b".into(), "y".into())]));
+        assert_eq!(many.to_string(), "Some fields need attention");
+    }
+
+    #[test]
+    fn survives_the_server_fn_round_trip() {
+        let e = AppError::Conflict { message: "stale".into(), current: Some(serde_json::json!({"version": 3})) };
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&text).unwrap(), e);
+    }
+}

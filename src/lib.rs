@@ -1,0 +1,15 @@
+//! Debrief: blameless incident tracking and postmortems.
+
+pub mod api;
+pub mod app;
+pub mod domain;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

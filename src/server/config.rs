@@ -1,0 +1,91 @@
+//! Command line and environment. Every setting has a working default for a developer's machine.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "debrief", version, about = "Blameless incident tracking and postmortems")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Postgres to use. Unset: Debrief runs its own private cluster under --data-dir.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where the embedded Postgres keeps its data (git-ignored).
+    #[arg(long, env = "DEBRIEF_DATA_DIR", default_value = ".debrief", global = true)]
+    pub data_dir: PathBuf,
+    /// Port of the embedded Postgres, on 127.0.0.1 only.
+    #[arg(long, env = "DEBRIEF_PG_PORT", default_value_t = 54329, global = true)]
+    pub pg_port: u16,
+    /// Address to serve on. Defaults to the site address in Cargo.toml (127.0.0.1:3000).
+    #[arg(long, env = "DEBRIEF_ADDR", global = true)]
+    pub addr: Option<String>,
+    /// Mark session cookies Secure (set this behind HTTPS).
+    #[arg(long, env = "DEBRIEF_SECURE_COOKIES", default_value_t = false, global = true)]
+    pub secure_cookies: bool,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "DEBRIEF_LOG_JSON", default_value_t = false, global = true)]
+    pub log_json: bool,
+    /// Database connections per app instance.
+    #[arg(long, env = "DEBRIEF_DB_POOL", default_value_t = 32, global = true)]
+    pub db_pool: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The embedded Postgres cluster, for scripts and tests.
+    Pg {
+        #[command(subcommand)]
+        command: PgCommand,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (shown once).
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PgCommand {
+    /// Start the embedded cluster if it is not running and print its URL; it keeps running.
+    Up,
+    /// Stop the embedded cluster.
+    Down,
+}

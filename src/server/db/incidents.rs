@@ -1,0 +1,179 @@
+use crate::domain::{incident_ref, incident_url, Incident, IncidentStatus, Role, Severity, UserRef};
+use crate::error::AppResult;
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+#[derive(sqlx::FromRow)]
+struct IncidentRecord {
+    id: i64,
+    title: String,
+    severity: String,
+    status: String,
+    summary: String,
+    services: Vec<String>,
+    started_at: DateTime<Utc>,
+    declared_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    version: i32,
+    declared_by: i64,
+    declared_by_name: String,
+    commander_id: Option<i64>,
+    commander_name: Option<String>,
+    comms_lead_id: Option<i64>,
+    comms_lead_name: Option<String>,
+    scribe_id: Option<i64>,
+    scribe_name: Option<String>,
+}
+
+fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
+    Some(UserRef { id: id?, name: name.unwrap_or_default() })
+}
+
+impl From<IncidentRecord> for Incident {
+    fn from(r: IncidentRecord) -> Self {
+        Incident {
+            id: r.id,
+            reference: incident_ref(r.id),
+            url: incident_url(r.id),
+            title: r.title,
+            // The CHECK constraints guarantee these parse.
+            severity: r.severity.parse().unwrap_or(Severity::Sev4),
+            status: r.status.parse().unwrap_or(IncidentStatus::Investigating),
+            summary: r.summary,
+            services: r.services,
+            started_at: r.started_at,
+            declared_at: r.declared_at,
+            resolved_at: r.resolved_at,
+            declared_by: UserRef { id: r.declared_by, name: r.declared_by_name },
+            commander: user_ref(r.commander_id, r.commander_name),
+            comms_lead: user_ref(r.comms_lead_id, r.comms_lead_name),
+            scribe: user_ref(r.scribe_id, r.scribe_name),
+            version: r.version,
+        }
+    }
+}
+
+/// One SELECT for every read of an incident, so the API and the pages see the same fields.
+pub const SELECT: &str = "SELECT i.id, i.title, i.severity, i.status, i.summary, i.services, i.started_at,
+        i.declared_at, i.resolved_at, i.version,
+        i.declared_by, d.name AS declared_by_name,
+        i.commander_id, c.name AS commander_name,
+        i.comms_lead_id, cl.name AS comms_lead_name,
+        i.scribe_id, s.name AS scribe_name
+    FROM incidents i
+    JOIN users d ON d.id = i.declared_by
+    LEFT JOIN users c ON c.id = i.commander_id
+    LEFT JOIN users cl ON cl.id = i.comms_lead_id
+    LEFT JOIN users s ON s.id = i.scribe_id";
+
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<Incident>> {
+    let q = format!("{SELECT} WHERE i.id = $1");
+    Ok(sqlx::query_as::<_, IncidentRecord>(&q).bind(id).fetch_optional(db).await?.map(Incident::from))
+}
+
+/// Locks the row for a read-check-write inside a transaction.
+pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<(IncidentStatus, Severity, i32)>> {
+    let row: Option<(String, String, i32)> =
+        sqlx::query_as("SELECT status, severity, version FROM incidents WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(st, sev, v)| {
+        (st.parse().unwrap_or(IncidentStatus::Investigating), sev.parse().unwrap_or(Severity::Sev4), v)
+    }))
+}
+
+#[derive(Debug)]
+pub struct ListFilter {
+    pub status: Option<IncidentStatus>,
+    pub severity: Option<Severity>,
+    pub limit: i64,
+}
+
+/// Open incidents first, then the most recent.
+pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<Incident>> {
+    let q = format!(
+        "{SELECT} WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.severity = $2)
+         ORDER BY (i.status IN ('resolved', 'closed')), i.started_at DESC, i.id DESC LIMIT $3"
+    );
+    Ok(sqlx::query_as::<_, IncidentRecord>(&q)
+        .bind(f.status.map(|s| s.as_str()))
+        .bind(f.severity.map(|s| s.as_str()))
+        .bind(f.limit)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(Incident::from)
+        .collect())
+}
+
+pub struct NewIncident<'a> {
+    pub title: &'a str,
+    pub severity: Severity,
+    pub summary: &'a str,
+    pub services: &'a [String],
+    pub started_at: DateTime<Utc>,
+    pub declared_by: i64,
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, n: &NewIncident<'_>) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO incidents (title, severity, summary, services, started_at, declared_by, commander_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(n.title)
+    .bind(n.severity.as_str())
+    .bind(n.summary)
+    .bind(n.services)
+    .bind(n.started_at)
+    .bind(n.declared_by)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Writes the changed fields and bumps the version. `resolved_at` follows the status.
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    status: IncidentStatus,
+    severity: Severity,
+    title: Option<&str>,
+    summary: Option<&str>,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE incidents SET status = $2, severity = $3,
+            title = COALESCE($4, title), summary = COALESCE($5, summary),
+            resolved_at = CASE WHEN $2 IN ('resolved', 'closed') THEN COALESCE(resolved_at, now()) ELSE NULL END,
+            version = version + 1
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(severity.as_str())
+    .bind(title)
+    .bind(summary)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_role(db: impl PgExecutor<'_>, id: i64, role: Role, user_id: Option<i64>) -> AppResult<()> {
+    let column = match role {
+        Role::Commander => "commander_id",
+        Role::CommsLead => "comms_lead_id",
+        Role::Scribe => "scribe_id",
+    };
+    sqlx::query(&format!("UPDATE incidents SET {column} = $2, version = version + 1 WHERE id = $1"))
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Tells every app instance that an incident changed (delivered at commit; dropped on rollback).
+pub async fn notify(db: impl PgExecutor<'_>, id: i64, what: &str) -> AppResult<()> {
+    let payload = serde_json::json!({ "incident_id": id, "what": what }).to_string();
+    sqlx::query("SELECT pg_notify('debrief_live', $1)").bind(payload).execute(db).await?;
+    Ok(())
+}

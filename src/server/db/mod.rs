@@ -1,0 +1,5 @@
+//! All SQL, one module per domain. Functions take an executor so callers choose pool or transaction.
+
+pub mod incidents;
+pub mod timeline;
+pub mod users;

@@ -1,0 +1,118 @@
+use crate::domain::{User, UserRef, UserRole};
+use crate::error::{AppError, AppResult};
+use sqlx::{PgExecutor, Row};
+
+#[derive(sqlx::FromRow)]
+struct UserRecord {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    time_zone: String,
+}
+
+impl From<UserRecord> for User {
+    fn from(r: UserRecord) -> Self {
+        User {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            role: r.role.parse().unwrap_or(UserRole::Member),
+            time_zone: r.time_zone,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, email, name, role, time_zone";
+
+pub async fn count(db: impl PgExecutor<'_>) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await?)
+}
+
+pub async fn by_id(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<User>> {
+    let q = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    Ok(sqlx::query_as::<_, UserRecord>(&q).bind(id).fetch_optional(db).await?.map(User::from))
+}
+
+pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<User>> {
+    let q = format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)");
+    Ok(sqlx::query_as::<_, UserRecord>(&q).bind(email).fetch_optional(db).await?.map(User::from))
+}
+
+/// The user and their password hash, for sign-in.
+pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<(User, String)>> {
+    let q = format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)");
+    let row = sqlx::query(&q).bind(email).fetch_optional(db).await?;
+    row.map(|r| {
+        let hash: String = r.try_get("password_hash")?;
+        let user = UserRecord {
+            id: r.try_get("id")?,
+            email: r.try_get("email")?,
+            name: r.try_get("name")?,
+            role: r.try_get("role")?,
+            time_zone: r.try_get("time_zone")?,
+        };
+        Ok((User::from(user), hash))
+    })
+    .transpose()
+    .map_err(|e: sqlx::Error| AppError::from(e))
+}
+
+pub async fn list(db: impl PgExecutor<'_>) -> AppResult<Vec<User>> {
+    let q = format!("SELECT {COLUMNS} FROM users ORDER BY name, id");
+    Ok(sqlx::query_as::<_, UserRecord>(&q).fetch_all(db).await?.into_iter().map(User::from).collect())
+}
+
+pub async fn refs(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users ORDER BY name, id").fetch_all(db).await?;
+    Ok(rows.into_iter().map(|(id, name)| UserRef { id, name }).collect())
+}
+
+/// Inserts a user; a taken email is a field error, not a crash.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    name: &str,
+    role: UserRole,
+    password_hash: &str,
+    time_zone: &str,
+) -> AppResult<User> {
+    let q = format!(
+        "INSERT INTO users (email, name, role, password_hash, time_zone) VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+    );
+    sqlx::query_as::<_, UserRecord>(&q)
+        .bind(email)
+        .bind(name)
+        .bind(role.as_str())
+        .bind(password_hash)
+        .bind(time_zone)
+        .fetch_one(db)
+        .await
+        .map(User::from)
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                AppError::invalid("email", "A user with this email already exists")
+            }
+            _ => e.into(),
+        })
+}
+
+pub async fn set_time_zone(db: impl PgExecutor<'_>, id: i64, tz: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET time_zone = $2 WHERE id = $1").bind(id).bind(tz).execute(db).await?;
+    Ok(())
+}
+
+pub async fn insert_token(db: impl PgExecutor<'_>, user_id: i64, token_hash: &str) -> AppResult<()> {
+    sqlx::query("INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, $2)")
+        .bind(user_id)
+        .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn by_token(db: impl PgExecutor<'_>, token_hash: &str) -> AppResult<Option<User>> {
+    let q = "SELECT u.id, u.email, u.name, u.role, u.time_zone
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
+    Ok(sqlx::query_as::<_, UserRecord>(q).bind(token_hash).fetch_optional(db).await?.map(User::from))
+}

@@ -1,0 +1,10 @@
+//! JSON API tests on real Postgres: a fresh database per test (`#[sqlx::test]`), real HTTP.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod incidents;
+mod support;
+mod timeline;
+mod updates;

@@ -1,0 +1,7 @@
+//! Browser tests: the real app (fresh database per test) driven in headless Chromium.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod browser;
+mod flows;
