@@ -165,11 +165,11 @@ SELECT n,
        (ARRAY['investigating', 'identified', 'monitoring', 'resolved', 'closed'])[1 + n % 5],
        'Customers saw errors or slow responses; see the timeline for the investigation.',
        ARRAY[(ARRAY['api', 'checkout', 'search', 'auth', 'payments', 'orders'])[1 + n % 6]],
-       now() - make_interval(hours => n * 3),
-       now() - make_interval(hours => n * 3) + interval '4 minutes',
-       CASE WHEN n % 5 >= 3 THEN now() - make_interval(hours => n * 3) + interval '5 hours' END,
+       started, started + interval '4 minutes',
+       CASE WHEN n % 5 >= 3 THEN started + interval '5 hours' END,
        $1, $1
-FROM generate_series(1, $2::bigint) AS n";
+FROM generate_series(1, $2::bigint) AS n
+CROSS JOIN LATERAL (SELECT now() - interval '5 hours' - n * interval '3 hours' AS started) s";
 
 /// Events spread evenly over four hours from the incident's start.
 const SEED_EVENTS: &str = "
@@ -197,7 +197,7 @@ CROSS JOIN LATERAL (SELECT
     CASE WHEN s.n = 1 THEN i.severity WHEN s.n % 10 = 0 THEN 'identified' END AS to_value,
     CASE s.n WHEN 2 THEN 'trigger' WHEN 3 THEN 'detection' WHEN 25 THEN 'mitigation' WHEN 45 THEN 'resolution'
     END AS key_kind,
-    i.started_at + make_interval(secs => s.n * 14400.0 / t.total) AS occurred_at
+    i.started_at + s.n * (interval '4 hours' / t.total) AS occurred_at
 ) e";
 
 /// The admin (through the accounts module, so the password hash is real), then everything else in bulk.

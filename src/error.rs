@@ -18,13 +18,22 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// A stale write: `current` is what is stored now, so nothing is overwritten unseen.
     #[error("{message}")]
-    Conflict { message: String, current: Option<serde_json::Value> },
+    Conflict {
+        message: String,
+        current: Option<serde_json::Value>,
+    },
     /// Bad input. `values` echoes what was typed so a form can be shown again without losing it,
     /// also after a no-JavaScript round trip.
     #[error("{message}")]
-    Invalid { message: String, fields: FieldErrors, values: BTreeMap<String, String> },
+    Invalid {
+        message: String,
+        fields: FieldErrors,
+        values: BTreeMap<String, String>,
+    },
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -53,16 +62,25 @@ impl AppError {
         } else {
             "Some fields need attention".to_string()
         };
-        AppError::Invalid { message, fields, values: BTreeMap::new() }
+        AppError::Invalid {
+            message,
+            fields,
+            values: BTreeMap::new(),
+        }
     }
 
     /// Attaches what the user typed (see `Invalid`). Other variants are returned unchanged.
     pub fn with_values<'a>(self, values: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         match self {
-            AppError::Invalid { message, fields, .. } => AppError::Invalid {
+            AppError::Invalid {
+                message, fields, ..
+            } => AppError::Invalid {
                 message,
                 fields,
-                values: values.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                values: values
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             },
             other => other,
         }
@@ -92,6 +110,7 @@ impl AppError {
             AppError::SetupRequired => "setup_required",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
             AppError::Invalid { .. } => "invalid",
             AppError::Unavailable(_) => "unavailable",
@@ -104,6 +123,7 @@ impl AppError {
             AppError::Unauthorized | AppError::SetupRequired => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
+            AppError::MethodNotAllowed(_) => 405,
             AppError::Conflict { .. } => 409,
             AppError::Invalid { .. } => 422,
             AppError::Unavailable(_) => 503,
@@ -141,7 +161,10 @@ mod server {
         fn from(e: sqlx::Error) -> Self {
             match &e {
                 sqlx::Error::RowNotFound => AppError::NotFound("Not found".into()),
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_) => {
                     tracing::warn!(error = %e, "database unavailable");
                     AppError::Unavailable(DB_UNAVAILABLE.into())
                 }
@@ -157,16 +180,21 @@ mod server {
     /// Logs the cause and returns an error that reveals nothing about it.
     pub fn internal(e: impl std::fmt::Display) -> AppError {
         tracing::error!(error = %e, "internal error");
-        AppError::Internal("Something went wrong on our side. It has been logged; please try again.".into())
+        AppError::Internal(
+            "Something went wrong on our side. It has been logged; please try again.".into(),
+        )
     }
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status =
+                StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
             match &self {
                 AppError::Invalid { fields, .. } => error["fields"] = serde_json::json!(fields),
-                AppError::Conflict { current: Some(c), .. } => error["current"] = c.clone(),
+                AppError::Conflict {
+                    current: Some(c), ..
+                } => error["current"] = c.clone(),
                 _ => {}
             }
             (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
@@ -187,13 +215,19 @@ mod tests {
         assert_eq!(e.field("title").as_deref(), Some("too long"));
         assert_eq!(e.value("title").as_deref(), Some("abc"));
         assert_eq!(e.status(), 422);
-        let many = AppError::fields(FieldErrors::from([("a".into(), "x".into()), ("b".into(), "y".into())]));
+        let many = AppError::fields(FieldErrors::from([
+            ("a".into(), "x".into()),
+            ("b".into(), "y".into()),
+        ]));
         assert_eq!(many.to_string(), "Some fields need attention");
     }
 
     #[test]
     fn survives_the_server_fn_round_trip() {
-        let e = AppError::Conflict { message: "stale".into(), current: Some(serde_json::json!({"version": 3})) };
+        let e = AppError::Conflict {
+            message: "stale".into(),
+            current: Some(serde_json::json!({"version": 3})),
+        };
         let text = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<AppError>(&text).unwrap(), e);
     }

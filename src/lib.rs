@@ -1,4 +1,5 @@
 //! Debrief: blameless incident tracking and postmortems.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;

@@ -13,12 +13,18 @@ pub fn Failure(error: AppError) -> impl IntoView {
     let location = use_location();
     match error {
         AppError::Unauthorized => {
-            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
             let next = js_safe_encode(&here);
             view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
         }
         AppError::SetupRequired => view! { <Redirect path="/setup"/> }.into_any(),
-        AppError::Unavailable(message) => view! {
+        AppError::Unavailable(message) => {
+            set_status(503);
+            view! {
             // Retry by itself: responders should not have to keep pressing reload during an outage.
             <Meta http_equiv="refresh" content="5"/>
             <div class="notice error" role="alert">
@@ -26,8 +32,9 @@ pub fn Failure(error: AppError) -> impl IntoView {
                 <p>{message}</p>
                 <p>"This page retries every 5 seconds."</p>
             </div>
+            }
+            .into_any()
         }
-        .into_any(),
         AppError::NotFound(message) => {
             set_status(404);
             view! {
@@ -43,16 +50,18 @@ pub fn Failure(error: AppError) -> impl IntoView {
             set_status(403);
             view! { <div class="notice error" role="alert"><h1>"Not allowed"</h1><p>{message}</p></div> }.into_any()
         }
-        other => view! { <div class="notice error" role="alert"><p>{other.to_string()}</p></div> }.into_any(),
+        other => view! { <div class="notice error" role="alert"><p>{other.to_string()}</p></div> }
+            .into_any(),
     }
 }
 
 /// Sets the HTTP status of a server-rendered page; nothing to do in the browser.
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(opts), Ok(status)) =
-        (use_context::<leptos_axum::ResponseOptions>(), axum::http::StatusCode::from_u16(code))
-    {
+    if let (Some(opts), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(code),
+    ) {
         opts.set_status(status);
     }
     #[cfg(not(feature = "ssr"))]
@@ -62,7 +71,9 @@ pub fn set_status(code: u16) {
 fn js_safe_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -74,7 +85,9 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     move || {
         error.get().map(|e| {
             let text = match &e {
-                AppError::Invalid { fields, message, .. } if fields.len() > 1 => message.clone(),
+                AppError::Invalid {
+                    fields, message, ..
+                } if fields.len() > 1 => message.clone(),
                 AppError::Invalid { fields, .. } if fields.len() == 1 => String::new(),
                 other => other.to_string(),
             };
@@ -85,7 +98,10 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 
 /// A field's own message, tied to the field for screen readers by `id`.
 #[component]
-pub fn FieldError(#[prop(into)] error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+pub fn FieldError(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl IntoView {
     move || {
         error.get().and_then(|e| e.field(field)).map(|m| {
             view! { <p class="field-error" id=format!("{field}-error") role="alert">{m}</p> }
@@ -94,7 +110,10 @@ pub fn FieldError(#[prop(into)] error: Signal<Option<AppError>>, field: &'static
 }
 
 /// What the user typed into `field` before a failed submit (also after a no-JavaScript round trip).
-pub fn typed(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> String + Send + Sync + Copy {
+pub fn typed(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> String + Send + Sync + Copy {
     move || error.get().and_then(|e| e.value(field)).unwrap_or_default()
 }
 
@@ -124,5 +143,6 @@ pub fn StatusBadge(status: IncidentStatus) -> impl IntoView {
 }
 
 /// Fills hidden `time_zone` inputs with the browser's zone (no effect without JavaScript).
-pub const TIME_ZONE_SCRIPT: &str = "document.querySelectorAll('input[name=time_zone]').forEach(function(i){\
+pub const TIME_ZONE_SCRIPT: &str =
+    "document.querySelectorAll('input[name=time_zone]').forEach(function(i){\
 if(!i.value){try{i.value=Intl.DateTimeFormat().resolvedOptions().timeZone}catch(e){}}})";

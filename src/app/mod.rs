@@ -67,7 +67,10 @@ fn Header() -> impl IntoView {
     let location = use_location();
     let sign_out = ServerAction::<SignOut>::new();
     // Re-read on navigation, so signing in or out shows at once.
-    let me = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| current_user());
+    let me = Resource::new(
+        move || (location.pathname.get(), sign_out.version().get()),
+        |_| current_user(),
+    );
     view! {
         <header class="topbar">
             <A href="/incidents" attr:class="brand">"Debrief"</A>

@@ -16,13 +16,20 @@ const SUPERUSER: &str = "debrief";
 
 fn find_bin_dir() -> Result<PathBuf, String> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     dirs.retain(|d| d.join("initdb").exists() && d.join("pg_ctl").exists());
     // Newest major version first.
     dirs.sort_by_key(|d| {
         std::cmp::Reverse(
-            d.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).and_then(|n| n.parse::<u32>().ok()),
+            d.parent()
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.parse::<u32>().ok()),
         )
     });
     dirs.into_iter().next().ok_or_else(|| {
@@ -40,8 +47,14 @@ fn is_root() -> bool {
 impl EmbeddedPg {
     pub fn new(data_dir: &Path, port: u16) -> Result<Self, String> {
         let bin = find_bin_dir()?;
-        let base = std::path::absolute(data_dir).map_err(|e| format!("data dir {}: {e}", data_dir.display()))?;
-        Ok(EmbeddedPg { bin, data: base.join("pg"), port, started_here: false })
+        let base = std::path::absolute(data_dir)
+            .map_err(|e| format!("data dir {}: {e}", data_dir.display()))?;
+        Ok(EmbeddedPg {
+            bin,
+            data: base.join("pg"),
+            port,
+            started_here: false,
+        })
     }
 
     fn password_file(&self) -> PathBuf {
@@ -55,7 +68,11 @@ impl EmbeddedPg {
     fn url_for(&self, database: &str) -> Result<String, String> {
         let pw = std::fs::read_to_string(self.password_file())
             .map_err(|e| format!("reading {}: {e}", self.password_file().display()))?;
-        Ok(format!("postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}", pw.trim(), self.port))
+        Ok(format!(
+            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}",
+            pw.trim(),
+            self.port
+        ))
     }
 
     /// Runs a Postgres tool. `initdb` refuses to run as root, so as root every tool runs as the
@@ -86,7 +103,13 @@ impl EmbeddedPg {
 
     pub fn is_running(&self) -> bool {
         self.data.join("PG_VERSION").exists()
-            && self.tool("pg_ctl").arg("status").arg("-D").arg(&self.data).output().is_ok_and(|o| o.status.success())
+            && self
+                .tool("pg_ctl")
+                .arg("status")
+                .arg("-D")
+                .arg(&self.data)
+                .output()
+                .is_ok_and(|o| o.status.success())
     }
 
     fn init(&self) -> Result<(), String> {
@@ -94,10 +117,15 @@ impl EmbeddedPg {
         std::fs::create_dir_all(base).map_err(|e| format!("creating {}: {e}", base.display()))?;
         let password: String = {
             use rand::Rng;
-            rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(32).map(char::from).collect()
+            rand::thread_rng()
+                .sample_iter(&rand::distributions::Alphanumeric)
+                .take(32)
+                .map(char::from)
+                .collect()
         };
         let pwfile = self.password_file();
-        std::fs::write(&pwfile, &password).map_err(|e| format!("writing {}: {e}", pwfile.display()))?;
+        std::fs::write(&pwfile, &password)
+            .map_err(|e| format!("writing {}: {e}", pwfile.display()))?;
         if is_root() {
             // The postgres user must own the cluster and be able to read the password file once.
             std::fs::create_dir_all(&self.data).map_err(|e| e.to_string())?;
@@ -113,7 +141,13 @@ impl EmbeddedPg {
         let mut c = self.tool("initdb");
         c.arg("-D")
             .arg(&self.data)
-            .args(["-U", SUPERUSER, "--auth=scram-sha-256", "--encoding=UTF8", "--no-locale"])
+            .args([
+                "-U",
+                SUPERUSER,
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--no-locale",
+            ])
             .arg(format!("--pwfile={}", pwfile.display()));
         self.run(c, "initdb")?;
         Ok(())
@@ -134,11 +168,24 @@ impl EmbeddedPg {
             self.port
         );
         let mut c = self.tool("pg_ctl");
-        c.arg("start").arg("-w").arg("-t").arg("60").arg("-D").arg(&self.data).arg("-l").arg(&log).arg("-o").arg(opts);
+        c.arg("start")
+            .arg("-w")
+            .arg("-t")
+            .arg("60")
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-l")
+            .arg(&log)
+            .arg("-o")
+            .arg(opts);
         self.run(c, "pg_ctl start").map_err(|e| {
             let tail = std::fs::read_to_string(&log).unwrap_or_default();
             let tail: Vec<&str> = tail.lines().rev().take(5).collect();
-            format!("{e}\nPostgres log ({}):\n{}", log.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+            format!(
+                "{e}\nPostgres log ({}):\n{}",
+                log.display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )
         })?;
         self.started_here = true;
         Ok(())
@@ -148,13 +195,20 @@ impl EmbeddedPg {
     pub async fn ensure_database(&self) -> Result<(), String> {
         use sqlx::Connection;
         let admin = self.url_for("postgres")?;
-        let mut conn = sqlx::PgConnection::connect(&admin).await.map_err(|e| format!("connecting: {e}"))?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'debrief')")
-            .fetch_one(&mut conn)
+        let mut conn = sqlx::PgConnection::connect(&admin)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("connecting: {e}"))?;
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'debrief')",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
         if !exists {
-            sqlx::query("CREATE DATABASE debrief").execute(&mut conn).await.map_err(|e| e.to_string())?;
+            sqlx::query("CREATE DATABASE debrief")
+                .execute(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -164,7 +218,12 @@ impl EmbeddedPg {
             return Ok(());
         }
         let mut c = self.tool("pg_ctl");
-        c.arg("stop").arg("-m").arg("fast").arg("-w").arg("-D").arg(&self.data);
+        c.arg("stop")
+            .arg("-m")
+            .arg("fast")
+            .arg("-w")
+            .arg("-D")
+            .arg(&self.data);
         self.run(c, "pg_ctl stop").map(|_| ())
     }
 }

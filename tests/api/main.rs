@@ -5,6 +5,7 @@ mod common;
 
 mod auth;
 mod incidents;
+mod pages;
 mod support;
 mod timeline;
 mod updates;

@@ -1,9 +1,9 @@
-use super::{parse_id, ApiJson, ApiUser};
+use super::{ApiJson, ApiQuery, ApiUser, IncidentId};
 use crate::domain::{Incident, TimelineEvent};
 use crate::error::AppResult;
 use crate::server::incidents::{self as ops, DeclareInput, IncidentPatch, NoteInput};
 use crate::server::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -17,7 +17,7 @@ pub struct ListQuery {
 pub async fn list(
     State(s): State<AppState>,
     _: ApiUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Vec<Incident>>> {
     let filter = ops::parse_filter(q.status.as_deref(), q.severity.as_deref())?;
     Ok(Json(ops::list(&s.pool, &filter).await?))
@@ -28,28 +28,35 @@ pub async fn create(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<DeclareInput>,
 ) -> AppResult<(StatusCode, Json<Incident>)> {
-    Ok((StatusCode::CREATED, Json(ops::declare(&s.pool, &user, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(ops::declare(&s.pool, &user, input).await?),
+    ))
 }
 
-pub async fn show(State(s): State<AppState>, _: ApiUser, Path(id): Path<String>) -> AppResult<Json<Incident>> {
-    Ok(Json(ops::get(&s.pool, parse_id(&id)?).await?))
+pub async fn show(
+    State(s): State<AppState>,
+    _: ApiUser,
+    IncidentId(id): IncidentId,
+) -> AppResult<Json<Incident>> {
+    Ok(Json(ops::get(&s.pool, id).await?))
 }
 
 pub async fn update(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    IncidentId(id): IncidentId,
     ApiJson(patch): ApiJson<IncidentPatch>,
 ) -> AppResult<Json<Incident>> {
-    Ok(Json(ops::update(&s.pool, &user, parse_id(&id)?, patch).await?))
+    Ok(Json(ops::update(&s.pool, &user, id, patch).await?))
 }
 
 pub async fn timeline(
     State(s): State<AppState>,
     _: ApiUser,
-    Path(id): Path<String>,
+    IncidentId(id): IncidentId,
 ) -> AppResult<Json<Vec<TimelineEvent>>> {
-    Ok(Json(ops::timeline(&s.pool, parse_id(&id)?).await?))
+    Ok(Json(ops::timeline(&s.pool, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -63,9 +70,16 @@ pub struct EventInput {
 pub async fn add_event(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    IncidentId(id): IncidentId,
     ApiJson(e): ApiJson<EventInput>,
 ) -> AppResult<(StatusCode, Json<TimelineEvent>)> {
-    let input = NoteInput { body: e.body, occurred_at: e.occurred_at, key: e.key };
-    Ok((StatusCode::CREATED, Json(ops::add_note(&s.pool, &user, parse_id(&id)?, input).await?)))
+    let input = NoteInput {
+        body: e.body,
+        occurred_at: e.occurred_at,
+        key: e.key,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(ops::add_note(&s.pool, &user, id, input).await?),
+    ))
 }

@@ -6,7 +6,7 @@ use crate::domain::User;
 use crate::error::AppError;
 use crate::server::{accounts, AppState};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -16,9 +16,18 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))
         .route("/incidents", get(incidents::list).post(incidents::create))
-        .route("/incidents/{id}", get(incidents::show).patch(incidents::update))
-        .route("/incidents/{id}/timeline", get(incidents::timeline).post(incidents::add_event))
+        .route(
+            "/incidents/{id}",
+            get(incidents::show).patch(incidents::update),
+        )
+        .route(
+            "/incidents/{id}/timeline",
+            get(incidents::timeline).post(incidents::add_event),
+        )
         .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
+        .method_not_allowed_fallback(|| async {
+            AppError::MethodNotAllowed("This endpoint does not support that method".into())
+        })
 }
 
 /// The user behind `Authorization: Bearer <token>`.
@@ -27,7 +36,10 @@ pub struct ApiUser(pub User);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -49,7 +61,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(AppError::Invalid {
                 message: match e {
-                    JsonRejection::MissingJsonContentType(_) => "Send JSON with Content-Type: application/json".into(),
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "Send JSON with Content-Type: application/json".into()
+                    }
                     other => format!("The request body is not valid: {}", other.body_text()),
                 },
                 fields: Default::default(),
@@ -59,11 +73,44 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// A path id that is not a number is a 404, like any id that does not exist.
-pub fn parse_id(raw: &str) -> Result<i64, AppError> {
-    crate::domain::parse_incident_ref(raw).ok_or_else(|| AppError::NotFound(format!("There is no incident {raw}")))
+/// The incident id in the path. One that is not a number (or not even text) is a 404, like any id
+/// that does not exist.
+pub struct IncidentId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IncidentId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| p.0)
+            .unwrap_or_default();
+        crate::domain::parse_incident_ref(&raw)
+            .map(IncidentId)
+            .ok_or_else(|| AppError::NotFound(format!("There is no incident {raw:?}")))
+    }
+}
+
+/// A query string whose parse errors come back in the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| AppError::Invalid {
+                message: format!("The query string is not valid: {}", e.body_text()),
+                fields: Default::default(),
+                values: Default::default(),
+            })
+    }
 }
 
 async fn me(ApiUser(user): ApiUser) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role }))
+    Json(
+        serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role }),
+    )
 }

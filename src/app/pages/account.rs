@@ -1,5 +1,5 @@
 use crate::api::auth::{needs_setup, CreateFirstAdmin, SetTimeZone, SignIn};
-use crate::app::components::{FieldError, FormError, typed, Failure, TIME_ZONE_SCRIPT};
+use crate::app::components::{typed, Failure, FieldError, FormError, TIME_ZONE_SCRIPT};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -92,7 +92,10 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let action = ServerAction::<SetTimeZone>::new();
-    let me = Resource::new(move || action.version().get(), |_| crate::api::auth::current_user());
+    let me = Resource::new(
+        move || action.version().get(),
+        |_| crate::api::auth::current_user(),
+    );
     let err = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Profile"/>
@@ -108,9 +111,10 @@ pub fn ProfilePage() -> impl IntoView {
                             <ActionForm action>
                                 <label for="time_zone">"IANA time zone"</label>
                                 <input id="time_zone" name="time_zone" required
-                                    value=move || typed(err, "time_zone")().is_empty()
-                                        .then(|| user.time_zone.clone())
-                                        .unwrap_or_else(|| typed(err, "time_zone")())/>
+                                    value=move || {
+                                        let typed = typed(err, "time_zone")();
+                                        if typed.is_empty() { user.time_zone.clone() } else { typed }
+                                    }/>
                                 <FieldError error=err field="time_zone"/>
                                 <button type="submit" class="button">"Save"</button>
                                 {move || (action.value().get().is_some_and(|r| r.is_ok()))

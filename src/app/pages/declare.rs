@@ -35,7 +35,7 @@ pub fn DeclarePage() -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
                 <FieldError error=err field="severity"/>
-                <details open=move || ["summary", "services", "started_at"].iter().any(|f| !typed(err, *f)().is_empty())>
+                <details open=move || ["summary", "services", "started_at"].into_iter().any(|f| !typed(err, f)().is_empty())>
                     <summary>"More detail (optional)"</summary>
                     <label for="summary">"Summary"</label>
                     <textarea id="summary" name="summary" rows="3">{typed(err, "summary")}</textarea>

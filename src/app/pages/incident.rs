@@ -1,6 +1,11 @@
 use crate::api::incidents::{get_incident_page, AddNote, AssignRole, ChangeIncident};
-use crate::app::components::{typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When};
-use crate::domain::{parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, KeyKind, Role, Severity};
+use crate::app::components::{
+    typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When,
+};
+use crate::domain::time::{format_duration, incident_duration};
+use crate::domain::{
+    parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, KeyKind, Role, Severity,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,21 +26,62 @@ pub fn IncidentPage() -> impl IntoView {
     let remote = RwSignal::new(0u32);
     let page = Resource::new(
         move || {
-            (reference(), before(), remote.get(), change.version().get(), assign.version().get(), note.version().get())
+            (
+                reference(),
+                before(),
+                remote.get(),
+                change.version().get(),
+                assign.version().get(),
+                note.version().get(),
+            )
         },
         |(r, b, ..)| get_incident_page(r, b),
     );
-    live_updates(Signal::derive(move || parse_incident_ref(&reference())), remote);
+    live_updates(
+        Signal::derive(move || parse_incident_ref(&reference())),
+        remote,
+    );
 
+    let id = move || parse_incident_ref(&reference()).unwrap_or_default();
+    // The note form sits outside the refreshing parts, so a live update never wipes what is being typed.
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Err(e) => view! { <Failure error=e/> }.into_any(),
-                    Ok(p) => view! { <Incident page=p change assign note/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <article class="incident" data-testid="incident">
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Err(e) => view! { <Failure error=e/> }.into_any(),
+                        Ok(p) => view! { <Incident page=p change assign/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <section class="timeline" aria-label="Timeline">
+                <h2>"Timeline"</h2>
+                <NoteForm id=Signal::derive(id) note/>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move { page.await.ok().map(|p| view! { <Events page=p/> }) })}
+                </Suspense>
+            </section>
+        </article>
+    }
+}
+
+/// The server's figure at first; with JavaScript it then ticks every second while the incident is open.
+fn running_duration(page: &PageData) -> impl Fn() -> String + Send + Sync + 'static {
+    let initial = page.duration.clone();
+    let tick = RwSignal::new(None::<chrono::DateTime<chrono::Utc>>);
+    #[cfg(feature = "hydrate")]
+    if page.incident.resolved_at.is_none() {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.set(Some(chrono::Utc::now())),
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let (started, resolved) = (page.incident.started_at, page.incident.resolved_at);
+    move || match tick.get() {
+        None => initial.clone(),
+        Some(now) => format_duration(incident_duration(started, resolved, now)),
     }
 }
 
@@ -45,7 +91,8 @@ fn live_updates(id: Signal<Option<i64>>, remote: RwSignal<u32>) {
     {
         use send_wrapper::SendWrapper;
         use wasm_bindgen::prelude::*;
-        let current: StoredValue<Option<SendWrapper<web_sys::EventSource>>> = StoredValue::new(None);
+        let current: StoredValue<Option<SendWrapper<web_sys::EventSource>>> =
+            StoredValue::new(None);
         let close = move || {
             if let Some(es) = current.try_update_value(|c| c.take()).flatten() {
                 es.close();
@@ -54,9 +101,14 @@ fn live_updates(id: Signal<Option<i64>>, remote: RwSignal<u32>) {
         Effect::new(move |_| {
             close();
             let Some(id) = id.get() else { return };
-            let Ok(es) = web_sys::EventSource::new(&format!("/live/incidents/{id}")) else { return };
-            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| remote.update(|n| *n += 1));
-            let _ = es.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+            let Ok(es) = web_sys::EventSource::new(&format!("/live/incidents/{id}")) else {
+                return;
+            };
+            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+                remote.update(|n| *n += 1)
+            });
+            let _ =
+                es.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
             on_change.forget();
             current.set_value(Some(SendWrapper::new(es)));
         });
@@ -71,7 +123,6 @@ fn Incident(
     page: PageData,
     change: ServerAction<ChangeIncident>,
     assign: ServerAction<AssignRole>,
-    note: ServerAction<AddNote>,
 ) -> impl IntoView {
     let i = page.incident.clone();
     let change_err = Signal::derive(move || change.value().get().and_then(Result::err));
@@ -81,15 +132,14 @@ fn Incident(
     let me = page.me.id;
     view! {
         <Title text=format!("{} {}", i.reference, i.title)/>
-        <article class="incident" data-testid="incident" data-version=i.version>
-            <header class="incident-head">
+            <header class="incident-head" data-version=i.version>
                 <p class="ref" data-testid="ref">{i.reference.clone()}</p>
                 <h1 data-testid="title">{i.title.clone()}</h1>
                 <p class="facts">
                     <SeverityBadge severity=i.severity/>
                     <StatusBadge status=i.status/>
                     <span class="duration" data-testid="duration">
-                        {if ongoing { "Ongoing for " } else { "Lasted " }} {page.duration.clone()}
+                        {if ongoing { "Ongoing for " } else { "Lasted " }} {running_duration(&page)}
                     </span>
                 </p>
                 <dl class="meta">
@@ -167,17 +217,15 @@ fn Incident(
                     }).collect_view()}
                 </ul>
             </section>
-
-            <Timeline page=page.clone() note/>
-        </article>
     }
+    .into_any()
 }
 
 #[component]
-fn Timeline(page: PageData, note: ServerAction<AddNote>) -> impl IntoView {
+fn NoteForm(id: Signal<i64>, note: ServerAction<AddNote>) -> impl IntoView {
     let err = Signal::derive(move || note.value().get().and_then(Result::err));
     let form = NodeRef::<leptos::html::Form>::new();
-    // Clear the note field after a successful add (JavaScript only; without it the page reloads).
+    // Clear the field after a successful add (JavaScript only; without it the page reloads empty).
     Effect::new(move |_| {
         if note.value().get().is_some_and(|r| r.is_ok()) {
             if let Some(f) = form.get() {
@@ -185,46 +233,50 @@ fn Timeline(page: PageData, note: ServerAction<AddNote>) -> impl IntoView {
             }
         }
     });
-    let id = page.incident.id;
+    view! {
+        <ActionForm action=note node_ref=form attr:class="note-form">
+            <input type="hidden" name="id" value=id/>
+            <label for="note-body" class="visually-hidden">"Add a note"</label>
+            <input id="note-body" name="body" required autocomplete="off" data-testid="note-body"
+                placeholder="What is happening? Markdown works; Enter adds it." value=typed(err, "body")/>
+            <FieldError error=err field="body"/>
+            <details class="note-more" open=move || !typed(err, "occurred_at")().is_empty() || !typed(err, "key")().is_empty()>
+                <summary>"Backfill or mark as key event"</summary>
+                <label for="note-occurred">"Occurred at (your time zone; empty means now)"</label>
+                <input id="note-occurred" name="occurred_at" type="datetime-local" step="1" value=typed(err, "occurred_at")/>
+                <FieldError error=err field="occurred_at"/>
+                <label for="note-key">"Key event"</label>
+                <select id="note-key" name="key">
+                    <option value="">"—"</option>
+                    {KeyKind::ALL.iter().map(|k| view! {
+                        <option value=k.as_str() selected=move || typed(err, "key")() == k.as_str()>{k.as_str()}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError error=err field="key"/>
+            </details>
+            <FormError error=err/>
+            <button type="submit" class="button primary">"Add note"</button>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+#[component]
+fn Events(page: PageData) -> impl IntoView {
     let total = page.total_events;
     let shown = page.events.len();
     view! {
-        <section class="timeline" aria-label="Timeline">
-            <h2>"Timeline"</h2>
-            <ActionForm action=note node_ref=form attr:class="note-form">
-                <input type="hidden" name="id" value=id/>
-                <label for="note-body" class="visually-hidden">"Add a note"</label>
-                <input id="note-body" name="body" required autocomplete="off" data-testid="note-body"
-                    placeholder="What is happening? Markdown works; Enter adds it." value=typed(err, "body")/>
-                <FieldError error=err field="body"/>
-                <details class="note-more" open=move || !typed(err, "occurred_at")().is_empty() || !typed(err, "key")().is_empty()>
-                    <summary>"Backfill or mark as key event"</summary>
-                    <label for="note-occurred">"Occurred at (your time zone; empty means now)"</label>
-                    <input id="note-occurred" name="occurred_at" type="datetime-local" step="1" value=typed(err, "occurred_at")/>
-                    <FieldError error=err field="occurred_at"/>
-                    <label for="note-key">"Key event"</label>
-                    <select id="note-key" name="key">
-                        <option value="">"—"</option>
-                        {KeyKind::ALL.iter().map(|k| view! {
-                            <option value=k.as_str() selected=move || typed(err, "key")() == k.as_str()>{k.as_str()}</option>
-                        }).collect_view()}
-                    </select>
-                    <FieldError error=err field="key"/>
-                </details>
-                <FormError error=err/>
-                <button type="submit" class="button primary">"Add note"</button>
-            </ActionForm>
-            <p class="hint">{format!("{total} events, newest first")}</p>
-            <ol class="events" data-testid="timeline" reversed>
-                {page.events.into_iter().rev().map(|row| view! { <Event row/> }).collect_view()}
-            </ol>
-            {page.older.map(|cursor| view! {
-                <p class="older">
-                    <a href=format!("{}?before={cursor}", page.incident.url)>{format!("Show earlier events ({} more)", total - shown as i64)}</a>
-                </p>
-            })}
-        </section>
+        <p class="hint">{format!("Showing {shown} of {total} events, newest first")}</p>
+        <ol class="events" data-testid="timeline">
+            {page.events.into_iter().rev().map(|row| view! { <Event row/> }).collect_view()}
+        </ol>
+        {page.older.map(|cursor| view! {
+            <p class="older">
+                <a href=format!("{}?before={cursor}", page.incident.url)>"Show earlier events"</a>
+            </p>
+        })}
     }
+    .into_any()
 }
 
 #[component]
