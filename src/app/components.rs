@@ -13,11 +13,14 @@ pub fn Failure(error: AppError) -> impl IntoView {
     let location = use_location();
     match error {
         AppError::Unauthorized => {
-            let here = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
+            // `search` comes without its leading `?`.
+            let search = location.search.get_untracked();
+            let path = location.pathname.get_untracked();
+            let here = if search.is_empty() {
+                path
+            } else {
+                format!("{path}?{search}")
+            };
             let next = js_safe_encode(&here);
             view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
         }
