@@ -39,6 +39,26 @@ fn find_bin_dir() -> Result<PathBuf, String> {
     })
 }
 
+/// Whether the `postgres` user can traverse every existing ancestor of `dir`.
+fn postgres_can_reach(dir: &Path) -> bool {
+    let existing = dir
+        .ancestors()
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("/"));
+    Command::new("runuser")
+        .args(["-u", "postgres", "--", "test", "-x"])
+        .arg(existing)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn path_hash(p: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    p.hash(&mut h);
+    h.finish()
+}
+
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -47,8 +67,20 @@ fn is_root() -> bool {
 impl EmbeddedPg {
     pub fn new(data_dir: &Path, port: u16) -> Result<Self, String> {
         let bin = find_bin_dir()?;
-        let base = std::path::absolute(data_dir)
+        let mut base = std::path::absolute(data_dir)
             .map_err(|e| format!("data dir {}: {e}", data_dir.display()))?;
+        if is_root() && !postgres_can_reach(&base) {
+            // As root the cluster belongs to `postgres`, which cannot enter a project under a private
+            // home directory (such as /root). Keep the data where it can, one folder per project.
+            let fallback =
+                std::env::temp_dir().join(format!("debrief-pg-{:016x}", path_hash(&base)));
+            tracing::warn!(
+                "the postgres user cannot reach {}; keeping the embedded database in {}",
+                base.display(),
+                fallback.display()
+            );
+            base = fallback;
+        }
         Ok(EmbeddedPg {
             bin,
             data: base.join("pg"),

@@ -267,3 +267,25 @@ async fn shutdown_signal() {
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_migration_bounds_its_lock_wait() {
+        for m in super::MIGRATOR.iter() {
+            let first = m
+                .sql
+                .lines()
+                .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"));
+            assert!(
+                first.is_some_and(|l| l
+                    .trim_start()
+                    .to_lowercase()
+                    .starts_with("set lock_timeout")),
+                "migration {} {} must start with SET lock_timeout",
+                m.version,
+                m.description
+            );
+        }
+    }
+}

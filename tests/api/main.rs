@@ -4,7 +4,9 @@
 mod common;
 
 mod auth;
+mod cli;
 mod incidents;
+mod live;
 mod pages;
 mod support;
 mod timeline;

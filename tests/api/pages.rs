@@ -54,7 +54,7 @@ async fn post_form(
         .unwrap()
 }
 
-async fn signed_in(app: &TestApp) -> Client {
+pub async fn signed_in(app: &TestApp) -> Client {
     app.user("ada@example.com", "Ada", "admin").await;
     let http = browser_like();
     let (_, html) = page(&http, app, "/login").await;
