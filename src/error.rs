@@ -25,15 +25,14 @@ pub enum AppError {
     Conflict {
         message: String,
         current: Option<serde_json::Value>,
+        /// What the writer sent, kept for the merge view (see `Invalid`).
+        #[serde(default)]
+        values: BTreeMap<String, String>,
     },
     /// Bad input. `values` echoes what was typed so a form can be shown again without losing it,
     /// also after a no-JavaScript round trip.
     #[error("{message}")]
-    Invalid {
-        message: String,
-        fields: FieldErrors,
-        values: BTreeMap<String, String>,
-    },
+    Invalid { message: String, fields: FieldErrors, values: BTreeMap<String, String> },
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -62,26 +61,15 @@ impl AppError {
         } else {
             "Some fields need attention".to_string()
         };
-        AppError::Invalid {
-            message,
-            fields,
-            values: BTreeMap::new(),
-        }
+        AppError::Invalid { message, fields, values: BTreeMap::new() }
     }
 
-    /// Attaches what the user typed (see `Invalid`). Other variants are returned unchanged.
-    pub fn with_values<'a>(self, values: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    /// Attaches what the user typed (see `Invalid` and `Conflict`). Other variants are returned unchanged.
+    pub fn with_values<'a>(self, typed: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let typed = || typed.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         match self {
-            AppError::Invalid {
-                message, fields, ..
-            } => AppError::Invalid {
-                message,
-                fields,
-                values: values
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            },
+            AppError::Invalid { message, fields, .. } => AppError::Invalid { message, fields, values: typed() },
+            AppError::Conflict { message, current, .. } => AppError::Conflict { message, current, values: typed() },
             other => other,
         }
     }
@@ -99,7 +87,7 @@ impl AppError {
 
     pub fn value(&self, name: &str) -> Option<String> {
         match self {
-            AppError::Invalid { values, .. } => values.get(name).cloned(),
+            AppError::Invalid { values, .. } | AppError::Conflict { values, .. } => values.get(name).cloned(),
             _ => None,
         }
     }
@@ -161,10 +149,7 @@ mod server {
         fn from(e: sqlx::Error) -> Self {
             match &e {
                 sqlx::Error::RowNotFound => AppError::NotFound("Not found".into()),
-                sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_) => {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                     tracing::warn!(error = %e, "database unavailable");
                     AppError::Unavailable(DB_UNAVAILABLE.into())
                 }
@@ -180,21 +165,16 @@ mod server {
     /// Logs the cause and returns an error that reveals nothing about it.
     pub fn internal(e: impl std::fmt::Display) -> AppError {
         tracing::error!(error = %e, "internal error");
-        AppError::Internal(
-            "Something went wrong on our side. It has been logged; please try again.".into(),
-        )
+        AppError::Internal("Something went wrong on our side. It has been logged; please try again.".into())
     }
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            let status =
-                StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
             match &self {
                 AppError::Invalid { fields, .. } => error["fields"] = serde_json::json!(fields),
-                AppError::Conflict {
-                    current: Some(c), ..
-                } => error["current"] = c.clone(),
+                AppError::Conflict { current: Some(c), .. } => error["current"] = c.clone(),
                 _ => {}
             }
             (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
@@ -215,10 +195,7 @@ mod tests {
         assert_eq!(e.field("title").as_deref(), Some("too long"));
         assert_eq!(e.value("title").as_deref(), Some("abc"));
         assert_eq!(e.status(), 422);
-        let many = AppError::fields(FieldErrors::from([
-            ("a".into(), "x".into()),
-            ("b".into(), "y".into()),
-        ]));
+        let many = AppError::fields(FieldErrors::from([("a".into(), "x".into()), ("b".into(), "y".into())]));
         assert_eq!(many.to_string(), "Some fields need attention");
     }
 
@@ -227,6 +204,7 @@ mod tests {
         let e = AppError::Conflict {
             message: "stale".into(),
             current: Some(serde_json::json!({"version": 3})),
+            values: BTreeMap::from([("body".to_string(), "mine".to_string())]),
         };
         let text = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<AppError>(&text).unwrap(), e);

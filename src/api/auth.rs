@@ -58,10 +58,7 @@ pub async fn sign_in(
         .await
         .map_err(|e| e.with_values([("email", email.as_str())]))?;
     // Adopt the browser's zone the first time, so times read locally without a settings visit.
-    if let (Some(tz), "UTC") = (
-        time_zone.as_deref().filter(|t| !t.is_empty()),
-        user.time_zone.as_str(),
-    ) {
+    if let (Some(tz), "UTC") = (time_zone.as_deref().filter(|t| !t.is_empty()), user.time_zone.as_str()) {
         let _ = accounts::set_time_zone(&state.pool, &user, tz).await;
     }
     leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -71,9 +68,7 @@ pub async fn sign_in(
 /// Only same-site paths: `?next=https://evil.example` must not turn sign-in into an open redirect.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
         _ => "/incidents".to_string(),
     }
 }
@@ -93,28 +88,13 @@ pub async fn list_users() -> Result<Vec<User>, AppError> {
 }
 
 #[server]
-pub async fn add_user(
-    email: String,
-    name: String,
-    role: String,
-    password: String,
-) -> Result<User, AppError> {
+pub async fn add_user(email: String, name: String, role: String, password: String) -> Result<User, AppError> {
     let (state, user) = ctx::user().await?;
     accounts::require_admin(&user)?;
-    let n = accounts::NewUser {
-        email: &email,
-        name: &name,
-        role: &role,
-        password: &password,
-        time_zone: None,
-    };
-    accounts::create_user(&state.pool, n).await.map_err(|e| {
-        e.with_values([
-            ("email", email.as_str()),
-            ("name", name.as_str()),
-            ("role", role.as_str()),
-        ])
-    })
+    let n = accounts::NewUser { email: &email, name: &name, role: &role, password: &password, time_zone: None };
+    accounts::create_user(&state.pool, n)
+        .await
+        .map_err(|e| e.with_values([("email", email.as_str()), ("name", name.as_str()), ("role", role.as_str())]))
 }
 
 #[server]

@@ -11,25 +11,18 @@ use {
 
 #[cfg(feature = "ssr")]
 fn id_of(reference: &str) -> Result<i64, AppError> {
-    parse_incident_ref(reference)
-        .ok_or_else(|| AppError::NotFound(format!("There is no incident {reference}")))
+    parse_incident_ref(reference).ok_or_else(|| AppError::NotFound(format!("There is no incident {reference}")))
 }
 
 #[server]
-pub async fn list_incidents(
-    status: Option<String>,
-    severity: Option<String>,
-) -> Result<Vec<IncidentRow>, AppError> {
+pub async fn list_incidents(status: Option<String>, severity: Option<String>) -> Result<Vec<IncidentRow>, AppError> {
     let (state, user) = ctx::user().await?;
     let filter = ops::parse_filter(status.as_deref(), severity.as_deref())?;
     Ok(ops::rows(ops::list(&state.pool, &filter).await?, &user))
 }
 
 #[server]
-pub async fn get_incident_page(
-    reference: String,
-    before: Option<String>,
-) -> Result<IncidentPage, AppError> {
+pub async fn get_incident_page(reference: String, before: Option<String>) -> Result<IncidentPage, AppError> {
     let (state, user) = ctx::user().await?;
     ops::page(&state.pool, &user, id_of(&reference)?, before.as_deref()).await
 }
@@ -74,13 +67,7 @@ pub async fn change_incident(
     severity: Option<String>,
 ) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    let patch = IncidentPatch {
-        version: Some(version),
-        status,
-        severity,
-        title: None,
-        summary: None,
-    };
+    let patch = IncidentPatch { version: Some(version), status, severity, title: None, summary: None };
     ops::update(&state.pool, &user, id, patch).await?;
     Ok(())
 }
@@ -91,36 +78,22 @@ pub async fn assign_role(id: i64, role: String, user_id: Option<String>) -> Resu
     let (state, user) = ctx::user().await?;
     let assignee = match user_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(
-            s.parse::<i64>()
-                .map_err(|_| AppError::invalid("user_id", "Choose a person from the list"))?,
-        ),
+        Some(s) => Some(s.parse::<i64>().map_err(|_| AppError::invalid("user_id", "Choose a person from the list"))?),
     };
     ops::assign_role(&state.pool, &user, id, &role, assignee, None).await?;
     Ok(())
 }
 
 #[server]
-pub async fn add_note(
-    id: i64,
-    body: String,
-    occurred_at: Option<String>,
-    key: Option<String>,
-) -> Result<(), AppError> {
+pub async fn add_note(id: i64, body: String, occurred_at: Option<String>, key: Option<String>) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    let input = NoteInput {
-        body: body.clone(),
-        occurred_at: occurred_at.clone(),
-        key: key.clone(),
-    };
-    ops::add_note(&state.pool, &user, id, input)
-        .await
-        .map_err(|e| {
-            e.with_values([
-                ("body", body.as_str()),
-                ("occurred_at", occurred_at.as_deref().unwrap_or("")),
-                ("key", key.as_deref().unwrap_or("")),
-            ])
-        })?;
+    let input = NoteInput { body: body.clone(), occurred_at: occurred_at.clone(), key: key.clone() };
+    ops::add_note(&state.pool, &user, id, input).await.map_err(|e| {
+        e.with_values([
+            ("body", body.as_str()),
+            ("occurred_at", occurred_at.as_deref().unwrap_or("")),
+            ("key", key.as_deref().unwrap_or("")),
+        ])
+    })?;
     Ok(())
 }

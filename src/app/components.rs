@@ -16,11 +16,7 @@ pub fn Failure(error: AppError) -> impl IntoView {
             // `search` comes without its leading `?`.
             let search = location.search.get_untracked();
             let path = location.pathname.get_untracked();
-            let here = if search.is_empty() {
-                path
-            } else {
-                format!("{path}?{search}")
-            };
+            let here = if search.is_empty() { path } else { format!("{path}?{search}") };
             let next = js_safe_encode(&here);
             view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
         }
@@ -53,18 +49,16 @@ pub fn Failure(error: AppError) -> impl IntoView {
             set_status(403);
             view! { <div class="notice error" role="alert"><h1>"Not allowed"</h1><p>{message}</p></div> }.into_any()
         }
-        other => view! { <div class="notice error" role="alert"><p>{other.to_string()}</p></div> }
-            .into_any(),
+        other => view! { <div class="notice error" role="alert"><p>{other.to_string()}</p></div> }.into_any(),
     }
 }
 
 /// Sets the HTTP status of a server-rendered page; nothing to do in the browser.
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(opts), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        axum::http::StatusCode::from_u16(code),
-    ) {
+    if let (Some(opts), Ok(status)) =
+        (use_context::<leptos_axum::ResponseOptions>(), axum::http::StatusCode::from_u16(code))
+    {
         opts.set_status(status);
     }
     #[cfg(not(feature = "ssr"))]
@@ -74,9 +68,7 @@ pub fn set_status(code: u16) {
 fn js_safe_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -88,9 +80,7 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     move || {
         error.get().map(|e| {
             let text = match &e {
-                AppError::Invalid {
-                    fields, message, ..
-                } if fields.len() > 1 => message.clone(),
+                AppError::Invalid { fields, message, .. } if fields.len() > 1 => message.clone(),
                 AppError::Invalid { fields, .. } if fields.len() == 1 => String::new(),
                 other => other.to_string(),
             };
@@ -101,10 +91,7 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 
 /// A field's own message, tied to the field for screen readers by `id`.
 #[component]
-pub fn FieldError(
-    #[prop(into)] error: Signal<Option<AppError>>,
-    field: &'static str,
-) -> impl IntoView {
+pub fn FieldError(#[prop(into)] error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
     move || {
         error.get().and_then(|e| e.field(field)).map(|m| {
             view! { <p class="field-error" id=format!("{field}-error") role="alert">{m}</p> }
@@ -113,10 +100,7 @@ pub fn FieldError(
 }
 
 /// What the user typed into `field` before a failed submit (also after a no-JavaScript round trip).
-pub fn typed(
-    error: Signal<Option<AppError>>,
-    field: &'static str,
-) -> impl Fn() -> String + Send + Sync + Copy {
+pub fn typed(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> String + Send + Sync + Copy {
     move || error.get().and_then(|e| e.value(field)).unwrap_or_default()
 }
 
@@ -146,6 +130,5 @@ pub fn StatusBadge(status: IncidentStatus) -> impl IntoView {
 }
 
 /// Fills hidden `time_zone` inputs with the browser's zone (no effect without JavaScript).
-pub const TIME_ZONE_SCRIPT: &str =
-    "document.querySelectorAll('input[name=time_zone]').forEach(function(i){\
+pub const TIME_ZONE_SCRIPT: &str = "document.querySelectorAll('input[name=time_zone]').forEach(function(i){\
 if(!i.value){try{i.value=Intl.DateTimeFormat().resolvedOptions().timeZone}catch(e){}}})";

@@ -54,6 +54,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async/>
                     <Route path=path!("/incidents/:reference") view=IncidentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/incidents/:reference/postmortem") view=PostmortemPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/incidents/:reference/postmortem/:key/history")
+                        view=SectionHistoryPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/settings/template") view=TemplatePage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                 </Routes>
@@ -67,10 +74,7 @@ fn Header() -> impl IntoView {
     let location = use_location();
     let sign_out = ServerAction::<SignOut>::new();
     // Re-read on navigation, so signing in or out shows at once.
-    let me = Resource::new(
-        move || (location.pathname.get(), sign_out.version().get()),
-        |_| current_user(),
-    );
+    let me = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| current_user());
     view! {
         <header class="topbar">
             <A href="/incidents" attr:class="brand">"Debrief"</A>
@@ -82,7 +86,7 @@ fn Header() -> impl IntoView {
                             view! {
                                 <nav aria-label="Main">
                                     <A href="/incidents">"Incidents"</A>
-                                    {admin.then(|| view! { <A href="/users">"Users"</A> })}
+                                    {admin.then(|| view! { <A href="/users">"Users"</A> <A href="/settings/template">"Template"</A> })}
                                     <A href="/profile">{user.name.clone()}</A>
                                 </nav>
                                 <A href="/incidents/new" attr:class="button danger declare">"Declare incident"</A>

@@ -54,12 +54,8 @@ impl Severity {
     pub fn meaning(self) -> &'static str {
         match self {
             Severity::Sev1 => "Critical: the service is down or data is at risk for many customers",
-            Severity::Sev2 => {
-                "Major: a core feature is broken or badly degraded for many customers"
-            }
-            Severity::Sev3 => {
-                "Minor: partial degradation with a workaround, or few customers affected"
-            }
+            Severity::Sev2 => "Major: a core feature is broken or badly degraded for many customers",
+            Severity::Sev3 => "Minor: partial degradation with a workaround, or few customers affected",
             Severity::Sev4 => "Low: no customer impact yet, but needs coordinated attention",
         }
     }
@@ -111,9 +107,7 @@ impl IncidentStatus {
             return Ok(());
         }
         if to == IncidentStatus::Closed {
-            return Err(
-                "an incident is closed by publishing its postmortem, not by a status change".into(),
-            );
+            return Err("an incident is closed by publishing its postmortem, not by a status change".into());
         }
         if self == IncidentStatus::Closed {
             return Err("a closed incident cannot change status".into());
@@ -221,10 +215,7 @@ mod tests {
     #[test]
     fn severity_serialises_as_wire_name() {
         assert_eq!(serde_json::to_string(&Severity::Sev3).unwrap(), "\"SEV3\"");
-        assert!(
-            Severity::Sev1 < Severity::Sev4,
-            "SEV1 sorts first: most severe"
-        );
+        assert!(Severity::Sev1 < Severity::Sev4, "SEV1 sorts first: most severe");
     }
 
     #[test]
@@ -232,15 +223,9 @@ mod tests {
         assert!(Investigating.can_move_to(Identified));
         assert!(Identified.can_move_to(Monitoring));
         assert!(Monitoring.can_move_to(Resolved));
-        assert!(
-            Monitoring.can_move_to(Investigating),
-            "a fix that did not hold"
-        );
+        assert!(Monitoring.can_move_to(Investigating), "a fix that did not hold");
         assert!(Resolved.can_move_to(Investigating), "reopen");
-        assert!(
-            Investigating.can_move_to(Resolved),
-            "resolved before root cause found"
-        );
+        assert!(Investigating.can_move_to(Resolved), "resolved before root cause found");
     }
 
     #[test]
@@ -249,22 +234,13 @@ mod tests {
             assert!(!s.can_move_to(Closed));
         }
         assert!(Closed.next().is_empty());
-        assert!(Resolved
-            .check_transition(Closed)
-            .unwrap_err()
-            .contains("postmortem"));
-        assert!(Closed
-            .check_transition(Investigating)
-            .unwrap_err()
-            .contains("closed"));
+        assert!(Resolved.check_transition(Closed).unwrap_err().contains("postmortem"));
+        assert!(Closed.check_transition(Investigating).unwrap_err().contains("closed"));
     }
 
     #[test]
     fn same_status_is_refused_with_a_reason() {
-        assert_eq!(
-            Identified.check_transition(Identified).unwrap_err(),
-            "the incident is already identified"
-        );
+        assert_eq!(Identified.check_transition(Identified).unwrap_err(), "the incident is already identified");
     }
 
     #[test]
@@ -277,18 +253,12 @@ mod tests {
     fn wire_names_round_trip() {
         for s in IncidentStatus::ALL {
             assert_eq!(s.as_str().parse::<IncidentStatus>().unwrap(), *s);
-            assert_eq!(
-                serde_json::to_string(s).unwrap(),
-                format!("\"{}\"", s.as_str())
-            );
+            assert_eq!(serde_json::to_string(s).unwrap(), format!("\"{}\"", s.as_str()));
         }
         for r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), *r);
         }
         assert_eq!("comms_lead".parse::<Role>(), Ok(Role::CommsLead));
-        assert_eq!(
-            serde_json::to_string(&KeyKind::Detection).unwrap(),
-            "\"detection\""
-        );
+        assert_eq!(serde_json::to_string(&KeyKind::Detection).unwrap(), "\"detection\"");
     }
 }

@@ -1,6 +1,10 @@
 //! Shared types and rules. Pure: no I/O, compiled for both the server and the browser.
 
+pub mod blameless;
+pub mod diff;
+pub mod export;
 pub mod incident;
+pub mod postmortem;
 pub mod time;
 pub mod types;
 pub mod validate;

@@ -18,11 +18,7 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 /// How long an incident has lasted: until it was resolved, or until `now` while it is still open.
-pub fn incident_duration(
-    started: DateTime<Utc>,
-    resolved: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Duration {
+pub fn incident_duration(started: DateTime<Utc>, resolved: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
     resolved.unwrap_or(now) - started
 }
 
@@ -45,31 +41,20 @@ mod zoned {
 
     /// Parses an IANA zone name such as `Europe/Paris`.
     pub fn parse_zone(name: &str) -> Result<Tz, String> {
-        name.trim().parse::<Tz>().map_err(|_| {
-            format!(
-                "unknown time zone {:?}: use an IANA name such as Europe/Paris",
-                name.trim()
-            )
-        })
+        name.trim()
+            .parse::<Tz>()
+            .map_err(|_| format!("unknown time zone {:?}: use an IANA name such as Europe/Paris", name.trim()))
     }
 
     /// `Mon 23 Nov 2026 06:23:34 CET (Europe/Paris)`.
     pub fn format_in_zone(t: DateTime<Utc>, tz: Tz) -> String {
         let local = t.with_timezone(&tz);
-        format!(
-            "{} ({})",
-            local.format("%a %d %b %Y %H:%M:%S %Z"),
-            tz.name()
-        )
+        format!("{} ({})", local.format("%a %d %b %Y %H:%M:%S %Z"), tz.name())
     }
 
     /// Parses a responder's "occurred at": RFC 3339 with an offset, or a `datetime-local` value
     /// (`2026-11-23T06:20`, seconds optional) read in the responder's own zone. Refuses the future.
-    pub fn parse_occurred_at(
-        input: &str,
-        tz: Tz,
-        now: DateTime<Utc>,
-    ) -> Result<DateTime<Utc>, String> {
+    pub fn parse_occurred_at(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
         let s = input.trim();
         let t = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
             t.with_timezone(&Utc)
@@ -78,16 +63,13 @@ mod zoned {
                 .iter()
                 .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
                 .ok_or_else(|| {
-                    format!("{s:?} is not a date and time: use 2026-11-23T06:20 or RFC 3339 such as 2026-11-23T05:20:00Z")
+                    format!(
+                        "{s:?} is not a date and time: use 2026-11-23T06:20 or RFC 3339 such as 2026-11-23T05:20:00Z"
+                    )
                 })?;
             tz.from_local_datetime(&naive)
                 .earliest()
-                .ok_or_else(|| {
-                    format!(
-                        "{s} does not exist in {} (a daylight-saving gap)",
-                        tz.name()
-                    )
-                })?
+                .ok_or_else(|| format!("{s} does not exist in {} (a daylight-saving gap)", tz.name()))?
                 .with_timezone(&Utc)
         };
         if t > now + chrono::Duration::seconds(FUTURE_TOLERANCE_SECS) {
@@ -107,15 +89,8 @@ mod tests {
         assert_eq!(format_duration(Duration::seconds(12)), "12s");
         assert_eq!(format_duration(Duration::seconds(249)), "4m 09s");
         assert_eq!(format_duration(Duration::seconds(3900)), "1h 05m");
-        assert_eq!(
-            format_duration(Duration::seconds(2 * 86_400 + 3 * 3600 + 5 * 60)),
-            "2d 03h 05m"
-        );
-        assert_eq!(
-            format_duration(Duration::seconds(-5)),
-            "0s",
-            "clock skew never shows negative"
-        );
+        assert_eq!(format_duration(Duration::seconds(2 * 86_400 + 3 * 3600 + 5 * 60)), "2d 03h 05m");
+        assert_eq!(format_duration(Duration::seconds(-5)), "0s", "clock skew never shows negative");
     }
 
     #[test]
@@ -123,10 +98,7 @@ mod tests {
         let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let now = start + Duration::hours(5);
         assert_eq!(incident_duration(start, None, now), Duration::hours(5));
-        assert_eq!(
-            incident_duration(start, Some(start + Duration::hours(2)), now),
-            Duration::hours(2)
-        );
+        assert_eq!(incident_duration(start, Some(start + Duration::hours(2)), now), Duration::hours(2));
     }
 
     #[test]
@@ -143,22 +115,10 @@ mod tests {
         let t = parse_occurred_at("2026-11-23T10:00:00+01:00", paris, now).unwrap();
         assert_eq!(t, Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap());
         let local = parse_occurred_at("2026-11-23T10:00", paris, now).unwrap();
-        assert_eq!(
-            local,
-            Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
-            "local time read in the zone"
-        );
-        assert!(parse_occurred_at("yesterday", paris, now)
-            .unwrap_err()
-            .contains("not a date"));
-        assert_eq!(
-            parse_occurred_at("2026-11-24T10:00:00Z", paris, now).unwrap_err(),
-            "cannot be in the future"
-        );
-        assert!(
-            parse_occurred_at("2026-11-23T12:00:30Z", paris, now).is_ok(),
-            "small clock skew tolerated"
-        );
+        assert_eq!(local, Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(), "local time read in the zone");
+        assert!(parse_occurred_at("yesterday", paris, now).unwrap_err().contains("not a date"));
+        assert_eq!(parse_occurred_at("2026-11-24T10:00:00Z", paris, now).unwrap_err(), "cannot be in the future");
+        assert!(parse_occurred_at("2026-11-23T12:00:30Z", paris, now).is_ok(), "small clock skew tolerated");
     }
 
     #[cfg(feature = "ssr")]
@@ -166,10 +126,7 @@ mod tests {
     fn zoned_format_names_the_zone() {
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 5, 3, 4).unwrap();
         let tz = parse_zone("Pacific/Auckland").unwrap();
-        assert_eq!(
-            format_in_zone(t, tz),
-            "Mon 23 Nov 2026 18:03:04 NZDT (Pacific/Auckland)"
-        );
+        assert_eq!(format_in_zone(t, tz), "Mon 23 Nov 2026 18:03:04 NZDT (Pacific/Auckland)");
         assert!(parse_zone("Mars/Olympus").is_err());
     }
 }

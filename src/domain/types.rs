@@ -65,10 +65,7 @@ pub fn incident_ref(id: i64) -> String {
 
 pub fn parse_incident_ref(s: &str) -> Option<i64> {
     let t = s.trim();
-    let digits = t
-        .strip_prefix("INC-")
-        .or_else(|| t.strip_prefix("inc-"))
-        .unwrap_or(t);
+    let digits = t.strip_prefix("INC-").or_else(|| t.strip_prefix("inc-")).unwrap_or(t);
     digits.parse::<i64>().ok().filter(|n| *n > 0)
 }
 

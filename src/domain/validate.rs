@@ -20,9 +20,7 @@ pub fn title(input: &str) -> Result<String, String> {
     if n == 0 {
         Err("Give the incident a title: what is broken, as users see it".into())
     } else if n > TITLE_MAX {
-        Err(format!(
-            "Keep the title under {TITLE_MAX} characters (it has {n}); put detail in the summary"
-        ))
+        Err(format!("Keep the title under {TITLE_MAX} characters (it has {n}); put detail in the summary"))
     } else {
         Ok(t.to_string())
     }
@@ -31,9 +29,7 @@ pub fn title(input: &str) -> Result<String, String> {
 pub fn summary(input: &str) -> Result<String, String> {
     let t = input.trim();
     if t.chars().count() > SUMMARY_MAX {
-        return Err(format!(
-            "The summary is limited to {SUMMARY_MAX} characters"
-        ));
+        return Err(format!("The summary is limited to {SUMMARY_MAX} characters"));
     }
     Ok(t.to_string())
 }
@@ -52,15 +48,9 @@ pub fn note(input: &str) -> Result<String, String> {
 /// Affected services, comma- or newline-separated; duplicates dropped, order kept.
 pub fn services(input: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
-    for s in input
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    for s in input.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
         if s.chars().count() > SERVICE_MAX {
-            return Err(format!(
-                "Service names are limited to {SERVICE_MAX} characters: {s:?}"
-            ));
+            return Err(format!("Service names are limited to {SERVICE_MAX} characters: {s:?}"));
         }
         if !out.iter().any(|o| o.eq_ignore_ascii_case(s)) {
             out.push(s.to_string());
@@ -80,10 +70,7 @@ pub fn email(input: &str) -> Result<String, String> {
     let t = input.trim();
     let ok = t.len() <= 254
         && t.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.starts_with('.')
-                && !t.contains(char::is_whitespace)
+            !local.is_empty() && !domain.is_empty() && !domain.starts_with('.') && !t.contains(char::is_whitespace)
         });
     if ok {
         Ok(t.to_string())
@@ -130,18 +117,12 @@ mod tests {
         assert_eq!(title("  API down  ").unwrap(), "API down");
         assert!(title("   ").unwrap_err().contains("title"));
         assert!(title(&"x".repeat(300)).unwrap_err().contains("300"));
-        assert!(
-            title(&"é".repeat(TITLE_MAX)).is_ok(),
-            "counted in characters, not bytes"
-        );
+        assert!(title(&"é".repeat(TITLE_MAX)).is_ok(), "counted in characters, not bytes");
     }
 
     #[test]
     fn services_split_dedupe_and_bound() {
-        assert_eq!(
-            services("api, db,\nAPI, ,cache").unwrap(),
-            vec!["api", "db", "cache"]
-        );
+        assert_eq!(services("api, db,\nAPI, ,cache").unwrap(), vec!["api", "db", "cache"]);
         assert!(services(&"s".repeat(65)).is_err());
         let many: Vec<String> = (0..21).map(|i| format!("s{i}")).collect();
         assert!(services(&many.join(",")).is_err());
@@ -167,10 +148,7 @@ mod tests {
     fn check_collects_all_errors() {
         let mut errs = FieldErrors::new();
         assert!(check(&mut errs, "title", title("")).is_none());
-        assert_eq!(
-            check(&mut errs, "summary", summary("ok")).as_deref(),
-            Some("ok")
-        );
+        assert_eq!(check(&mut errs, "summary", summary("ok")).as_deref(), Some("ok"));
         assert!(check(&mut errs, "email", email("nope")).is_none());
         assert_eq!(errs.keys().collect::<Vec<_>>(), vec!["email", "title"]);
     }

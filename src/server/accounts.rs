@@ -5,9 +5,7 @@ use crate::domain::time::parse_zone;
 use crate::domain::validate::{self, check, FieldErrors};
 use crate::domain::{User, UserRole};
 use crate::error::{internal, AppError, AppResult};
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -19,10 +17,7 @@ const USER_KEY: &str = "user_id";
 pub async fn hash_password(password: String) -> AppResult<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(internal)
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(internal)
     })
     .await
     .map_err(internal)?
@@ -31,9 +26,7 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 async fn verify_password(password: String, hash: String) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(internal)?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .map_err(internal)?
@@ -41,9 +34,7 @@ async fn verify_password(password: String, hash: String) -> AppResult<bool> {
 
 /// A zone name from the browser, if it is one we know; otherwise UTC.
 fn clean_zone(tz: Option<&str>) -> String {
-    tz.and_then(|t| parse_zone(t).ok())
-        .map(|t| t.name().to_string())
-        .unwrap_or_else(|| "UTC".into())
+    tz.and_then(|t| parse_zone(t).ok()).map(|t| t.name().to_string()).unwrap_or_else(|| "UTC".into())
 }
 
 pub struct NewUser<'a> {
@@ -71,13 +62,9 @@ pub async fn create_user(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
 /// first visits produce one admin.
 pub async fn create_first_admin(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('debrief:first-admin'))")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('debrief:first-admin'))").execute(&mut *tx).await?;
     if db::users::count(&mut *tx).await? > 0 {
-        return Err(AppError::Forbidden(
-            "Debrief is already set up: sign in instead".into(),
-        ));
+        return Err(AppError::Forbidden("Debrief is already set up: sign in instead".into()));
     }
     let user = create_user(pool, NewUser { role: "admin", ..n }).await?;
     tx.commit().await?;
@@ -89,18 +76,8 @@ pub async fn needs_setup(pool: &PgPool) -> AppResult<bool> {
 }
 
 /// Checks the password, then rotates the session id so a pre-login id cannot be reused (fixation).
-pub async fn sign_in(
-    pool: &PgPool,
-    session: &Session,
-    email: &str,
-    password: &str,
-) -> AppResult<User> {
-    let bad = || {
-        AppError::invalid(
-            "password",
-            "That email and password do not match an account",
-        )
-    };
+pub async fn sign_in(pool: &PgPool, session: &Session, email: &str, password: &str) -> AppResult<User> {
+    let bad = || AppError::invalid("password", "That email and password do not match an account");
     let Some((user, hash)) = db::users::credentials(pool, email.trim()).await? else {
         // Spend the same time as a real check so timing does not reveal which emails exist.
         let _ = hash_password(password.to_string()).await;
@@ -159,9 +136,7 @@ fn token_hash(token: &str) -> String {
 
 /// Creates an API token; only its hash is stored, so this is the one time it is seen.
 pub async fn create_token(pool: &PgPool, email: &str) -> AppResult<String> {
-    let user = db::users::by_email(pool, email)
-        .await?
-        .ok_or_else(|| AppError::invalid("email", "No such user"))?;
+    let user = db::users::by_email(pool, email).await?.ok_or_else(|| AppError::invalid("email", "No such user"))?;
     let mut bytes = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
     let token = format!("dbf_{}", hex::encode(bytes));
@@ -170,9 +145,7 @@ pub async fn create_token(pool: &PgPool, email: &str) -> AppResult<String> {
 }
 
 pub async fn token_user(pool: &PgPool, token: &str) -> AppResult<User> {
-    db::users::by_token(pool, &token_hash(token.trim()))
-        .await?
-        .ok_or(AppError::Unauthorized)
+    db::users::by_token(pool, &token_hash(token.trim())).await?.ok_or(AppError::Unauthorized)
 }
 
 #[cfg(test)]
@@ -183,9 +156,7 @@ mod tests {
     async fn passwords_hash_and_verify() {
         let h = hash_password("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), h.clone())
-            .await
-            .unwrap());
+        assert!(verify_password("correct horse battery".into(), h.clone()).await.unwrap());
         assert!(!verify_password("wrong".into(), h).await.unwrap());
     }
 

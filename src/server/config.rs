@@ -4,11 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "debrief",
-    version,
-    about = "Blameless incident tracking and postmortems"
-)]
+#[command(name = "debrief", version, about = "Blameless incident tracking and postmortems")]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -22,12 +18,7 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Where the embedded Postgres keeps its data (git-ignored).
-    #[arg(
-        long,
-        env = "DEBRIEF_DATA_DIR",
-        default_value = ".debrief",
-        global = true
-    )]
+    #[arg(long, env = "DEBRIEF_DATA_DIR", default_value = ".debrief", global = true)]
     pub data_dir: PathBuf,
     /// Port of the embedded Postgres, on 127.0.0.1 only.
     #[arg(long, env = "DEBRIEF_PG_PORT", default_value_t = 54329, global = true)]
@@ -36,12 +27,7 @@ pub struct Config {
     #[arg(long, env = "DEBRIEF_ADDR", global = true)]
     pub addr: Option<String>,
     /// Mark session cookies Secure (set this behind HTTPS).
-    #[arg(
-        long,
-        env = "DEBRIEF_SECURE_COOKIES",
-        default_value_t = false,
-        global = true
-    )]
+    #[arg(long, env = "DEBRIEF_SECURE_COOKIES", default_value_t = false, global = true)]
     pub secure_cookies: bool,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "DEBRIEF_LOG_JSON", default_value_t = false, global = true)]

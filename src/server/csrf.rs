@@ -12,10 +12,8 @@ pub fn is_allowed(method: &Method, headers: &axum::http::HeaderMap) -> bool {
         return true;
     }
     let has_cookie = headers.contains_key(header::COOKIE);
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer "));
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
     if !has_cookie && bearer {
         return true;
     }
@@ -37,11 +35,7 @@ pub async fn middleware(req: Request<Body>, next: Next) -> Response {
         next.run(req).await
     } else {
         tracing::warn!(method = %req.method(), uri = %req.uri(), "cross-site request refused");
-        (
-            StatusCode::FORBIDDEN,
-            "Cross-site request refused. Reload the page and try again.",
-        )
-            .into_response()
+        (StatusCode::FORBIDDEN, "Cross-site request refused. Reload the page and try again.").into_response()
     }
 }
 
@@ -60,58 +54,23 @@ mod tests {
 
     #[test]
     fn safe_methods_pass() {
-        assert!(is_allowed(
-            &Method::GET,
-            &h(&[("cookie", "id=1"), ("sec-fetch-site", "cross-site")])
-        ));
+        assert!(is_allowed(&Method::GET, &h(&[("cookie", "id=1"), ("sec-fetch-site", "cross-site")])));
     }
 
     #[test]
     fn same_origin_posts_pass_cross_site_posts_do_not() {
         let p = Method::POST;
-        assert!(is_allowed(
-            &p,
-            &h(&[("cookie", "id=1"), ("sec-fetch-site", "same-origin")])
-        ));
-        assert!(!is_allowed(
-            &p,
-            &h(&[("cookie", "id=1"), ("sec-fetch-site", "cross-site")])
-        ));
-        assert!(!is_allowed(
-            &p,
-            &h(&[("cookie", "id=1"), ("sec-fetch-site", "same-site")])
-        ));
-        assert!(is_allowed(
-            &p,
-            &h(&[
-                ("cookie", "id=1"),
-                ("host", "a:3000"),
-                ("origin", "http://a:3000")
-            ])
-        ));
-        assert!(!is_allowed(
-            &p,
-            &h(&[
-                ("cookie", "id=1"),
-                ("host", "a:3000"),
-                ("origin", "https://evil.example")
-            ])
-        ));
-        assert!(
-            !is_allowed(&p, &h(&[("cookie", "id=1"), ("host", "a:3000")])),
-            "cookie but no provenance"
-        );
+        assert!(is_allowed(&p, &h(&[("cookie", "id=1"), ("sec-fetch-site", "same-origin")])));
+        assert!(!is_allowed(&p, &h(&[("cookie", "id=1"), ("sec-fetch-site", "cross-site")])));
+        assert!(!is_allowed(&p, &h(&[("cookie", "id=1"), ("sec-fetch-site", "same-site")])));
+        assert!(is_allowed(&p, &h(&[("cookie", "id=1"), ("host", "a:3000"), ("origin", "http://a:3000")])));
+        assert!(!is_allowed(&p, &h(&[("cookie", "id=1"), ("host", "a:3000"), ("origin", "https://evil.example")])));
+        assert!(!is_allowed(&p, &h(&[("cookie", "id=1"), ("host", "a:3000")])), "cookie but no provenance");
     }
 
     #[test]
     fn bearer_api_calls_pass() {
-        assert!(is_allowed(
-            &Method::PATCH,
-            &h(&[("authorization", "Bearer dbf_x")])
-        ));
-        assert!(
-            is_allowed(&Method::POST, &h(&[])),
-            "no cookie: nothing to forge"
-        );
+        assert!(is_allowed(&Method::PATCH, &h(&[("authorization", "Bearer dbf_x")])));
+        assert!(is_allowed(&Method::POST, &h(&[])), "no cookie: nothing to forge");
     }
 }

@@ -16,20 +16,13 @@ const SUPERUSER: &str = "debrief";
 
 fn find_bin_dir() -> Result<PathBuf, String> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.path().join("bin"))
-                .collect()
-        })
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
         .unwrap_or_default();
     dirs.retain(|d| d.join("initdb").exists() && d.join("pg_ctl").exists());
     // Newest major version first.
     dirs.sort_by_key(|d| {
         std::cmp::Reverse(
-            d.parent()
-                .and_then(|p| p.file_name())
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.parse::<u32>().ok()),
+            d.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).and_then(|n| n.parse::<u32>().ok()),
         )
     });
     dirs.into_iter().next().ok_or_else(|| {
@@ -41,10 +34,7 @@ fn find_bin_dir() -> Result<PathBuf, String> {
 
 /// Whether the `postgres` user can traverse every existing ancestor of `dir`.
 fn postgres_can_reach(dir: &Path) -> bool {
-    let existing = dir
-        .ancestors()
-        .find(|a| a.exists())
-        .unwrap_or(Path::new("/"));
+    let existing = dir.ancestors().find(|a| a.exists()).unwrap_or(Path::new("/"));
     Command::new("runuser")
         .args(["-u", "postgres", "--", "test", "-x"])
         .arg(existing)
@@ -67,13 +57,11 @@ fn is_root() -> bool {
 impl EmbeddedPg {
     pub fn new(data_dir: &Path, port: u16) -> Result<Self, String> {
         let bin = find_bin_dir()?;
-        let mut base = std::path::absolute(data_dir)
-            .map_err(|e| format!("data dir {}: {e}", data_dir.display()))?;
+        let mut base = std::path::absolute(data_dir).map_err(|e| format!("data dir {}: {e}", data_dir.display()))?;
         if is_root() && !postgres_can_reach(&base) {
             // As root the cluster belongs to `postgres`, which cannot enter a project under a private
             // home directory (such as /root). Keep the data where it can, one folder per project.
-            let fallback =
-                std::env::temp_dir().join(format!("debrief-pg-{:016x}", path_hash(&base)));
+            let fallback = std::env::temp_dir().join(format!("debrief-pg-{:016x}", path_hash(&base)));
             tracing::warn!(
                 "the postgres user cannot reach {}; keeping the embedded database in {}",
                 base.display(),
@@ -81,12 +69,7 @@ impl EmbeddedPg {
             );
             base = fallback;
         }
-        Ok(EmbeddedPg {
-            bin,
-            data: base.join("pg"),
-            port,
-            started_here: false,
-        })
+        Ok(EmbeddedPg { bin, data: base.join("pg"), port, started_here: false })
     }
 
     fn password_file(&self) -> PathBuf {
@@ -100,11 +83,7 @@ impl EmbeddedPg {
     fn url_for(&self, database: &str) -> Result<String, String> {
         let pw = std::fs::read_to_string(self.password_file())
             .map_err(|e| format!("reading {}: {e}", self.password_file().display()))?;
-        Ok(format!(
-            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}",
-            pw.trim(),
-            self.port
-        ))
+        Ok(format!("postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}", pw.trim(), self.port))
     }
 
     /// Runs a Postgres tool. `initdb` refuses to run as root, so as root every tool runs as the
@@ -135,13 +114,7 @@ impl EmbeddedPg {
 
     pub fn is_running(&self) -> bool {
         self.data.join("PG_VERSION").exists()
-            && self
-                .tool("pg_ctl")
-                .arg("status")
-                .arg("-D")
-                .arg(&self.data)
-                .output()
-                .is_ok_and(|o| o.status.success())
+            && self.tool("pg_ctl").arg("status").arg("-D").arg(&self.data).output().is_ok_and(|o| o.status.success())
     }
 
     fn init(&self) -> Result<(), String> {
@@ -149,15 +122,10 @@ impl EmbeddedPg {
         std::fs::create_dir_all(base).map_err(|e| format!("creating {}: {e}", base.display()))?;
         let password: String = {
             use rand::Rng;
-            rand::thread_rng()
-                .sample_iter(&rand::distributions::Alphanumeric)
-                .take(32)
-                .map(char::from)
-                .collect()
+            rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(32).map(char::from).collect()
         };
         let pwfile = self.password_file();
-        std::fs::write(&pwfile, &password)
-            .map_err(|e| format!("writing {}: {e}", pwfile.display()))?;
+        std::fs::write(&pwfile, &password).map_err(|e| format!("writing {}: {e}", pwfile.display()))?;
         if is_root() {
             // The postgres user must own the cluster and be able to read the password file once.
             std::fs::create_dir_all(&self.data).map_err(|e| e.to_string())?;
@@ -173,13 +141,7 @@ impl EmbeddedPg {
         let mut c = self.tool("initdb");
         c.arg("-D")
             .arg(&self.data)
-            .args([
-                "-U",
-                SUPERUSER,
-                "--auth=scram-sha-256",
-                "--encoding=UTF8",
-                "--no-locale",
-            ])
+            .args(["-U", SUPERUSER, "--auth=scram-sha-256", "--encoding=UTF8", "--no-locale"])
             .arg(format!("--pwfile={}", pwfile.display()));
         self.run(c, "initdb")?;
         Ok(())
@@ -200,24 +162,11 @@ impl EmbeddedPg {
             self.port
         );
         let mut c = self.tool("pg_ctl");
-        c.arg("start")
-            .arg("-w")
-            .arg("-t")
-            .arg("60")
-            .arg("-D")
-            .arg(&self.data)
-            .arg("-l")
-            .arg(&log)
-            .arg("-o")
-            .arg(opts);
+        c.arg("start").arg("-w").arg("-t").arg("60").arg("-D").arg(&self.data).arg("-l").arg(&log).arg("-o").arg(opts);
         self.run(c, "pg_ctl start").map_err(|e| {
             let tail = std::fs::read_to_string(&log).unwrap_or_default();
             let tail: Vec<&str> = tail.lines().rev().take(5).collect();
-            format!(
-                "{e}\nPostgres log ({}):\n{}",
-                log.display(),
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            )
+            format!("{e}\nPostgres log ({}):\n{}", log.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
         })?;
         self.started_here = true;
         Ok(())
@@ -227,20 +176,13 @@ impl EmbeddedPg {
     pub async fn ensure_database(&self) -> Result<(), String> {
         use sqlx::Connection;
         let admin = self.url_for("postgres")?;
-        let mut conn = sqlx::PgConnection::connect(&admin)
+        let mut conn = sqlx::PgConnection::connect(&admin).await.map_err(|e| format!("connecting: {e}"))?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'debrief')")
+            .fetch_one(&mut conn)
             .await
-            .map_err(|e| format!("connecting: {e}"))?;
-        let exists: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'debrief')",
-        )
-        .fetch_one(&mut conn)
-        .await
-        .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?;
         if !exists {
-            sqlx::query("CREATE DATABASE debrief")
-                .execute(&mut conn)
-                .await
-                .map_err(|e| e.to_string())?;
+            sqlx::query("CREATE DATABASE debrief").execute(&mut conn).await.map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -250,12 +192,7 @@ impl EmbeddedPg {
             return Ok(());
         }
         let mut c = self.tool("pg_ctl");
-        c.arg("stop")
-            .arg("-m")
-            .arg("fast")
-            .arg("-w")
-            .arg("-D")
-            .arg(&self.data);
+        c.arg("stop").arg("-m").arg("fast").arg("-w").arg("-D").arg(&self.data);
         self.run(c, "pg_ctl stop").map(|_| ())
     }
 }

@@ -75,23 +75,11 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
     let mut errs = FieldErrors::new();
     let title = check(&mut errs, "title", validate::title(&input.title));
     let severity = check(&mut errs, "severity", parse_severity(&input.severity));
-    let summary = check(
-        &mut errs,
-        "summary",
-        validate::summary(input.summary.as_deref().unwrap_or("")),
-    );
-    let services = check(
-        &mut errs,
-        "services",
-        validate::services_list(input.services.as_deref().unwrap_or(&[])),
-    );
+    let summary = check(&mut errs, "summary", validate::summary(input.summary.as_deref().unwrap_or("")));
+    let services = check(&mut errs, "services", validate::services_list(input.services.as_deref().unwrap_or(&[])));
     let started_at = match non_empty(&input.started_at) {
         None => Some(now),
-        Some(s) => check(
-            &mut errs,
-            "started_at",
-            parse_occurred_at(s, zone(user), now),
-        ),
+        Some(s) => check(&mut errs, "started_at", parse_occurred_at(s, zone(user), now)),
     };
     let (Some(title), Some(severity), Some(summary), Some(services), Some(started_at)) =
         (title, severity, summary, services, started_at)
@@ -113,30 +101,10 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
     )
     .await?;
     let body = format!("{} declared the incident as {severity}: {title}", user.name);
-    record(
-        &mut tx,
-        id,
-        user,
-        EventKind::Declared,
-        &body,
-        None,
-        Some(severity.as_str()),
-        now,
-    )
-    .await?;
+    record(&mut tx, id, user, EventKind::Declared, &body, None, Some(severity.as_str()), now).await?;
     if started_at < now - chrono::Duration::seconds(60) {
         let body = "Impact began (backfilled when the incident was declared)";
-        record(
-            &mut tx,
-            id,
-            user,
-            EventKind::Note,
-            body,
-            None,
-            None,
-            started_at,
-        )
-        .await?;
+        record(&mut tx, id, user, EventKind::Note, body, None, None, started_at).await?;
     }
     db::incidents::notify(&mut *tx, id, "declared").await?;
     tx.commit().await?;
@@ -174,9 +142,7 @@ async fn record(
 }
 
 pub async fn get(pool: &PgPool, id: i64) -> AppResult<Incident> {
-    db::incidents::get(pool, id)
-        .await?
-        .ok_or_else(|| not_found(id))
+    db::incidents::get(pool, id).await?.ok_or_else(|| not_found(id))
 }
 
 fn not_found(id: i64) -> AppError {
@@ -185,20 +151,12 @@ fn not_found(id: i64) -> AppError {
 
 pub fn parse_filter(status: Option<&str>, severity: Option<&str>) -> AppResult<ListFilter> {
     let mut errs = FieldErrors::new();
-    let status = status
-        .filter(|s| !s.trim().is_empty())
-        .and_then(|s| check(&mut errs, "status", s.parse()));
-    let severity = severity
-        .filter(|s| !s.trim().is_empty())
-        .and_then(|s| check(&mut errs, "severity", s.parse()));
+    let status = status.filter(|s| !s.trim().is_empty()).and_then(|s| check(&mut errs, "status", s.parse()));
+    let severity = severity.filter(|s| !s.trim().is_empty()).and_then(|s| check(&mut errs, "severity", s.parse()));
     if !errs.is_empty() {
         return Err(AppError::fields(errs));
     }
-    Ok(ListFilter {
-        status,
-        severity,
-        limit: 500,
-    })
+    Ok(ListFilter { status, severity, limit: 500 })
 }
 
 pub async fn list(pool: &PgPool, filter: &ListFilter) -> AppResult<Vec<Incident>> {
@@ -207,44 +165,28 @@ pub async fn list(pool: &PgPool, filter: &ListFilter) -> AppResult<Vec<Incident>
 
 /// The current incident as a conflict payload, so the client can show what changed.
 async fn conflict(tx: &mut sqlx::PgConnection, id: i64) -> AppResult<AppError> {
-    let current = db::incidents::get(&mut *tx, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let current = db::incidents::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     Ok(AppError::Conflict {
         message: format!(
             "Someone else changed {} first (it is now {} and {}). Review the current state and try again.",
             current.reference, current.status, current.severity
         ),
         current: serde_json::to_value(&current).ok(),
+        values: Default::default(),
     })
 }
 
-pub async fn update(
-    pool: &PgPool,
-    user: &User,
-    id: i64,
-    patch: IncidentPatch,
-) -> AppResult<Incident> {
+pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -> AppResult<Incident> {
     let mut errs = FieldErrors::new();
     let version = check(
         &mut errs,
         "version",
-        patch
-            .version
-            .ok_or_else(|| "version is required: send the version you read".to_string()),
+        patch.version.ok_or_else(|| "version is required: send the version you read".to_string()),
     );
-    let status: Option<IncidentStatus> =
-        non_empty(&patch.status).and_then(|s| check(&mut errs, "status", s.parse()));
-    let severity: Option<Severity> =
-        non_empty(&patch.severity).and_then(|s| check(&mut errs, "severity", s.parse()));
-    let title = patch
-        .title
-        .as_deref()
-        .and_then(|t| check(&mut errs, "title", validate::title(t)));
-    let summary = patch
-        .summary
-        .as_deref()
-        .and_then(|s| check(&mut errs, "summary", validate::summary(s)));
+    let status: Option<IncidentStatus> = non_empty(&patch.status).and_then(|s| check(&mut errs, "status", s.parse()));
+    let severity: Option<Severity> = non_empty(&patch.severity).and_then(|s| check(&mut errs, "severity", s.parse()));
+    let title = patch.title.as_deref().and_then(|t| check(&mut errs, "title", validate::title(t)));
+    let summary = patch.summary.as_deref().and_then(|s| check(&mut errs, "summary", validate::summary(s)));
     if !errs.is_empty() {
         return Err(AppError::fields(errs));
     }
@@ -252,37 +194,25 @@ pub async fn update(
 
     let now = Utc::now();
     let mut tx = pool.begin().await?;
-    let (cur_status, cur_severity, cur_version) = db::incidents::lock(&mut *tx, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let (cur_status, cur_severity, cur_version) =
+        db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if cur_version != version {
         return Err(conflict(&mut tx, id).await?);
     }
-    let current = db::incidents::get(&mut *tx, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let current = db::incidents::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     // Asking only for the status it already has is a mistake worth saying; alongside other changes
     // (a client sending the whole incident back) it is simply no change.
     let only_status = severity.is_none() && title.is_none() && summary.is_none();
     if status == Some(cur_status) && only_status {
-        cur_status
-            .check_transition(cur_status)
-            .map_err(|m| AppError::invalid("status", m))?;
+        cur_status.check_transition(cur_status).map_err(|m| AppError::invalid("status", m))?;
     }
     let status = status.filter(|s| *s != cur_status);
     let severity = severity.filter(|s| *s != cur_severity);
     if let Some(to) = status {
-        cur_status
-            .check_transition(to)
-            .map_err(|m| AppError::invalid("status", m))?;
+        cur_status.check_transition(to).map_err(|m| AppError::invalid("status", m))?;
     }
-    if cur_status == IncidentStatus::Closed
-        && (severity.is_some() || title.is_some() || summary.is_some())
-    {
-        return Err(AppError::invalid(
-            "status",
-            "a closed incident cannot be changed",
-        ));
+    if cur_status == IncidentStatus::Closed && (severity.is_some() || title.is_some() || summary.is_some()) {
+        return Err(AppError::invalid("status", "a closed incident cannot be changed"));
     }
     let title = title.filter(|t| *t != current.title);
     let summary = summary.filter(|s| *s != current.summary);
@@ -301,68 +231,21 @@ pub async fn update(
     )
     .await?;
     if let Some(to) = status {
-        let body = format!(
-            "{} changed the status from {} to {}",
-            user.name,
-            cur_status.label(),
-            to.label()
-        );
-        record(
-            &mut tx,
-            id,
-            user,
-            EventKind::Status,
-            &body,
-            Some(cur_status.as_str()),
-            Some(to.as_str()),
-            now,
-        )
-        .await?;
+        let body = format!("{} changed the status from {} to {}", user.name, cur_status.label(), to.label());
+        record(&mut tx, id, user, EventKind::Status, &body, Some(cur_status.as_str()), Some(to.as_str()), now).await?;
     }
     if let Some(to) = severity {
-        let body = format!(
-            "{} changed the severity from {cur_severity} to {to}",
-            user.name
-        );
-        record(
-            &mut tx,
-            id,
-            user,
-            EventKind::Severity,
-            &body,
-            Some(cur_severity.as_str()),
-            Some(to.as_str()),
-            now,
-        )
-        .await?;
+        let body = format!("{} changed the severity from {cur_severity} to {to}", user.name);
+        record(&mut tx, id, user, EventKind::Severity, &body, Some(cur_severity.as_str()), Some(to.as_str()), now)
+            .await?;
     }
     if let Some(t) = &title {
         let body = format!("{} renamed the incident to \u{201c}{t}\u{201d}", user.name);
-        record(
-            &mut tx,
-            id,
-            user,
-            EventKind::Title,
-            &body,
-            Some(&current.title),
-            Some(t),
-            now,
-        )
-        .await?;
+        record(&mut tx, id, user, EventKind::Title, &body, Some(&current.title), Some(t), now).await?;
     }
     if summary.is_some() {
         let body = format!("{} updated the summary", user.name);
-        record(
-            &mut tx,
-            id,
-            user,
-            EventKind::Summary,
-            &body,
-            None,
-            None,
-            now,
-        )
-        .await?;
+        record(&mut tx, id, user, EventKind::Summary, &body, None, None, now).await?;
     }
     db::incidents::notify(&mut *tx, id, "updated").await?;
     tx.commit().await?;
@@ -379,33 +262,22 @@ pub async fn assign_role(
     assignee: Option<i64>,
     version: Option<i32>,
 ) -> AppResult<Incident> {
-    let role: Role = role
-        .parse()
-        .map_err(|m: String| AppError::invalid("role", m))?;
+    let role: Role = role.parse().map_err(|m: String| AppError::invalid("role", m))?;
     let mut tx = pool.begin().await?;
-    let (status, _, cur_version) = db::incidents::lock(&mut *tx, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let (status, _, cur_version) = db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if version.is_some_and(|v| v != cur_version) {
         return Err(conflict(&mut tx, id).await?);
     }
     if status == IncidentStatus::Closed {
-        return Err(AppError::invalid(
-            "role",
-            "a closed incident cannot be changed",
-        ));
+        return Err(AppError::invalid("role", "a closed incident cannot be changed"));
     }
     let assignee = match assignee {
-        Some(uid) => Some(
-            db::users::by_id(&mut *tx, uid)
-                .await?
-                .ok_or_else(|| AppError::invalid("user_id", "No such user"))?,
-        ),
+        Some(uid) => {
+            Some(db::users::by_id(&mut *tx, uid).await?.ok_or_else(|| AppError::invalid("user_id", "No such user"))?)
+        }
         None => None,
     };
-    let current = db::incidents::get(&mut *tx, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let current = db::incidents::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     let before = current.role_holder(role).cloned();
     if before.as_ref().map(|u| u.id) == assignee.as_ref().map(|u| u.id) {
         tx.rollback().await?;
@@ -413,63 +285,26 @@ pub async fn assign_role(
     }
     db::incidents::set_role(&mut *tx, id, role, assignee.as_ref().map(|u| u.id)).await?;
     let body = match (&assignee, &before) {
-        (Some(a), _) if a.id == user.id => format!(
-            "{} took the {} role",
-            user.name,
-            role.label().to_lowercase()
-        ),
-        (Some(a), _) => format!(
-            "{} made {} {}",
-            user.name,
-            a.name,
-            role.label().to_lowercase()
-        ),
-        (None, Some(b)) => format!(
-            "{} removed {} as {}",
-            user.name,
-            b.name,
-            role.label().to_lowercase()
-        ),
-        (None, None) => format!(
-            "{} cleared the {} role",
-            user.name,
-            role.label().to_lowercase()
-        ),
+        (Some(a), _) if a.id == user.id => format!("{} took the {} role", user.name, role.label().to_lowercase()),
+        (Some(a), _) => format!("{} made {} {}", user.name, a.name, role.label().to_lowercase()),
+        (None, Some(b)) => format!("{} removed {} as {}", user.name, b.name, role.label().to_lowercase()),
+        (None, None) => format!("{} cleared the {} role", user.name, role.label().to_lowercase()),
     };
     let to = assignee.as_ref().map(|a| a.name.as_str());
     let from = before.as_ref().map(|b| b.name.as_str());
-    record(
-        &mut tx,
-        id,
-        user,
-        EventKind::Role,
-        &body,
-        from,
-        to,
-        Utc::now(),
-    )
-    .await?;
+    record(&mut tx, id, user, EventKind::Role, &body, from, to, Utc::now()).await?;
     db::incidents::notify(&mut *tx, id, "role").await?;
     tx.commit().await?;
     get(pool, id).await
 }
 
-pub async fn add_note(
-    pool: &PgPool,
-    user: &User,
-    id: i64,
-    input: NoteInput,
-) -> AppResult<TimelineEvent> {
+pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> AppResult<TimelineEvent> {
     let now = Utc::now();
     let mut errs = FieldErrors::new();
     let body = check(&mut errs, "body", validate::note(&input.body));
     let occurred_at = match non_empty(&input.occurred_at) {
         None => Some(now),
-        Some(s) => check(
-            &mut errs,
-            "occurred_at",
-            parse_occurred_at(s, zone(user), now),
-        ),
+        Some(s) => check(&mut errs, "occurred_at", parse_occurred_at(s, zone(user), now)),
     };
     let key: Option<Option<KeyKind>> = match non_empty(&input.key) {
         None => Some(None),
@@ -481,11 +316,10 @@ pub async fn add_note(
     let html = markdown::render(&body);
     let mut tx = pool.begin().await?;
     // A shared row lock: notes may be appended concurrently, but not to an incident being deleted.
-    let exists: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1 FOR SHARE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1 FOR SHARE")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
     exists.ok_or_else(|| not_found(id))?;
     let event_id = db::timeline::insert(
         &mut *tx,
@@ -504,9 +338,7 @@ pub async fn add_note(
     .await?;
     db::incidents::notify(&mut *tx, id, "note").await?;
     tx.commit().await?;
-    db::timeline::get(pool, event_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("event"))
+    db::timeline::get(pool, event_id).await?.ok_or_else(|| AppError::not_found("event"))
 }
 
 pub async fn timeline(pool: &PgPool, id: i64) -> AppResult<Vec<TimelineEvent>> {
@@ -525,10 +357,7 @@ fn stamp(t: DateTime<Utc>, tz: Tz) -> Stamp {
 /// `before` cursors are `<unix micros>_<event id>`.
 pub fn parse_cursor(s: &str) -> Option<Cursor> {
     let (t, id) = s.split_once('_')?;
-    Some(Cursor {
-        occurred_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
-        id: id.parse().ok()?,
-    })
+    Some(Cursor { occurred_at: DateTime::from_timestamp_micros(t.parse().ok()?)?, id: id.parse().ok()? })
 }
 
 fn cursor_of(e: &TimelineEvent) -> String {
@@ -549,18 +378,11 @@ pub fn rows(incidents: Vec<Incident>, viewer: &User) -> Vec<IncidentRow> {
 }
 
 /// Everything the incident page shows, on one connection.
-pub async fn page(
-    pool: &PgPool,
-    viewer: &User,
-    id: i64,
-    before: Option<&str>,
-) -> AppResult<IncidentPage> {
+pub async fn page(pool: &PgPool, viewer: &User, id: i64, before: Option<&str>) -> AppResult<IncidentPage> {
     let tz = zone(viewer);
     let now = Utc::now();
     let mut conn = pool.acquire().await?;
-    let incident = db::incidents::get(&mut *conn, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let incident = db::incidents::get(&mut *conn, id).await?.ok_or_else(|| not_found(id))?;
     let before = before.and_then(parse_cursor);
     let events = db::timeline::window(&mut *conn, id, before, PAGE_EVENTS + 1).await?;
     let (older, events) = if events.len() as i64 > PAGE_EVENTS {
@@ -584,11 +406,7 @@ pub async fn page(
     Ok(IncidentPage {
         started: stamp(incident.started_at, tz),
         resolved: incident.resolved_at.map(|t| stamp(t, tz)),
-        duration: format_duration(incident_duration(
-            incident.started_at,
-            incident.resolved_at,
-            now,
-        )),
+        duration: format_duration(incident_duration(incident.started_at, incident.resolved_at, now)),
         incident,
         events,
         older,

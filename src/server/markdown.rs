@@ -19,10 +19,7 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
 });
 
 pub fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_FOOTNOTES
+    Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
 }
 
 /// Renders and sanitises.
@@ -54,21 +51,12 @@ mod tests {
 
     #[test]
     fn renders_gfm() {
-        assert_eq!(
-            render("**rolled back** `v42`"),
-            "<p><strong>rolled back</strong> <code>v42</code></p>\n"
-        );
+        assert_eq!(render("**rolled back** `v42`"), "<p><strong>rolled back</strong> <code>v42</code></p>\n");
         let table = render("| a | b |\n|---|---|\n| 1 | 2 |");
-        assert!(
-            table.contains("<table>") && table.contains("<td>1</td>"),
-            "{table}"
-        );
+        assert!(table.contains("<table>") && table.contains("<td>1</td>"), "{table}");
         assert!(render("~~gone~~").contains("<del>gone</del>"));
         let tasks = render("- [x] done\n- [ ] todo");
-        assert!(
-            tasks.contains(r#"<input disabled="" type="checkbox" checked="">"#),
-            "{tasks}"
-        );
+        assert!(tasks.contains(r#"<input disabled="" type="checkbox" checked="">"#), "{tasks}");
     }
 
     #[test]
@@ -83,16 +71,7 @@ mod tests {
             "<iframe src=https://example.com></iframe>",
         ] {
             let out = render(evil);
-            for bad in [
-                "<script",
-                "javascript:",
-                "data:",
-                "onerror",
-                "<svg",
-                "onfocus",
-                "<iframe",
-                "type=\"text\"",
-            ] {
+            for bad in ["<script", "javascript:", "data:", "onerror", "<svg", "onfocus", "<iframe", "type=\"text\""] {
                 assert!(!out.contains(bad), "{evil:?} rendered as {out:?}");
             }
         }
@@ -108,9 +87,6 @@ mod tests {
 
     #[test]
     fn escapes_text() {
-        assert_eq!(
-            escape("<b>\"x\" & 'y'</b>"),
-            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"
-        );
+        assert_eq!(escape("<b>\"x\" & 'y'</b>"), "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;");
     }
 }

@@ -8,6 +8,7 @@ pub mod embedded_pg;
 pub mod incidents;
 pub mod live;
 pub mod markdown;
+pub mod postmortems;
 pub mod state;
 
 pub use state::AppState;
@@ -38,9 +39,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure_cookies)
-        .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::days(14),
-        ));
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(14)));
 
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
@@ -50,18 +49,27 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/live/incidents/{id}", get(live::incident_stream))
+        .route("/incidents/{reference}/postmortem.md", get(postmortem_markdown))
         .nest("/api/v1", crate::api::rest::router())
-        .leptos_routes_with_context(&state, routes, context.clone(), move || {
-            shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(csrf::middleware))
         .layer(sessions)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state))
+}
+
+/// The download button's Markdown, for a signed-in reader (the API has the same behind a token).
+async fn postmortem_markdown(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(reference): axum::extract::Path<String>,
+) -> Result<axum::response::Response, crate::error::AppError> {
+    use axum::response::IntoResponse;
+    accounts::session_user(&state.pool, &session).await?;
+    let id = crate::domain::parse_incident_ref(&reference)
+        .ok_or_else(|| crate::error::AppError::NotFound(format!("There is no incident {reference}")))?;
+    Ok(crate::api::rest::markdown_response(&state, id).await?.into_response())
 }
 
 async fn readyz(State(pool): State<PgPool>) -> (StatusCode, &'static str) {
@@ -72,9 +80,8 @@ async fn readyz(State(pool): State<PgPool>) -> (StatusCode, &'static str) {
 }
 
 fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")
-    });
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if json {
         builder.json().init();
@@ -93,16 +100,12 @@ pub fn pool(url: &str, max: u32) -> Result<PgPool, String> {
         .map_err(|e| format!("DATABASE_URL is not usable: {e}"))
 }
 
-/// Applies Debrief's migrations, then creates the session store's own table if missing.
+/// Applies Debrief's migrations, creates the session store's own table if missing, and installs the
+/// default postmortem template on first run.
 pub async fn migrate(pool: &PgPool) -> Result<(), String> {
-    MIGRATOR
-        .run(pool)
-        .await
-        .map_err(|e| format!("database migration failed: {e}"))?;
-    PostgresStore::new(pool.clone())
-        .migrate()
-        .await
-        .map_err(|e| format!("session store migration: {e}"))
+    MIGRATOR.run(pool).await.map_err(|e| format!("database migration failed: {e}"))?;
+    PostgresStore::new(pool.clone()).migrate().await.map_err(|e| format!("session store migration: {e}"))?;
+    postmortems::ensure_template(pool).await.map_err(|e| format!("installing the default postmortem template: {e}"))
 }
 
 /// Resolves the database: DATABASE_URL, or the embedded cluster (started if needed).
@@ -143,29 +146,20 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => connect(&config).await.map(|_| ()),
-        Command::Pg {
-            command: PgCommand::Up,
-        } => {
-            let (url, pg) = database(&Config {
-                database_url: None,
-                ..config
-            })?;
+        Command::Pg { command: PgCommand::Up } => {
+            let (url, pg) = database(&Config { database_url: None, ..config })?;
             if let Some(pg) = pg {
                 pg.ensure_database().await?;
             }
             println!("{url}");
             Ok(())
         }
-        Command::Pg {
-            command: PgCommand::Down,
-        } => embedded_pg::EmbeddedPg::new(&config.data_dir, config.pg_port)?.stop(),
-        Command::User {
-            command: UserCommand::Add { email, name, role },
-        } => {
+        Command::Pg { command: PgCommand::Down } => {
+            embedded_pg::EmbeddedPg::new(&config.data_dir, config.pg_port)?.stop()
+        }
+        Command::User { command: UserCommand::Add { email, name, role } } => {
             let mut password = String::new();
-            std::io::stdin()
-                .read_line(&mut password)
-                .map_err(|e| format!("reading the password: {e}"))?;
+            std::io::stdin().read_line(&mut password).map_err(|e| format!("reading the password: {e}"))?;
             let (pool, _pg) = connect(&config).await?;
             let user = accounts::create_user(
                 &pool,
@@ -182,16 +176,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("added {} <{}> as {}", user.name, user.email, user.role);
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Create { email },
-        } => {
+        Command::Token { command: TokenCommand::Create { email } } => {
             let (pool, _pg) = connect(&config).await?;
-            println!(
-                "{}",
-                accounts::create_token(&pool, &email)
-                    .await
-                    .map_err(describe)?
-            );
+            println!("{}", accounts::create_token(&pool, &email).await.map_err(describe)?);
             Ok(())
         }
     }
@@ -200,40 +187,27 @@ async fn run(cli: Cli) -> Result<(), String> {
 /// An AppError as one line for the terminal, field messages included.
 fn describe(e: crate::error::AppError) -> String {
     match &e {
-        crate::error::AppError::Invalid { fields, .. } if !fields.is_empty() => fields
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect::<Vec<_>>()
-            .join("; "),
+        crate::error::AppError::Invalid { fields, .. } if !fields.is_empty() => {
+            fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ")
+        }
         _ => e.to_string(),
     }
 }
 
 async fn serve(config: Config) -> Result<(), String> {
     let (pool, pg) = connect(&config).await?;
-    let conf = leptos::config::get_configuration(None)
-        .map_err(|e| format!("leptos configuration: {e}"))?;
+    let conf = leptos::config::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
     let mut leptos_options = conf.leptos_options;
     if let Some(addr) = &config.addr {
-        leptos_options.site_addr = addr
-            .parse()
-            .map_err(|e| format!("DEBRIEF_ADDR {addr:?}: {e}"))?;
+        leptos_options.site_addr = addr.parse().map_err(|e| format!("DEBRIEF_ADDR {addr:?}: {e}"))?;
     }
     let addr = leptos_options.site_addr;
     tokio::spawn(delete_expired_sessions(pool.clone()));
-    let state = AppState {
-        live: live::Live::start(pool.clone()),
-        pool,
-        leptos_options,
-    };
+    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options };
     let app = router(state, config.secure_cookies).await?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("binding {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     tracing::info!("Debrief is serving on http://{addr}");
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     if let Some(pg) = pg.filter(|p| p.started_here) {
         tracing::info!("stopping the embedded Postgres this process started");
         pg.stop()?;
@@ -273,15 +247,9 @@ mod tests {
     #[test]
     fn every_migration_bounds_its_lock_wait() {
         for m in super::MIGRATOR.iter() {
-            let first = m
-                .sql
-                .lines()
-                .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"));
+            let first = m.sql.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"));
             assert!(
-                first.is_some_and(|l| l
-                    .trim_start()
-                    .to_lowercase()
-                    .starts_with("set lock_timeout")),
+                first.is_some_and(|l| l.trim_start().to_lowercase().starts_with("set lock_timeout")),
                 "migration {} {} must start with SET lock_timeout",
                 m.version,
                 m.description

@@ -9,23 +9,11 @@ fn endpoints(incident: i64) -> Vec<(Method, String, Option<serde_json::Value>)> 
     vec![
         (Method::GET, "/me".into(), None),
         (Method::GET, "/incidents".into(), None),
-        (
-            Method::POST,
-            "/incidents".into(),
-            Some(json!({"title": "Sneaky", "severity": "SEV1"})),
-        ),
+        (Method::POST, "/incidents".into(), Some(json!({"title": "Sneaky", "severity": "SEV1"}))),
         (Method::GET, format!("/incidents/{incident}"), None),
-        (
-            Method::PATCH,
-            format!("/incidents/{incident}"),
-            Some(json!({"version": 1, "status": "resolved"})),
-        ),
+        (Method::PATCH, format!("/incidents/{incident}"), Some(json!({"version": 1, "status": "resolved"}))),
         (Method::GET, format!("/incidents/{incident}/timeline"), None),
-        (
-            Method::POST,
-            format!("/incidents/{incident}/timeline"),
-            Some(json!({"body": "sneaky note"})),
-        ),
+        (Method::POST, format!("/incidents/{incident}/timeline"), Some(json!({"body": "sneaky note"}))),
     ]
 }
 
@@ -33,32 +21,22 @@ fn endpoints(incident: i64) -> Vec<(Method, String, Option<serde_json::Value>)> 
 async fn me_describes_the_token_holder(pool: PgPool) {
     let app = spawn(pool).await;
     let (ada, ada_token) = app.token("ada@example.com", "Ada Lovelace", "admin").await;
-    let (grace, grace_token) = app
-        .token("grace@example.com", "Grace Hopper", "member")
-        .await;
+    let (grace, grace_token) = app.token("grace@example.com", "Grace Hopper", "member").await;
 
     let (status, me) = Api::new(&app, &ada_token).get("/me").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        me,
-        json!({"id": ada.id, "email": "ada@example.com", "name": "Ada Lovelace", "role": "admin"})
-    );
+    assert_eq!(me, json!({"id": ada.id, "email": "ada@example.com", "name": "Ada Lovelace", "role": "admin"}));
 
     let (status, me) = Api::new(&app, &grace_token).get("/me").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        me,
-        json!({"id": grace.id, "email": "grace@example.com", "name": "Grace Hopper", "role": "member"})
-    );
+    assert_eq!(me, json!({"id": grace.id, "email": "grace@example.com", "name": "Grace Hopper", "role": "member"}));
 }
 
 #[sqlx::test(migrations = "./migrations")]
 async fn every_user_can_hold_several_tokens(pool: PgPool) {
     let app = spawn(pool).await;
     let (ada, first) = app.token("ada@example.com", "Ada", "admin").await;
-    let second = debrief::server::accounts::create_token(&app.pool, "ada@example.com")
-        .await
-        .unwrap();
+    let second = debrief::server::accounts::create_token(&app.pool, "ada@example.com").await.unwrap();
     assert_ne!(first, second);
     for token in [&first, &second] {
         let (status, me) = Api::new(&app, token).get("/me").await;
@@ -113,26 +91,16 @@ async fn bad_tokens_are_refused_everywhere(pool: PgPool) {
     ];
     for header in &bad_headers {
         for (method, path, body) in endpoints(id(&inc)) {
-            let mut req = http
-                .request(method.clone(), api.url(&path))
-                .header("Authorization", header);
+            let mut req = http.request(method.clone(), api.url(&path)).header("Authorization", header);
             if let Some(b) = &body {
                 req = req.json(b);
             }
             let res = read(req).await;
-            assert_eq!(
-                res.0, 401,
-                "{method} {path} with Authorization {header:?}: {}",
-                res.1
-            );
+            assert_eq!(res.0, 401, "{method} {path} with Authorization {header:?}: {}", res.1);
             expect_error(&res, 401, "unauthorized");
         }
     }
-    assert_eq!(
-        api.incident(id(&inc)).await,
-        inc,
-        "refused requests changed nothing"
-    );
+    assert_eq!(api.incident(id(&inc)).await, inc, "refused requests changed nothing");
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -148,19 +116,9 @@ async fn authentication_comes_before_input_checks(pool: PgPool) {
     expect_error(&res, 401, "unauthorized");
     let res = read(http.get(url("/incidents?status=sleeping"))).await;
     expect_error(&res, 401, "unauthorized");
-    let res = read(
-        http.post(url("/incidents"))
-            .header("Content-Type", "application/json")
-            .body("{not json"),
-    )
-    .await;
+    let res = read(http.post(url("/incidents")).header("Content-Type", "application/json").body("{not json")).await;
     expect_error(&res, 401, "unauthorized");
-    let res = read(
-        http.patch(url("/incidents/1"))
-            .header("Content-Type", "application/json")
-            .body("["),
-    )
-    .await;
+    let res = read(http.patch(url("/incidents/1")).header("Content-Type", "application/json").body("[")).await;
     expect_error(&res, 401, "unauthorized");
 }
 
@@ -168,12 +126,9 @@ async fn authentication_comes_before_input_checks(pool: PgPool) {
 async fn a_session_cookie_is_not_an_api_credential(pool: PgPool) {
     let app = spawn(pool).await;
     let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let res = read(
-        reqwest::Client::new()
-            .get(app.url("/api/v1/me"))
-            .header("Cookie", format!("debrief_session={token}")),
-    )
-    .await;
+    let res =
+        read(reqwest::Client::new().get(app.url("/api/v1/me")).header("Cookie", format!("debrief_session={token}")))
+            .await;
     expect_error(&res, 401, "unauthorized");
 }
 
@@ -196,12 +151,7 @@ async fn unknown_api_paths_are_json_404s(pool: PgPool) {
     let app = spawn(pool).await;
     let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
     let api = Api::new(&app, &token);
-    for path in [
-        "/nope",
-        "/incidents/1/nope",
-        "/incidents/1/timeline/2",
-        "/v2/incidents",
-    ] {
+    for path in ["/nope", "/incidents/1/nope", "/incidents/1/timeline/2", "/v2/incidents"] {
         let res = api.get(path).await;
         expect_error(&res, 404, "not_found");
     }
@@ -228,16 +178,10 @@ async fn unreadable_urls_are_json_errors(pool: PgPool) {
     let api = Api::new(&app, &token);
     api.declare_titled("Checkout down").await;
     // A filter given twice is a bad filter.
-    let res = api
-        .get("/incidents?status=resolved&status=identified")
-        .await;
+    let res = api.get("/incidents?status=resolved&status=identified").await;
     expect_error(&res, 422, "invalid");
     // An id that is not even UTF-8 is not an incident.
     expect_error(&api.get("/incidents/%FF").await, 404, "not_found");
     expect_error(&api.get("/incidents/%FF/timeline").await, 404, "not_found");
-    expect_error(
-        &api.patch("/incidents/%FF", json!({"version": 1})).await,
-        404,
-        "not_found",
-    );
+    expect_error(&api.patch("/incidents/%FF", json!({"version": 1})).await, 404, "not_found");
 }

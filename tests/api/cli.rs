@@ -8,11 +8,7 @@ use std::process::{Command, Stdio};
 /// DATABASE_URL points at the server; the test's fresh database has its own name.
 fn url_for(pool: &PgPool) -> String {
     let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let db = pool
-        .connect_options()
-        .get_database()
-        .expect("database name")
-        .to_string();
+    let db = pool.connect_options().get_database().expect("database name").to_string();
     let (server, _) = base.rsplit_once('/').expect("a database URL");
     format!("{server}/{db}")
 }
@@ -27,12 +23,7 @@ fn debrief(pool: &PgPool, args: &[&str], stdin: &str) -> (bool, String, String) 
         .stderr(Stdio::piped())
         .spawn()
         .expect("run debrief");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     (
         out.status.success(),
@@ -48,33 +39,20 @@ async fn user_add_and_token_create_give_a_working_api_token(pool: PgPool) {
     let (ok, out, err) = tokio::task::spawn_blocking(move || {
         debrief(
             &p,
-            &[
-                "user",
-                "add",
-                "--email",
-                "ops@example.com",
-                "--name",
-                "Ops",
-                "--role",
-                "admin",
-            ],
+            &["user", "add", "--email", "ops@example.com", "--name", "Ops", "--role", "admin"],
             "a long passphrase\n",
         )
     })
     .await
     .unwrap();
     assert!(ok, "user add failed: {err}");
-    assert!(
-        out.contains("added Ops <ops@example.com> as admin"),
-        "{out}"
-    );
+    assert!(out.contains("added Ops <ops@example.com> as admin"), "{out}");
 
     let p = pool.clone();
-    let (ok, token, err) = tokio::task::spawn_blocking(move || {
-        debrief(&p, &["token", "create", "--email", "ops@example.com"], "")
-    })
-    .await
-    .unwrap();
+    let (ok, token, err) =
+        tokio::task::spawn_blocking(move || debrief(&p, &["token", "create", "--email", "ops@example.com"], ""))
+            .await
+            .unwrap();
     assert!(ok, "token create failed: {err}");
     let me: serde_json::Value = reqwest::Client::new()
         .get(app.url("/api/v1/me"))
@@ -94,30 +72,20 @@ async fn bad_cli_input_is_explained(pool: PgPool) {
     debrief::server::migrate(&pool).await.unwrap();
     let p = pool.clone();
     let (ok, _, err) = tokio::task::spawn_blocking(move || {
-        debrief(
-            &p,
-            &[
-                "user", "add", "--email", "nope", "--name", "X", "--role", "boss",
-            ],
-            "short\n",
-        )
+        debrief(&p, &["user", "add", "--email", "nope", "--name", "X", "--role", "boss"], "short\n")
     })
     .await
     .unwrap();
     assert!(!ok);
     assert!(err.contains("email: Enter an email address"), "{err}");
     assert!(err.contains("role: unknown user role"), "{err}");
-    assert!(
-        err.contains("password: Use at least 10 characters"),
-        "{err}"
-    );
+    assert!(err.contains("password: Use at least 10 characters"), "{err}");
 
     let p = pool.clone();
-    let (ok, _, err) = tokio::task::spawn_blocking(move || {
-        debrief(&p, &["token", "create", "--email", "ghost@example.com"], "")
-    })
-    .await
-    .unwrap();
+    let (ok, _, err) =
+        tokio::task::spawn_blocking(move || debrief(&p, &["token", "create", "--email", "ghost@example.com"], ""))
+            .await
+            .unwrap();
     assert!(!ok);
     assert!(err.contains("No such user"), "{err}");
 }

@@ -12,9 +12,7 @@ async fn a_change_through_one_instance_reaches_a_stream_on_another(pool: PgPool)
     let reader_side = spawn(pool.clone()).await;
     let writer_side = spawn(pool.clone()).await;
     let browser = signed_in(&reader_side).await;
-    let token = debrief::server::accounts::create_token(&pool, "ada@example.com")
-        .await
-        .unwrap();
+    let token = debrief::server::accounts::create_token(&pool, "ada@example.com").await.unwrap();
     let api = reqwest::Client::new();
     let inc: serde_json::Value = api
         .post(writer_side.url("/api/v1/incidents"))
@@ -28,16 +26,9 @@ async fn a_change_through_one_instance_reaches_a_stream_on_another(pool: PgPool)
         .unwrap();
     let id = inc["id"].as_i64().unwrap();
 
-    let mut stream = browser
-        .get(reader_side.url(&format!("/live/incidents/{id}")))
-        .send()
-        .await
-        .unwrap();
+    let mut stream = browser.get(reader_side.url(&format!("/live/incidents/{id}"))).send().await.unwrap();
     assert_eq!(stream.status(), 200);
-    assert!(stream.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/event-stream"));
+    assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
 
     // Another incident's change must not show up on this stream; this one's must.
     let other: serde_json::Value = api
@@ -73,10 +64,7 @@ async fn a_change_through_one_instance_reaches_a_stream_on_another(pool: PgPool)
     })
     .await
     .expect("no live event arrived");
-    assert!(
-        received.contains("event: changed\ndata: note"),
-        "{received}"
-    );
+    assert!(received.contains("event: changed\ndata: note"), "{received}");
 }
 
 #[sqlx::test(migrations = "./migrations")]

@@ -8,6 +8,7 @@ mod cli;
 mod incidents;
 mod live;
 mod pages;
+mod postmortems;
 mod support;
 mod timeline;
 mod updates;

@@ -11,21 +11,13 @@ use sqlx::PgPool;
 fn browser_like() -> Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(ACCEPT, "text/html,application/xhtml+xml".parse().unwrap());
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap()
+    Client::builder().cookie_store(true).redirect(Policy::none()).default_headers(headers).build().unwrap()
 }
 
 /// The `action` of the form that posts to the server function `name`.
 fn form_action(html: &str, name: &str) -> String {
     let needle = format!("action=\"/api/{name}");
-    let start = html
-        .find(&needle)
-        .unwrap_or_else(|| panic!("no form for {name} in:\n{html}"))
-        + 8;
+    let start = html.find(&needle).unwrap_or_else(|| panic!("no form for {name} in:\n{html}")) + 8;
     let end = start + html[start..].find('"').unwrap();
     html[start..end].to_string()
 }
@@ -65,12 +57,7 @@ pub async fn signed_in(app: &TestApp) -> Client {
         &action,
         "/login?next=/incidents",
         &app.base,
-        &[
-            ("email", "ada@example.com"),
-            ("password", PASSWORD),
-            ("next", "/incidents"),
-            ("time_zone", ""),
-        ],
+        &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/incidents"), ("time_zone", "")],
     )
     .await;
     assert_eq!(res.status(), StatusCode::FOUND);
@@ -96,12 +83,7 @@ async fn first_admin_can_be_created_only_once(pool: PgPool) {
     let http = browser_like();
     let (_, html) = page(&http, &app, "/setup").await;
     let action = form_action(&html, "create_first_admin");
-    let form = [
-        ("email", "ada@example.com"),
-        ("name", "Ada"),
-        ("password", PASSWORD),
-        ("time_zone", "Europe/Paris"),
-    ];
+    let form = [("email", "ada@example.com"), ("name", "Ada"), ("password", PASSWORD), ("time_zone", "Europe/Paris")];
     let res = post_form(&http, &app, &action, "/setup", &app.base, &form).await;
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()[LOCATION], "/incidents");
@@ -110,22 +92,11 @@ async fn first_admin_can_be_created_only_once(pool: PgPool) {
     assert!(html.contains("Declare incident"));
 
     let other = browser_like();
-    let form = [
-        ("email", "eve@example.com"),
-        ("name", "Eve"),
-        ("password", PASSWORD),
-        ("time_zone", ""),
-    ];
+    let form = [("email", "eve@example.com"), ("name", "Eve"), ("password", PASSWORD), ("time_zone", "")];
     let res = post_form(&other, &app, &action, "/setup", &app.base, &form).await;
     let location = res.headers()[LOCATION].to_str().unwrap().to_string();
-    assert!(
-        location.contains("__err="),
-        "refused, with the error for the form: {location}"
-    );
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    assert!(location.contains("__err="), "refused, with the error for the form: {location}");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&app.pool).await.unwrap();
     assert_eq!(count, 1);
 }
 
@@ -133,16 +104,9 @@ async fn first_admin_can_be_created_only_once(pool: PgPool) {
 async fn signed_out_pages_redirect_to_sign_in_and_back(pool: PgPool) {
     let app = spawn(pool).await;
     app.user("ada@example.com", "Ada", "admin").await;
-    let res = browser_like()
-        .get(app.url("/incidents?status=resolved"))
-        .send()
-        .await
-        .unwrap();
+    let res = browser_like().get(app.url("/incidents?status=resolved")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
-    assert_eq!(
-        res.headers()[LOCATION],
-        "/login?next=/incidents%3Fstatus%3Dresolved"
-    );
+    assert_eq!(res.headers()[LOCATION], "/login?next=/incidents%3Fstatus%3Dresolved");
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -152,12 +116,7 @@ async fn wrong_password_keeps_the_email_and_says_why(pool: PgPool) {
     let http = browser_like();
     let (_, html) = page(&http, &app, "/login").await;
     let action = form_action(&html, "sign_in");
-    let form = [
-        ("email", "ada@example.com"),
-        ("password", "not the password"),
-        ("next", ""),
-        ("time_zone", ""),
-    ];
+    let form = [("email", "ada@example.com"), ("password", "not the password"), ("next", ""), ("time_zone", "")];
     let res = post_form(&http, &app, &action, "/login", &app.base, &form).await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = res.headers()[LOCATION].to_str().unwrap().to_string();
@@ -171,10 +130,7 @@ async fn declaring_without_javascript_redirects_to_the_incident(pool: PgPool) {
     let app = spawn(pool).await;
     let http = signed_in(&app).await;
     let (_, html) = page(&http, &app, "/incidents/new").await;
-    assert!(
-        html.contains("SEV1") && html.contains("Critical"),
-        "severities with their meaning"
-    );
+    assert!(html.contains("SEV1") && html.contains("Critical"), "severities with their meaning");
     let action = form_action(&html, "declare_incident");
     let form = [
         ("title", "DNS failing"),
@@ -203,28 +159,11 @@ async fn cross_site_form_posts_are_refused(pool: PgPool) {
     let (_, html) = page(&http, &app, "/incidents/new").await;
     let action = form_action(&html, "declare_incident");
     let form = [("title", "Forged"), ("severity", "SEV1")];
-    let res = post_form(
-        &http,
-        &app,
-        &action,
-        "/incidents/new",
-        "https://evil.example",
-        &form,
-    )
-    .await;
+    let res = post_form(&http, &app, &action, "/incidents/new", "https://evil.example", &form).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = http
-        .post(app.url(&action))
-        .header("sec-fetch-site", "cross-site")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = http.post(app.url(&action)).header("sec-fetch-site", "cross-site").form(&form).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents").fetch_one(&app.pool).await.unwrap();
     assert_eq!(count, 0, "nothing was declared");
 }
 
@@ -246,14 +185,7 @@ async fn database_down_is_said_plainly(pool: PgPool) {
 
     let res = http.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        http.get(format!("{base}/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
 
     let res = http.get(format!("{base}/incidents")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -261,12 +193,7 @@ async fn database_down_is_said_plainly(pool: PgPool) {
     assert!(html.contains("cannot reach its database"), "{html}");
     assert!(html.contains("http-equiv=\"refresh\""), "retries by itself");
 
-    let res = http
-        .get(format!("{base}/api/v1/me"))
-        .bearer_auth("dbf_x")
-        .send()
-        .await
-        .unwrap();
+    let res = http.get(format!("{base}/api/v1/me")).bearer_auth("dbf_x").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unavailable");

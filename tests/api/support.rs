@@ -14,11 +14,7 @@ pub struct Api<'a> {
 
 impl<'a> Api<'a> {
     pub fn new(app: &'a TestApp, token: &str) -> Self {
-        Api {
-            app,
-            token: token.to_string(),
-            http: reqwest::Client::new(),
-        }
+        Api { app, token: token.to_string(), http: reqwest::Client::new() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -27,9 +23,7 @@ impl<'a> Api<'a> {
 
     /// A request with this user's token and no body yet.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, self.url(path))
-            .bearer_auth(&self.token)
+        self.http.request(method, self.url(path)).bearer_auth(&self.token)
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -53,8 +47,7 @@ impl<'a> Api<'a> {
 
     /// Declares a SEV2 incident with just a title.
     pub async fn declare_titled(&self, title: &str) -> Value {
-        self.declare(json!({"title": title, "severity": "SEV2"}))
-            .await
+        self.declare(json!({"title": title, "severity": "SEV2"})).await
     }
 
     pub async fn incident(&self, id: i64) -> Value {
@@ -66,9 +59,7 @@ impl<'a> Api<'a> {
     /// Changes an incident from the version it has now; the change must succeed.
     pub async fn change(&self, inc: &Value, mut changes: Value) -> Value {
         changes["version"] = inc["version"].clone();
-        let (status, out) = self
-            .patch(&format!("/incidents/{}", id(inc)), changes)
-            .await;
+        let (status, out) = self.patch(&format!("/incidents/{}", id(inc)), changes).await;
         assert_eq!(status, StatusCode::OK, "{out}");
         out
     }
@@ -88,19 +79,11 @@ impl<'a> Api<'a> {
 pub async fn read(req: RequestBuilder) -> (StatusCode, Value) {
     let res = req.send().await.expect("request sent");
     let status = res.status();
-    let content_type = res
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let content_type =
+        res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let text = res.text().await.expect("response body");
-    assert!(
-        content_type.starts_with("application/json"),
-        "{status} with Content-Type {content_type:?}: {text}"
-    );
-    let body = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {text}"));
+    assert!(content_type.starts_with("application/json"), "{status} with Content-Type {content_type:?}: {text}");
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {text}"));
     (status, body)
 }
 
@@ -111,9 +94,7 @@ pub fn expect_error(res: &(StatusCode, Value), status: u16, code: &str) -> Value
     let error = &body["error"];
     assert!(error.is_object(), "no error object in {body}");
     assert_eq!(error["code"], code, "{body}");
-    let message = error["message"]
-        .as_str()
-        .unwrap_or_else(|| panic!("error.message is not a string: {body}"));
+    let message = error["message"].as_str().unwrap_or_else(|| panic!("error.message is not a string: {body}"));
     assert!(!message.trim().is_empty(), "empty error message: {body}");
     error.clone()
 }
@@ -121,31 +102,20 @@ pub fn expect_error(res: &(StatusCode, Value), status: u16, code: &str) -> Value
 /// A 422 that names `field`; returns that field's message.
 pub fn expect_field_error(res: &(StatusCode, Value), field: &str) -> String {
     let error = expect_error(res, 422, "invalid");
-    let message = error["fields"][field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no fields.{field} in {error}"));
-    assert!(
-        !message.trim().is_empty(),
-        "empty message for {field}: {error}"
-    );
+    let message = error["fields"][field].as_str().unwrap_or_else(|| panic!("no fields.{field} in {error}"));
+    assert!(!message.trim().is_empty(), "empty message for {field}: {error}");
     message.to_string()
 }
 
 pub fn id(inc: &Value) -> i64 {
-    inc["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no numeric id in {inc}"))
+    inc["id"].as_i64().unwrap_or_else(|| panic!("no numeric id in {inc}"))
 }
 
 /// Parses an API timestamp, which must be RFC 3339 in UTC.
 pub fn time(v: &Value) -> DateTime<Utc> {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("timestamp is not a string: {v}"));
+    let s = v.as_str().unwrap_or_else(|| panic!("timestamp is not a string: {v}"));
     assert!(s.ends_with('Z'), "timestamp {s:?} is not UTC");
-    DateTime::parse_from_rfc3339(s)
-        .unwrap_or_else(|e| panic!("{s:?} is not RFC 3339: {e}"))
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s:?} is not RFC 3339: {e}")).with_timezone(&Utc)
 }
 
 /// An RFC 3339 UTC string for `t`.
@@ -155,10 +125,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// The kinds of a timeline, in order.
 pub fn kinds(events: &[Value]) -> Vec<String> {
-    events
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
-        .collect()
+    events.iter().map(|e| e["kind"].as_str().unwrap_or_default().to_string()).collect()
 }
 
 /// Asserts that a timeline is ordered by `occurred_at` (ties by id).

@@ -12,9 +12,7 @@ pub struct TestApp {
 /// The site built by `cargo leptos build` (CSS, JS and WASM), served as the README's build serves it.
 pub fn leptos_options() -> leptos::config::LeptosOptions {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-    let mut opts = leptos::config::get_configuration(Some(manifest))
-        .expect("leptos config")
-        .leptos_options;
+    let mut opts = leptos::config::get_configuration(Some(manifest)).expect("leptos config").leptos_options;
     let site = std::env::var("LEPTOS_SITE_ROOT")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/site").to_string());
     opts.site_root = site.into();
@@ -24,11 +22,7 @@ pub fn leptos_options() -> leptos::config::LeptosOptions {
 pub async fn spawn(pool: PgPool) -> TestApp {
     // `#[sqlx::test]` applied the numbered migrations; this adds the session store's table.
     debrief::server::migrate(&pool).await.expect("migrate");
-    let state = AppState {
-        live: Live::start(pool.clone()),
-        pool: pool.clone(),
-        leptos_options: leptos_options(),
-    };
+    let state = AppState { live: Live::start(pool.clone()), pool: pool.clone(), leptos_options: leptos_options() };
     let app = router(state, false).await.expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -45,29 +39,16 @@ impl TestApp {
     pub async fn user(&self, email: &str, name: &str, role: &str) -> debrief::domain::User {
         accounts::create_user(
             &self.pool,
-            accounts::NewUser {
-                email,
-                name,
-                role,
-                password: PASSWORD,
-                time_zone: Some("Europe/Paris"),
-            },
+            accounts::NewUser { email, name, role, password: PASSWORD, time_zone: Some("Europe/Paris") },
         )
         .await
         .expect("create user")
     }
 
     /// A user and an API token for them.
-    pub async fn token(
-        &self,
-        email: &str,
-        name: &str,
-        role: &str,
-    ) -> (debrief::domain::User, String) {
+    pub async fn token(&self, email: &str, name: &str, role: &str) -> (debrief::domain::User, String) {
         let user = self.user(email, name, role).await;
-        let token = accounts::create_token(&self.pool, email)
-            .await
-            .expect("token");
+        let token = accounts::create_token(&self.pool, email).await.expect("token");
         (user, token)
     }
 }

@@ -21,11 +21,7 @@ impl Drop for TempDir {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Browser {
@@ -39,15 +35,13 @@ impl Browser {
 
     async fn launch(javascript: bool) -> Browser {
         let port = free_port();
-        let driver =
-            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("chromedriver (install chromium-driver)");
-        let profile =
-            std::env::temp_dir().join(format!("debrief-e2e-{port}-{}", std::process::id()));
+        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (install chromium-driver)");
+        let profile = std::env::temp_dir().join(format!("debrief-e2e-{port}-{}", std::process::id()));
         let mut opts = json!({
             "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
             "args": [
@@ -71,13 +65,7 @@ impl Browser {
                 .connect(&url)
                 .await
             {
-                Ok(c) => {
-                    return Browser {
-                        c,
-                        driver,
-                        _profile: TempDir(profile),
-                    }
-                }
+                Ok(c) => return Browser { c, driver, _profile: TempDir(profile) },
                 Err(e) => last = Some(e),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -92,10 +80,7 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.c
-            .goto(url)
-            .await
-            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
+        self.c.goto(url).await.unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
     pub async fn fill(&self, css: &str, text: &str) {
@@ -114,11 +99,7 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Clicks the button whose text is exactly `text`.
@@ -131,9 +112,7 @@ impl Browser {
             .for_element(Locator::XPath(&xpath))
             .await
             .unwrap_or_else(|e| panic!("no button {text:?}: {e}"));
-        el.click()
-            .await
-            .unwrap_or_else(|e| panic!("click {text:?}: {e}"));
+        el.click().await.unwrap_or_else(|e| panic!("click {text:?}: {e}"));
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -157,17 +136,11 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let body = self.c.source().await.unwrap_or_default();
-        panic!(
-            "timed out waiting for {what}; page was:\n{}",
-            &body[..body.len().min(4000)]
-        );
+        panic!("timed out waiting for {what}; page was:\n{}", &body[..body.len().min(4000)]);
     }
 
     pub async fn until_url_contains(&self, part: &str) {
-        self.until(&format!("URL containing {part}"), || async {
-            self.url().await.contains(part)
-        })
-        .await;
+        self.until(&format!("URL containing {part}"), || async { self.url().await.contains(part) }).await;
     }
 
     pub async fn until_text(&self, css: &str, needle: &str) {

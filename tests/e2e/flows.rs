@@ -31,56 +31,24 @@ async fn first_run_declare_note_and_status(pool: PgPool) {
     b.click("input[name=severity][value=SEV2]").await;
     b.press("Declare incident").await;
     b.until_url_contains("/incidents/INC-").await;
-    b.until_text("[data-testid=title]", "Checkout returns 500")
-        .await;
+    b.until_text("[data-testid=title]", "Checkout returns 500").await;
     assert_eq!(b.text("[data-testid=status]").await, "Investigating");
-    assert!(
-        b.text("[data-testid=role-commander]")
-            .await
-            .contains("Ada Lovelace"),
-        "declarer commands"
-    );
+    assert!(b.text("[data-testid=role-commander]").await.contains("Ada Lovelace"), "declarer commands");
 
     // A note with Enter; hydrated, so the page must not reload (the marker survives).
     b.until_hydrated().await;
     b.js("window.__stayed = true; return null;").await;
-    b.fill("[data-testid=note-body]", "Rolled back **v42**\n")
-        .await;
-    b.until_text("[data-testid=timeline]", "Rolled back v42")
-        .await;
-    assert_eq!(
-        b.js("return window.__stayed === true;").await,
-        serde_json::json!(true),
-        "form submitted in place"
-    );
-    let html = b
-        .find("[data-testid=timeline]")
-        .await
-        .html(true)
-        .await
-        .unwrap();
-    assert!(
-        html.contains("<strong>v42</strong>"),
-        "Markdown rendered: {html}"
-    );
-    assert_eq!(
-        b.find("[data-testid=note-body]")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("")
-    );
+    b.fill("[data-testid=note-body]", "Rolled back **v42**\n").await;
+    b.until_text("[data-testid=timeline]", "Rolled back v42").await;
+    assert_eq!(b.js("return window.__stayed === true;").await, serde_json::json!(true), "form submitted in place");
+    let html = b.find("[data-testid=timeline]").await.html(true).await.unwrap();
+    assert!(html.contains("<strong>v42</strong>"), "Markdown rendered: {html}");
+    assert_eq!(b.find("[data-testid=note-body]").await.prop("value").await.unwrap().as_deref(), Some(""));
 
     // Status change, logged on the timeline.
     b.press("Mark identified").await;
     b.until_text("[data-testid=status]", "Identified").await;
-    b.until_text(
-        "[data-testid=timeline]",
-        "changed the status from Investigating to Identified",
-    )
-    .await;
+    b.until_text("[data-testid=timeline]", "changed the status from Investigating to Identified").await;
     b.quit().await;
 }
 
@@ -103,9 +71,7 @@ async fn second_session_sees_notes_live(pool: PgPool) {
     let page = app.url(inc["url"].as_str().unwrap());
 
     let watcher = Browser::start().await;
-    watcher
-        .sign_in(&app.base, "grace@example.com", PASSWORD)
-        .await;
+    watcher.sign_in(&app.base, "grace@example.com", PASSWORD).await;
     watcher.goto(&page).await;
     watcher.until_hydrated().await;
     watcher.js("window.__stayed = true; return null;").await;
@@ -114,27 +80,15 @@ async fn second_session_sees_notes_live(pool: PgPool) {
     writer.sign_in(&app.base, "ada@example.com", PASSWORD).await;
     writer.goto(&page).await;
     writer.until_hydrated().await;
-    writer
-        .fill("[data-testid=note-body]", "Index rebuild started\n")
-        .await;
-    writer
-        .until_text("[data-testid=timeline]", "Index rebuild started")
-        .await;
+    writer.fill("[data-testid=note-body]", "Index rebuild started\n").await;
+    writer.until_text("[data-testid=timeline]", "Index rebuild started").await;
 
-    watcher
-        .until_text("[data-testid=timeline]", "Index rebuild started")
-        .await;
-    assert_eq!(
-        watcher.js("return window.__stayed === true;").await,
-        serde_json::json!(true),
-        "no reload"
-    );
+    watcher.until_text("[data-testid=timeline]", "Index rebuild started").await;
+    assert_eq!(watcher.js("return window.__stayed === true;").await, serde_json::json!(true), "no reload");
 
     // Status changes arrive the same way.
     writer.press("Mark monitoring").await;
-    watcher
-        .until_text("[data-testid=status]", "Monitoring")
-        .await;
+    watcher.until_text("[data-testid=status]", "Monitoring").await;
     watcher.quit().await;
     writer.quit().await;
 }
@@ -154,27 +108,16 @@ async fn declare_and_note_without_javascript(pool: PgPool) {
     b.click("input[name=severity][value=SEV1]").await;
     b.press("Declare incident").await;
     b.until_text(".field-error", "under 200 characters").await;
-    assert_eq!(
-        b.find("#title")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some(long.as_str())
-    );
+    assert_eq!(b.find("#title").await.prop("value").await.unwrap().as_deref(), Some(long.as_str()));
 
     b.fill("#title", "Payments failing").await;
     b.press("Declare incident").await;
     b.until_url_contains("/incidents/INC-").await;
-    b.until_text("[data-testid=title]", "Payments failing")
-        .await;
+    b.until_text("[data-testid=title]", "Payments failing").await;
     assert_eq!(b.text("[data-testid=ref]").await, "INC-1");
 
-    b.fill("[data-testid=note-body]", "Card processor timing out\n")
-        .await;
-    b.until_text("[data-testid=timeline]", "Card processor timing out")
-        .await;
+    b.fill("[data-testid=note-body]", "Card processor timing out\n").await;
+    b.until_text("[data-testid=timeline]", "Card processor timing out").await;
 
     b.press("Mark resolved").await;
     b.until_text("[data-testid=status]", "Resolved").await;

@@ -28,17 +28,10 @@ pub async fn create(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<DeclareInput>,
 ) -> AppResult<(StatusCode, Json<Incident>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(ops::declare(&s.pool, &user, input).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(ops::declare(&s.pool, &user, input).await?)))
 }
 
-pub async fn show(
-    State(s): State<AppState>,
-    _: ApiUser,
-    IncidentId(id): IncidentId,
-) -> AppResult<Json<Incident>> {
+pub async fn show(State(s): State<AppState>, _: ApiUser, IncidentId(id): IncidentId) -> AppResult<Json<Incident>> {
     Ok(Json(ops::get(&s.pool, id).await?))
 }
 
@@ -73,13 +66,6 @@ pub async fn add_event(
     IncidentId(id): IncidentId,
     ApiJson(e): ApiJson<EventInput>,
 ) -> AppResult<(StatusCode, Json<TimelineEvent>)> {
-    let input = NoteInput {
-        body: e.body,
-        occurred_at: e.occurred_at,
-        key: e.key,
-    };
-    Ok((
-        StatusCode::CREATED,
-        Json(ops::add_note(&s.pool, &user, id, input).await?),
-    ))
+    let input = NoteInput { body: e.body, occurred_at: e.occurred_at, key: e.key };
+    Ok((StatusCode::CREATED, Json(ops::add_note(&s.pool, &user, id, input).await?)))
 }

@@ -1,6 +1,9 @@
 //! The JSON API under `/api/v1`. Handlers are thin: authenticate, parse, call `server::`, serialise.
 
 mod incidents;
+mod postmortems;
+
+pub use postmortems::markdown_response;
 
 use crate::domain::User;
 use crate::error::AppError;
@@ -8,7 +11,7 @@ use crate::server::{accounts, AppState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -16,14 +19,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))
         .route("/incidents", get(incidents::list).post(incidents::create))
-        .route(
-            "/incidents/{id}",
-            get(incidents::show).patch(incidents::update),
-        )
-        .route(
-            "/incidents/{id}/timeline",
-            get(incidents::timeline).post(incidents::add_event),
-        )
+        .route("/incidents/{id}", get(incidents::show).patch(incidents::update))
+        .route("/incidents/{id}/timeline", get(incidents::timeline).post(incidents::add_event))
+        .route("/incidents/{id}/postmortem", get(postmortems::show).post(postmortems::start))
+        .route("/incidents/{id}/postmortem.md", get(postmortems::markdown))
+        .route("/incidents/{id}/postmortem/sections/{key}", put(postmortems::save_section))
+        .route("/incidents/{id}/postmortem/sections/{key}/revisions", get(postmortems::revisions))
+        .route("/postmortem-template", get(postmortems::template).put(postmortems::replace_template))
         .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             AppError::MethodNotAllowed("This endpoint does not support that method".into())
@@ -36,10 +38,7 @@ pub struct ApiUser(pub User);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -61,9 +60,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(AppError::Invalid {
                 message: match e {
-                    JsonRejection::MissingJsonContentType(_) => {
-                        "Send JSON with Content-Type: application/json".into()
-                    }
+                    JsonRejection::MissingJsonContentType(_) => "Send JSON with Content-Type: application/json".into(),
                     other => format!("The request body is not valid: {}", other.body_text()),
                 },
                 fields: Default::default(),
@@ -81,9 +78,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IncidentId {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let raw = Path::<String>::from_request_parts(parts, state)
+        let raw = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
-            .map(|p| p.0)
+            .ok()
+            .and_then(|p| p.0.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v))
             .unwrap_or_default();
         crate::domain::parse_incident_ref(&raw)
             .map(IncidentId)
@@ -98,19 +96,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e| AppError::Invalid {
-                message: format!("The query string is not valid: {}", e.body_text()),
-                fields: Default::default(),
-                values: Default::default(),
-            })
+        Query::<T>::from_request_parts(parts, state).await.map(|q| ApiQuery(q.0)).map_err(|e| AppError::Invalid {
+            message: format!("The query string is not valid: {}", e.body_text()),
+            fields: Default::default(),
+            values: Default::default(),
+        })
     }
 }
 
 async fn me(ApiUser(user): ApiUser) -> Json<serde_json::Value> {
-    Json(
-        serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role }),
-    )
+    Json(serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role }))
 }

@@ -92,10 +92,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let action = ServerAction::<SetTimeZone>::new();
-    let me = Resource::new(
-        move || action.version().get(),
-        |_| crate::api::auth::current_user(),
-    );
+    let me = Resource::new(move || action.version().get(), |_| crate::api::auth::current_user());
     let err = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Profile"/>

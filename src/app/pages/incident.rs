@@ -1,11 +1,7 @@
 use crate::api::incidents::{get_incident_page, AddNote, AssignRole, ChangeIncident};
-use crate::app::components::{
-    typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When,
-};
+use crate::app::components::{typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When};
 use crate::domain::time::{format_duration, incident_duration};
-use crate::domain::{
-    parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, KeyKind, Role, Severity,
-};
+use crate::domain::{parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, KeyKind, Role, Severity};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,21 +22,11 @@ pub fn IncidentPage() -> impl IntoView {
     let remote = RwSignal::new(0u32);
     let page = Resource::new(
         move || {
-            (
-                reference(),
-                before(),
-                remote.get(),
-                change.version().get(),
-                assign.version().get(),
-                note.version().get(),
-            )
+            (reference(), before(), remote.get(), change.version().get(), assign.version().get(), note.version().get())
         },
         |(r, b, ..)| get_incident_page(r, b),
     );
-    live_updates(
-        Signal::derive(move || parse_incident_ref(&reference())),
-        remote,
-    );
+    live_updates(Signal::derive(move || parse_incident_ref(&reference())), remote);
 
     let id = move || parse_incident_ref(&reference()).unwrap_or_default();
     // The note form sits outside the refreshing parts, so a live update never wipes what is being typed.
@@ -71,10 +57,9 @@ fn running_duration(page: &PageData) -> impl Fn() -> String + Send + Sync + 'sta
     let tick = RwSignal::new(None::<chrono::DateTime<chrono::Utc>>);
     #[cfg(feature = "hydrate")]
     if page.incident.resolved_at.is_none() {
-        if let Ok(handle) = set_interval_with_handle(
-            move || tick.set(Some(chrono::Utc::now())),
-            std::time::Duration::from_secs(1),
-        ) {
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.set(Some(chrono::Utc::now())), std::time::Duration::from_secs(1))
+        {
             on_cleanup(move || handle.clear());
         }
     }
@@ -91,8 +76,7 @@ fn live_updates(id: Signal<Option<i64>>, remote: RwSignal<u32>) {
     {
         use send_wrapper::SendWrapper;
         use wasm_bindgen::prelude::*;
-        let current: StoredValue<Option<SendWrapper<web_sys::EventSource>>> =
-            StoredValue::new(None);
+        let current: StoredValue<Option<SendWrapper<web_sys::EventSource>>> = StoredValue::new(None);
         let close = move || {
             if let Some(es) = current.try_update_value(|c| c.take()).flatten() {
                 es.close();
@@ -104,11 +88,8 @@ fn live_updates(id: Signal<Option<i64>>, remote: RwSignal<u32>) {
             let Ok(es) = web_sys::EventSource::new(&format!("/live/incidents/{id}")) else {
                 return;
             };
-            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
-                remote.update(|n| *n += 1)
-            });
-            let _ =
-                es.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| remote.update(|n| *n += 1));
+            let _ = es.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
             on_change.forget();
             current.set_value(Some(SendWrapper::new(es)));
         });
@@ -119,11 +100,7 @@ fn live_updates(id: Signal<Option<i64>>, remote: RwSignal<u32>) {
 }
 
 #[component]
-fn Incident(
-    page: PageData,
-    change: ServerAction<ChangeIncident>,
-    assign: ServerAction<AssignRole>,
-) -> impl IntoView {
+fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: ServerAction<AssignRole>) -> impl IntoView {
     let i = page.incident.clone();
     let change_err = Signal::derive(move || change.value().get().and_then(Result::err));
     let assign_err = Signal::derive(move || assign.value().get().and_then(Result::err));
@@ -146,6 +123,7 @@ fn Incident(
                     <dt>"Started"</dt><dd><When stamp=page.started.clone()/></dd>
                     {page.resolved.clone().map(|r| view! { <dt>"Resolved"</dt><dd><When stamp=r/></dd> })}
                     <dt>"Declared by"</dt><dd>{i.declared_by.name.clone()}</dd>
+                    <dt>"Postmortem"</dt><dd><a href=format!("{}/postmortem", i.url) data-testid="postmortem-link">"Write-up"</a></dd>
                     {(!i.services.is_empty()).then(|| view! { <dt>"Services"</dt><dd>{i.services.join(", ")}</dd> })}
                 </dl>
                 {(!i.summary.is_empty()).then(|| view! { <p class="summary">{i.summary.clone()}</p> })}

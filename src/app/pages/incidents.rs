@@ -12,10 +12,7 @@ pub fn IncidentsPage() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status").filter(|s| !s.is_empty());
     let severity = move || query.read().get("severity").filter(|s| !s.is_empty());
-    let incidents = Resource::new(
-        move || (status(), severity()),
-        |(st, sev)| list_incidents(st, sev),
-    );
+    let incidents = Resource::new(move || (status(), severity()), |(st, sev)| list_incidents(st, sev));
     view! {
         <Title text="Incidents"/>
         <div class="page-head">

@@ -2,12 +2,14 @@ mod account;
 mod declare;
 mod incident;
 mod incidents;
+mod postmortem;
 mod users;
 
 pub use account::{LoginPage, ProfilePage, SetupPage};
 pub use declare::DeclarePage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
+pub use postmortem::{PostmortemPage, SectionHistoryPage, TemplatePage};
 pub use users::UsersPage;
 
 use leptos::prelude::*;

@@ -1,6 +1,4 @@
-use crate::domain::{
-    incident_ref, incident_url, Incident, IncidentStatus, Role, Severity, UserRef,
-};
+use crate::domain::{incident_ref, incident_url, Incident, IncidentStatus, Role, Severity, UserRef};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -28,10 +26,7 @@ struct IncidentRecord {
 }
 
 fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
-    Some(UserRef {
-        id: id?,
-        name: name.unwrap_or_default(),
-    })
+    Some(UserRef { id: id?, name: name.unwrap_or_default() })
 }
 
 impl From<IncidentRecord> for Incident {
@@ -49,10 +44,7 @@ impl From<IncidentRecord> for Incident {
             started_at: r.started_at,
             declared_at: r.declared_at,
             resolved_at: r.resolved_at,
-            declared_by: UserRef {
-                id: r.declared_by,
-                name: r.declared_by_name,
-            },
+            declared_by: UserRef { id: r.declared_by, name: r.declared_by_name },
             commander: user_ref(r.commander_id, r.commander_name),
             comms_lead: user_ref(r.comms_lead_id, r.comms_lead_name),
             scribe: user_ref(r.scribe_id, r.scribe_name),
@@ -62,8 +54,7 @@ impl From<IncidentRecord> for Incident {
 }
 
 /// One SELECT for every read of an incident, so the API and the pages see the same fields.
-pub const SELECT: &str =
-    "SELECT i.id, i.title, i.severity, i.status, i.summary, i.services, i.started_at,
+pub const SELECT: &str = "SELECT i.id, i.title, i.severity, i.status, i.summary, i.services, i.started_at,
         i.declared_at, i.resolved_at, i.version,
         i.declared_by, d.name AS declared_by_name,
         i.commander_id, c.name AS commander_name,
@@ -77,29 +68,18 @@ pub const SELECT: &str =
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<Incident>> {
     let q = format!("{SELECT} WHERE i.id = $1");
-    Ok(sqlx::query_as::<_, IncidentRecord>(&q)
-        .bind(id)
-        .fetch_optional(db)
-        .await?
-        .map(Incident::from))
+    Ok(sqlx::query_as::<_, IncidentRecord>(&q).bind(id).fetch_optional(db).await?.map(Incident::from))
 }
 
 /// Locks the row for a read-check-write inside a transaction.
-pub async fn lock(
-    db: impl PgExecutor<'_>,
-    id: i64,
-) -> AppResult<Option<(IncidentStatus, Severity, i32)>> {
+pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<(IncidentStatus, Severity, i32)>> {
     let row: Option<(String, String, i32)> =
         sqlx::query_as("SELECT status, severity, version FROM incidents WHERE id = $1 FOR UPDATE")
             .bind(id)
             .fetch_optional(db)
             .await?;
     Ok(row.map(|(st, sev, v)| {
-        (
-            st.parse().unwrap_or(IncidentStatus::Investigating),
-            sev.parse().unwrap_or(Severity::Sev4),
-            v,
-        )
+        (st.parse().unwrap_or(IncidentStatus::Investigating), sev.parse().unwrap_or(Severity::Sev4), v)
     }))
 }
 
@@ -177,33 +157,23 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn set_role(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    role: Role,
-    user_id: Option<i64>,
-) -> AppResult<()> {
+pub async fn set_role(db: impl PgExecutor<'_>, id: i64, role: Role, user_id: Option<i64>) -> AppResult<()> {
     let column = match role {
         Role::Commander => "commander_id",
         Role::CommsLead => "comms_lead_id",
         Role::Scribe => "scribe_id",
     };
-    sqlx::query(&format!(
-        "UPDATE incidents SET {column} = $2, version = version + 1 WHERE id = $1"
-    ))
-    .bind(id)
-    .bind(user_id)
-    .execute(db)
-    .await?;
+    sqlx::query(&format!("UPDATE incidents SET {column} = $2, version = version + 1 WHERE id = $1"))
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 /// Tells every app instance that an incident changed (delivered at commit; dropped on rollback).
 pub async fn notify(db: impl PgExecutor<'_>, id: i64, what: &str) -> AppResult<()> {
     let payload = serde_json::json!({ "incident_id": id, "what": what }).to_string();
-    sqlx::query("SELECT pg_notify('debrief_live', $1)")
-        .bind(payload)
-        .execute(db)
-        .await?;
+    sqlx::query("SELECT pg_notify('debrief_live', $1)").bind(payload).execute(db).await?;
     Ok(())
 }

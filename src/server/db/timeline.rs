@@ -25,10 +25,7 @@ impl From<EventRecord> for TimelineEvent {
             id: r.id,
             incident_id: r.incident_id,
             kind: r.kind.parse().unwrap_or(EventKind::Note),
-            author: UserRef {
-                id: r.author_id,
-                name: r.author_name,
-            },
+            author: UserRef { id: r.author_id, name: r.author_name },
             body: r.body,
             body_html: r.body_html,
             from: r.from_value,
@@ -40,8 +37,7 @@ impl From<EventRecord> for TimelineEvent {
     }
 }
 
-const SELECT: &str =
-    "SELECT e.id, e.incident_id, e.kind, e.author_id, u.name AS author_name, e.body, e.body_html,
+const SELECT: &str = "SELECT e.id, e.incident_id, e.kind, e.author_id, u.name AS author_name, e.body, e.body_html,
         e.from_value, e.to_value, e.key_kind, e.occurred_at, e.recorded_at
     FROM timeline_events e JOIN users u ON u.id = e.author_id";
 
@@ -78,11 +74,7 @@ pub async fn insert(db: impl PgExecutor<'_>, e: &NewEvent<'_>) -> AppResult<i64>
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<TimelineEvent>> {
     let q = format!("{SELECT} WHERE e.id = $1");
-    Ok(sqlx::query_as::<_, EventRecord>(&q)
-        .bind(id)
-        .fetch_optional(db)
-        .await?
-        .map(TimelineEvent::from))
+    Ok(sqlx::query_as::<_, EventRecord>(&q).bind(id).fetch_optional(db).await?.map(TimelineEvent::from))
 }
 
 /// A position in the timeline: events strictly before it come next when paging back.
@@ -118,12 +110,10 @@ pub async fn window(
 }
 
 pub async fn count(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM timeline_events WHERE incident_id = $1")
-            .bind(incident_id)
-            .fetch_one(db)
-            .await?,
-    )
+    Ok(sqlx::query_scalar("SELECT count(*) FROM timeline_events WHERE incident_id = $1")
+        .bind(incident_id)
+        .fetch_one(db)
+        .await?)
 }
 
 /// Every event in order, for the API.

@@ -26,34 +26,21 @@ impl From<UserRecord> for User {
 const COLUMNS: &str = "id, email, name, role, time_zone";
 
 pub async fn count(db: impl PgExecutor<'_>) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(db)
-        .await?)
+    Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await?)
 }
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<User>> {
     let q = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    Ok(sqlx::query_as::<_, UserRecord>(&q)
-        .bind(id)
-        .fetch_optional(db)
-        .await?
-        .map(User::from))
+    Ok(sqlx::query_as::<_, UserRecord>(&q).bind(id).fetch_optional(db).await?.map(User::from))
 }
 
 pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<User>> {
     let q = format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)");
-    Ok(sqlx::query_as::<_, UserRecord>(&q)
-        .bind(email)
-        .fetch_optional(db)
-        .await?
-        .map(User::from))
+    Ok(sqlx::query_as::<_, UserRecord>(&q).bind(email).fetch_optional(db).await?.map(User::from))
 }
 
 /// The user and their password hash, for sign-in.
-pub async fn credentials(
-    db: impl PgExecutor<'_>,
-    email: &str,
-) -> AppResult<Option<(User, String)>> {
+pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<(User, String)>> {
     let q = format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)");
     let row = sqlx::query(&q).bind(email).fetch_optional(db).await?;
     row.map(|r| {
@@ -73,22 +60,12 @@ pub async fn credentials(
 
 pub async fn list(db: impl PgExecutor<'_>) -> AppResult<Vec<User>> {
     let q = format!("SELECT {COLUMNS} FROM users ORDER BY name, id");
-    Ok(sqlx::query_as::<_, UserRecord>(&q)
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .map(User::from)
-        .collect())
+    Ok(sqlx::query_as::<_, UserRecord>(&q).fetch_all(db).await?.into_iter().map(User::from).collect())
 }
 
 pub async fn refs(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users ORDER BY name, id")
-        .fetch_all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name)| UserRef { id, name })
-        .collect())
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users ORDER BY name, id").fetch_all(db).await?;
+    Ok(rows.into_iter().map(|(id, name)| UserRef { id, name }).collect())
 }
 
 /// Inserts a user; a taken email is a field error, not a crash.
@@ -121,19 +98,11 @@ pub async fn insert(
 }
 
 pub async fn set_time_zone(db: impl PgExecutor<'_>, id: i64, tz: &str) -> AppResult<()> {
-    sqlx::query("UPDATE users SET time_zone = $2 WHERE id = $1")
-        .bind(id)
-        .bind(tz)
-        .execute(db)
-        .await?;
+    sqlx::query("UPDATE users SET time_zone = $2 WHERE id = $1").bind(id).bind(tz).execute(db).await?;
     Ok(())
 }
 
-pub async fn insert_token(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    token_hash: &str,
-) -> AppResult<()> {
+pub async fn insert_token(db: impl PgExecutor<'_>, user_id: i64, token_hash: &str) -> AppResult<()> {
     sqlx::query("INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, $2)")
         .bind(user_id)
         .bind(token_hash)
@@ -145,9 +114,5 @@ pub async fn insert_token(
 pub async fn by_token(db: impl PgExecutor<'_>, token_hash: &str) -> AppResult<Option<User>> {
     let q = "SELECT u.id, u.email, u.name, u.role, u.time_zone
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
-    Ok(sqlx::query_as::<_, UserRecord>(q)
-        .bind(token_hash)
-        .fetch_optional(db)
-        .await?
-        .map(User::from))
+    Ok(sqlx::query_as::<_, UserRecord>(q).bind(token_hash).fetch_optional(db).await?.map(User::from))
 }

@@ -1,0 +1,129 @@
+use crate::domain::postmortem::{Postmortem, Revision, TemplateSection};
+use crate::domain::{diff::DiffLine, Incident, User};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    super::ctx,
+    crate::domain::parse_incident_ref,
+    crate::server::{incidents, markdown, postmortems as ops},
+};
+
+/// What the postmortem page shows: the incident, the write-up (if started) and each section's
+/// saved text rendered to sanitised HTML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostmortemPage {
+    pub incident: Incident,
+    pub postmortem: Option<Postmortem>,
+    pub rendered: Vec<String>,
+    pub me: User,
+}
+
+#[cfg(feature = "ssr")]
+fn id_of(reference: &str) -> Result<i64, AppError> {
+    parse_incident_ref(reference).ok_or_else(|| AppError::NotFound(format!("There is no incident {reference}")))
+}
+
+#[server]
+pub async fn get_postmortem_page(reference: String) -> Result<PostmortemPage, AppError> {
+    let (state, me) = ctx::user().await?;
+    let id = id_of(&reference)?;
+    let incident = incidents::get(&state.pool, id).await?;
+    let postmortem = match ops::get(&state.pool, id).await {
+        Ok(pm) => Some(pm),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let rendered = postmortem.iter().flat_map(|pm| pm.sections.iter().map(|s| markdown::render(&s.body))).collect();
+    Ok(PostmortemPage { incident, postmortem, rendered, me })
+}
+
+#[server]
+pub async fn start_postmortem(id: i64) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    ops::start(&state.pool, &user, id).await?;
+    leptos_axum::redirect(&format!("{}/postmortem", crate::domain::incident_url(id)));
+    Ok(())
+}
+
+/// Saves one section from `version`; a stale version comes back as a Conflict that carries both
+/// the current text and the one sent.
+#[server]
+pub async fn save_postmortem_section(id: i64, key: String, version: i32, body: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let save = ops::SectionSave { body: body.clone(), version: Some(version) };
+    ops::save_section(&state.pool, &user, id, &key, save)
+        .await
+        .map_err(|e| e.with_values([("key", key.as_str()), ("body", body.as_str())]))?;
+    Ok(())
+}
+
+/// Renders Markdown exactly as the page will show it, for the live preview.
+#[server]
+pub async fn preview_markdown(body: String) -> Result<String, AppError> {
+    ctx::user().await?;
+    Ok(markdown::render(&body))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub incident: Incident,
+    pub title: String,
+    pub revisions: Vec<Revision>,
+    /// The diff between the two chosen versions (older first), when both exist.
+    pub diff: Option<(i32, i32, Vec<DiffLine>)>,
+}
+
+#[server]
+pub async fn section_history(
+    reference: String,
+    key: String,
+    from: Option<i32>,
+    to: Option<i32>,
+) -> Result<HistoryPage, AppError> {
+    let (state, _) = ctx::user().await?;
+    let id = id_of(&reference)?;
+    let incident = incidents::get(&state.pool, id).await?;
+    let pm = ops::get(&state.pool, id).await?;
+    let title = pm.sections.iter().find(|s| s.key == key).map(|s| s.title.clone()).unwrap_or_else(|| key.clone());
+    let revisions = ops::revisions(&state.pool, id, &key).await?;
+    // Default: the latest change against the one before it.
+    let to = to.or_else(|| revisions.first().map(|r| r.version));
+    let from = from.or_else(|| to.map(|t| t - 1));
+    let body_at = |v: Option<i32>| match v {
+        Some(0) => Some(String::new()),
+        Some(v) => revisions.iter().find(|r| r.version == v).map(|r| r.body.clone()),
+        None => None,
+    };
+    let diff = match (from, to, body_at(from), body_at(to)) {
+        (Some(f), Some(t), Some(a), Some(b)) => Some((f, t, crate::domain::diff::diff_lines(&a, &b))),
+        _ => None,
+    };
+    Ok(HistoryPage { incident, title, revisions, diff })
+}
+
+#[server]
+pub async fn get_template() -> Result<Vec<TemplateSection>, AppError> {
+    let (state, user) = ctx::user().await?;
+    crate::server::accounts::require_admin(&user)?;
+    ops::template(&state.pool).await
+}
+
+/// Saves the template from the settings form: one line per section in `sections`, as
+/// `key | title | required (yes/no) | guidance`.
+#[server]
+pub async fn save_template(sections: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let parsed = crate::domain::postmortem::parse_template_lines(&sections)
+        .map_err(|m| AppError::invalid("sections", m).with_values([("sections", sections.as_str())]))?;
+    ops::save_template(&state.pool, &user, &parsed).await.map_err(|e| match e {
+        AppError::Invalid { fields, .. } => {
+            let msg = fields.values().cloned().collect::<Vec<_>>().join("; ");
+            AppError::invalid("sections", msg).with_values([("sections", sections.as_str())])
+        }
+        other => other,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,341 @@
+use crate::api::postmortems::{
+    get_postmortem_page, get_template, preview_markdown, section_history, SavePostmortemSection, SaveTemplate,
+    StartPostmortem,
+};
+use crate::app::components::{typed, Failure, FieldError, FormError};
+use crate::domain::diff::DiffLine;
+use crate::domain::postmortem::{template_lines, Section, SectionFlag};
+use crate::domain::time::format_utc;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The write-up: every section edited on its own, with preview, drafts, conflicts and history.
+#[component]
+pub fn PostmortemPage() -> impl IntoView {
+    let params = use_params_map();
+    let reference = move || params.read().get("reference").unwrap_or_default();
+    let start = ServerAction::<StartPostmortem>::new();
+    let save = ServerAction::<SavePostmortemSection>::new();
+    let page = Resource::new(
+        move || (reference(), start.version().get(), save.version().get()),
+        |(r, ..)| get_postmortem_page(r),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok(p) => {
+                        let i = p.incident.clone();
+                        let head = view! {
+                            <Title text=format!("Postmortem {} {}", i.reference, i.title)/>
+                            <p class="ref"><a href=i.url.clone()>{i.reference.clone()}</a></p>
+                            <h1>"Postmortem: " {i.title.clone()}</h1>
+                        };
+                        match p.postmortem {
+                            None => view! {
+                                {head}
+                                <p>"No postmortem yet. It starts from the current template; each section is written and saved on its own."</p>
+                                <ActionForm action=start>
+                                    <input type="hidden" name="id" value=i.id/>
+                                    <button type="submit" class="button primary">"Start the postmortem"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            Some(pm) => {
+                                let flagged = pm.blameless_flags.len();
+                                let sections = pm.sections.into_iter().zip(p.rendered).map(|(s, html)| {
+                                    let flags: Vec<SectionFlag> =
+                                        pm.blameless_flags.iter().filter(|f| f.section == s.key).cloned().collect();
+                                    view! { <SectionEditor incident_id=i.id reference=i.reference.clone() section=s html flags save/> }
+                                }).collect_view();
+                                view! {
+                                    {head}
+                                    <p class="facts">
+                                        <span class="badge status" data-testid="pm-status">{pm.status.as_str()}</span>
+                                        <a class="button" href=format!("{}/postmortem.md", i.url) download>"Download Markdown"</a>
+                                    </p>
+                                    {(flagged > 0).then(|| view! {
+                                        <p class="notice" data-testid="blameless-summary">
+                                            {format!("{flagged} phrase(s) may read as blame. Each is marked below with a system-focused rewording.")}
+                                        </p>
+                                    })}
+                                    {sections}
+                                }.into_any()
+                            }
+                        }
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod drafts {
+    //! Unsaved text lives in the browser's storage until it is saved, so a closed tab, a reload or
+    //! a dropped network keeps what was typed. A draft remembers the version it started from, so
+    //! saving it can still detect someone else's change.
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Draft {
+        pub version: i32,
+        pub body: String,
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
+    fn key(incident: i64, section: &str) -> String {
+        format!("debrief:draft:{incident}:{section}")
+    }
+
+    pub fn load(incident: i64, section: &str) -> Option<Draft> {
+        serde_json::from_str(&storage()?.get_item(&key(incident, section)).ok()??).ok()
+    }
+
+    pub fn store(incident: i64, section: &str, draft: &Draft) {
+        if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(draft)) {
+            let _ = s.set_item(&key(incident, section), &json);
+        }
+    }
+
+    pub fn clear(incident: i64, section: &str) {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(&key(incident, section));
+        }
+    }
+}
+
+#[component]
+fn SectionEditor(
+    incident_id: i64,
+    reference: String,
+    section: Section,
+    html: String,
+    flags: Vec<SectionFlag>,
+    save: ServerAction<SavePostmortemSection>,
+) -> impl IntoView {
+    let key = StoredValue::new(section.key.clone());
+    // The last save's error, if it was about this section.
+    let err = Signal::derive(move || {
+        save.value().get().and_then(Result::err).filter(|e| e.value("key").as_deref() == Some(key.get_value().as_str()))
+    });
+    let conflict = Signal::derive(move || match err.get() {
+        Some(AppError::Conflict { current: Some(c), values, .. }) => serde_json::from_value::<Section>(c)
+            .ok()
+            .map(|theirs| (theirs, values.get("body").cloned().unwrap_or_default())),
+        _ => None,
+    });
+    let base_version = RwSignal::new(section.version);
+    let version = move || conflict.get().map(|(t, _)| t.version).unwrap_or_else(|| base_version.get());
+    let initial = {
+        let body = section.body.clone();
+        move || err.get().and_then(|e| e.value("body")).unwrap_or_else(|| body.clone())
+    };
+    let text = NodeRef::<leptos::html::Textarea>::new();
+    let restored = RwSignal::new(false);
+    let preview = RwSignal::new(None::<String>);
+
+    #[cfg(feature = "hydrate")]
+    {
+        let saved_body = section.body.clone();
+        let saved_version = section.version;
+        Effect::new(move |_| {
+            let Some(el) = text.get() else { return };
+            match drafts::load(incident_id, &key.get_value()) {
+                Some(d) if d.body.trim_end() == saved_body.trim_end() => drafts::clear(incident_id, &key.get_value()),
+                Some(d) if d.version <= saved_version => {
+                    el.set_value(&d.body);
+                    base_version.set(d.version);
+                    restored.set(true);
+                }
+                _ => {}
+            }
+        });
+    }
+    let on_input = move |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = text.get_untracked() {
+            drafts::store(incident_id, &key.get_value(), &drafts::Draft { version: version(), body: el.value() });
+        }
+    };
+    let show_preview = move |_| {
+        if let Some(el) = text.get_untracked() {
+            let body = el.value();
+            leptos::task::spawn_local(async move {
+                if let Ok(html) = preview_markdown(body).await {
+                    preview.set(Some(html));
+                }
+            });
+        }
+    };
+    let k = section.key.clone();
+    let (section_id, body_id) = (format!("section-{k}"), format!("body-{k}"));
+    let history = format!("/incidents/{reference}/postmortem/{k}/history");
+    view! {
+        <section class="pm-section" id=section_id.clone() data-testid=section_id>
+            <h2>{section.title.clone()} {section.required.then(|| view! { <span class="hint">" (required)"</span> })}</h2>
+            <p class="hint guidance">{section.guidance.clone()}</p>
+            <div class="md rendered" data-testid="rendered" inner_html=html></div>
+            {(!flags.is_empty()).then(|| view! {
+                <ul class="flags" data-testid="flags">
+                    {flags.into_iter().map(|f| view! {
+                        <li>
+                            <strong>{format!("\u{201c}{}\u{201d}", f.flag.matched)}</strong>": "{f.flag.message}
+                            <span class="suggestion">" Try: "{f.flag.suggestion}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {move || conflict.get().map(|(theirs, _)| view! {
+                <div class="conflict" role="alert" data-testid="conflict">
+                    <p><strong>{err.get().map(|e| e.to_string())}</strong></p>
+                    <div class="sides">
+                        <div>
+                            <h3>{format!("Their version (v{})", theirs.version)}</h3>
+                            <pre data-testid="theirs">{theirs.body.clone()}</pre>
+                        </div>
+                        <div>
+                            <h3>"Yours"</h3>
+                            <p class="hint">"Your text is in the editor below. Merge in what you need from theirs, then save."</p>
+                        </div>
+                    </div>
+                </div>
+            })}
+            {move || restored.get().then(|| view! { <p class="hint" role="status">"Restored your unsaved draft."</p> })}
+            <ActionForm action=save attr:class="section-form">
+                <input type="hidden" name="id" value=incident_id/>
+                <input type="hidden" name="key" value=section.key.clone()/>
+                <input type="hidden" name="version" value=version/>
+                <label class="visually-hidden" for=body_id.clone()>{section.title.clone()}</label>
+                <textarea id=body_id name="body" rows="6" node_ref=text on:input=on_input
+                    prop:value=initial>{initial.clone()}</textarea>
+                <FieldError error=err field="body"/>
+                {move || err.get().filter(|e| !matches!(e, AppError::Conflict { .. })).map(|e| view! {
+                    <FormError error=Signal::derive(move || Some(e.clone()))/>
+                })}
+                <div class="row">
+                    <button type="submit" class="button primary">{format!("Save {}", section.title)}</button>
+                    <button type="button" class="button js-only" on:click=show_preview>"Preview"</button>
+                    <a href=history>"History"</a>
+                    {section.updated_by.clone().map(|u| view! {
+                        <span class="hint">{format!("v{} by {}", section.version, u.name)}</span>
+                    })}
+                </div>
+            </ActionForm>
+            {move || preview.get().map(|html| view! { <div class="md preview" data-testid="preview" inner_html=html></div> })}
+        </section>
+    }
+    .into_any()
+}
+
+/// A section's saved versions, and the difference between any two.
+#[component]
+pub fn SectionHistoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let page = Resource::new(
+        move || {
+            let p = params.read();
+            let q = query.read();
+            (
+                p.get("reference").unwrap_or_default(),
+                p.get("key").unwrap_or_default(),
+                q.get("from").and_then(|v| v.parse().ok()),
+                q.get("to").and_then(|v| v.parse().ok()),
+            )
+        },
+        |(r, k, f, t)| section_history(r, k, f, t),
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok(h) => {
+                        let versions: Vec<i32> = h.revisions.iter().map(|r| r.version).collect();
+                        let (from, to) = h.diff.as_ref().map(|(f, t, _)| (*f, *t)).unwrap_or((0, 0));
+                        view! {
+                            <Title text=format!("History: {}", h.title)/>
+                            <p class="ref"><a href=format!("{}/postmortem", h.incident.url)>{format!("{} postmortem", h.incident.reference)}</a></p>
+                            <h1>"History: " {h.title.clone()}</h1>
+                            <form method="get" class="filters">
+                                <label for="from">"Compare"</label>
+                                <select id="from" name="from">
+                                    <option value="0" selected=from == 0>"empty"</option>
+                                    {versions.iter().map(|v| view! { <option value=*v selected=*v == from>{format!("v{v}")}</option> }).collect_view()}
+                                </select>
+                                <label for="to">"with"</label>
+                                <select id="to" name="to">
+                                    {versions.iter().map(|v| view! { <option value=*v selected=*v == to>{format!("v{v}")}</option> }).collect_view()}
+                                </select>
+                                <button type="submit" class="button">"Show difference"</button>
+                            </form>
+                            {h.diff.map(|(_, _, lines)| view! {
+                                <pre class="diff" data-testid="diff">
+                                    {lines.into_iter().map(|l| match l {
+                                        DiffLine::Same(t) => view! { <span class="same">{format!("  {t}\n")}</span> }.into_any(),
+                                        DiffLine::Added(t) => view! { <ins>{format!("+ {t}\n")}</ins> }.into_any(),
+                                        DiffLine::Removed(t) => view! { <del>{format!("- {t}\n")}</del> }.into_any(),
+                                    }).collect_view()}
+                                </pre>
+                            })}
+                            <table class="list">
+                                <thead><tr><th>"Version"</th><th>"By"</th><th>"Saved (UTC)"</th></tr></thead>
+                                <tbody>
+                                    {h.revisions.into_iter().map(|r| view! {
+                                        <tr><td>{format!("v{}", r.version)}</td><td>{r.author.name}</td><td>{format_utc(r.created_at)}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Admins edit the postmortem template; postmortems already started keep their sections.
+#[component]
+pub fn TemplatePage() -> impl IntoView {
+    let save = ServerAction::<SaveTemplate>::new();
+    let template = Resource::new(move || save.version().get(), |_| get_template());
+    let err = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <Title text="Postmortem template"/>
+        <h1>"Postmortem template"</h1>
+        <p class="hint">
+            "One section per line: " <code>"key | title | required or optional | guidance"</code>
+            ". Order here is the order in the write-up. Postmortems already started keep the sections they began with."
+        </p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match template.await {
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok(t) => {
+                        let current = template_lines(&t);
+                        view! {
+                            <ActionForm action=save>
+                                <label for="sections">"Sections"</label>
+                                <textarea id="sections" name="sections" rows="16" class="mono">
+                                    {move || {
+                                        let typed = typed(err, "sections")();
+                                        if typed.is_empty() { current.clone() } else { typed }
+                                    }}
+                                </textarea>
+                                <FieldError error=err field="sections"/>
+                                <button type="submit" class="button primary">"Save template"</button>
+                                {move || save.value().get().is_some_and(|r| r.is_ok()).then(|| view! { <span class="saved" role="status">"Saved"</span> })}
+                            </ActionForm>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

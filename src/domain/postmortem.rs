@@ -1,0 +1,221 @@
+//! Postmortems: the template, the write-up's shape and its review states.
+
+use super::types::UserRef;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One section of the postmortem template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateSection {
+    pub key: String,
+    pub title: String,
+    /// Shown while writing: what good content for this section looks like.
+    pub guidance: String,
+    /// Must be filled in before the postmortem can go to review.
+    pub required: bool,
+}
+
+fn section(key: &str, title: &str, required: bool, guidance: &str) -> TemplateSection {
+    TemplateSection { key: key.into(), title: title.into(), guidance: guidance.into(), required }
+}
+
+/// The default template, drawn from the Google SRE book's postmortem template, Atlassian's incident
+/// handbook and the structured questions teams ask after every incident.
+pub fn default_template() -> Vec<TemplateSection> {
+    vec![
+        section("summary", "Summary", true, "Two or three sentences: what happened, the impact, and how it ended. Written for someone outside the team."),
+        section("impact", "Impact", true, "Who and what was affected, for how long, and how much: users, requests, revenue, data. Use numbers."),
+        section("trigger", "Trigger", true, "The change or event that set the incident off. Describe the system conditions, not who pressed the button."),
+        section("detection", "Detection", true, "How we found out: an alert, a customer, a colleague. How long until we knew (time to detect comes from the timeline)?"),
+        section("response", "Response and recovery", true, "What we did to mitigate and recover, what helped and what slowed us down."),
+        section("timeline", "Timeline", false, "The key moments, generated from the incident's key events. Include or leave out each with a click."),
+        section("contributing_factors", "Contributing factors", true, "What in the system let this happen: each factor with its category (technology, process, environment, external dependency). Never a person."),
+        section("went_well", "What went well", false, "Practices, tools and decisions that limited the impact. Keep doing these."),
+        section("went_wrong", "What went wrong", false, "Where the system, tooling or process made the incident worse or longer."),
+        section("lucky", "Where we got lucky", false, "What kept it from being worse by chance. Luck is not a strategy: these are risks to address."),
+        section("lessons", "Lessons learned", false, "What we now know about our systems that we did not know before."),
+        section("action_items", "Action items", false, "The follow-ups that make this less likely or less harmful next time, each with an owner."),
+        section("supporting_info", "Supporting information", false, "Links to dashboards, logs, related incidents, documents."),
+    ]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostmortemStatus {
+    Draft,
+    InReview,
+    Published,
+}
+
+impl PostmortemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostmortemStatus::Draft => "draft",
+            PostmortemStatus::InReview => "in_review",
+            PostmortemStatus::Published => "published",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(PostmortemStatus::Draft),
+            "in_review" => Some(PostmortemStatus::InReview),
+            "published" => Some(PostmortemStatus::Published),
+            _ => None,
+        }
+    }
+}
+
+/// A section of one postmortem: its copy of the template entry plus what was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub key: String,
+    pub title: String,
+    pub guidance: String,
+    pub required: bool,
+    pub body: String,
+    /// Bumped on every save; a save naming an older version is a conflict.
+    pub version: i32,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by: Option<UserRef>,
+}
+
+/// A contributing factor's category: where in the system it lives. There is deliberately no
+/// "person" category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorCategory {
+    Technology,
+    Process,
+    Environment,
+    ExternalDependency,
+}
+
+/// A timeline line for the write-up (from the incident's key events).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineLine {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub text: String,
+}
+
+/// A blameless-language hit in one section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionFlag {
+    pub section: String,
+    #[serde(flatten)]
+    pub flag: super::blameless::BlamelessFlag,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Postmortem {
+    pub incident_id: i64,
+    pub status: PostmortemStatus,
+    pub sections: Vec<Section>,
+    pub blameless_flags: Vec<SectionFlag>,
+    /// The permanent page, once published.
+    pub published_url: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub version: i32,
+    pub body: String,
+    pub author: UserRef,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A template key: lower-case letters, digits and underscores, starting with a letter.
+pub fn valid_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && key.len() <= 40
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+pub const SECTION_MAX: usize = 100_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_template_has_the_agreed_keys_in_order() {
+        let keys: Vec<String> = default_template().into_iter().map(|s| s.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "summary",
+                "impact",
+                "trigger",
+                "detection",
+                "response",
+                "timeline",
+                "contributing_factors",
+                "went_well",
+                "went_wrong",
+                "lucky",
+                "lessons",
+                "action_items",
+                "supporting_info"
+            ]
+        );
+        assert!(default_template().iter().all(|s| valid_key(&s.key) && !s.guidance.is_empty()));
+    }
+
+    #[test]
+    fn keys_are_checked() {
+        assert!(valid_key("went_well") && valid_key("a1"));
+        assert!(!valid_key("") && !valid_key("1a") && !valid_key("Went") && !valid_key("a-b"));
+        assert!(!valid_key(&"a".repeat(41)));
+    }
+}
+
+/// The template as editable text: one section per line, `key | title | required | guidance`.
+pub fn template_lines(sections: &[TemplateSection]) -> String {
+    sections
+        .iter()
+        .map(|s| {
+            format!("{} | {} | {} | {}", s.key, s.title, if s.required { "required" } else { "optional" }, s.guidance)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Parses `template_lines` text back; blank lines are skipped.
+pub fn parse_template_lines(text: &str) -> Result<Vec<TemplateSection>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, line)| {
+            let parts: Vec<&str> = line.splitn(4, '|').map(str::trim).collect();
+            let [key, title, required, guidance] = parts[..] else {
+                return Err(format!("line {}: expected `key | title | required or optional | guidance`", n + 1));
+            };
+            let required = match required.to_ascii_lowercase().as_str() {
+                "required" | "yes" | "true" => true,
+                "optional" | "no" | "false" | "" => false,
+                other => return Err(format!("line {}: {other:?} should be required or optional", n + 1)),
+            };
+            Ok(TemplateSection { key: key.into(), title: title.into(), guidance: guidance.into(), required })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod template_text_tests {
+    use super::*;
+
+    #[test]
+    fn template_text_round_trips() {
+        let t = default_template();
+        assert_eq!(parse_template_lines(&template_lines(&t)).unwrap(), t);
+    }
+
+    #[test]
+    fn bad_lines_are_explained() {
+        assert!(parse_template_lines("summary | Summary").unwrap_err().contains("line 1"));
+        assert!(parse_template_lines("\nx | X | maybe | g").unwrap_err().contains("line 2"));
+    }
+}

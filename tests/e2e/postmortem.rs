@@ -1,0 +1,70 @@
+use crate::browser::Browser;
+use crate::common::{spawn, PASSWORD};
+use sqlx::PgPool;
+
+/// Two people write the same section: the second save shows both texts and nothing is lost;
+/// the write-up downloads as Markdown.
+#[sqlx::test(migrations = "./migrations")]
+async fn write_sections_resolve_a_conflict_and_download(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    app.user("grace@example.com", "Grace", "member").await;
+    let http = reqwest::Client::new();
+    let inc: serde_json::Value = http
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "Checkout down", "severity": "SEV2"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = app.url(&format!("{}/postmortem", inc["url"].as_str().unwrap()));
+
+    let ada = Browser::start().await;
+    ada.sign_in(&app.base, "ada@example.com", PASSWORD).await;
+    ada.goto(&page).await;
+    ada.press("Start the postmortem").await;
+    ada.find("[data-testid=section-summary] textarea").await;
+    ada.until_hydrated().await;
+
+    let grace = Browser::start().await;
+    grace.sign_in(&app.base, "grace@example.com", PASSWORD).await;
+    grace.goto(&page).await;
+    grace.until_hydrated().await;
+    grace.fill("#body-summary", "Checkout failed for 20 minutes after a config push.").await;
+    grace.press("Save Summary").await;
+    grace.until_text("[data-testid=section-summary] [data-testid=rendered]", "Checkout failed for 20 minutes").await;
+
+    // Ada's page still shows version 0: her save conflicts and shows Grace's text beside hers.
+    ada.fill("#body-summary", "Payments were down; we rolled back.").await;
+    ada.press("Save Summary").await;
+    ada.until_text("[data-testid=conflict] [data-testid=theirs]", "Checkout failed for 20 minutes").await;
+    let mine = ada.find("#body-summary").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(mine, "Payments were down; we rolled back.", "what Ada typed is still there");
+
+    // She merges and saves on top of Grace's version.
+    ada.fill("#body-summary", "Checkout failed for 20 minutes after a config push; we rolled back.").await;
+    ada.press("Save Summary").await;
+    ada.until_text("[data-testid=section-summary] [data-testid=rendered]", "we rolled back").await;
+
+    // Blameless check on a section, shown with a suggestion.
+    ada.fill("#body-trigger", "Human error during the deploy.").await;
+    ada.press("Save Trigger").await;
+    ada.until_text("[data-testid=section-trigger] [data-testid=flags]", "Try:").await;
+
+    let md = ada
+        .c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('a[download]').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let md = md.as_str().unwrap();
+    assert!(md.contains("## Summary") && md.contains("we rolled back"), "{md}");
+    ada.quit().await;
+    grace.quit().await;
+}
