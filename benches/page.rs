@@ -68,9 +68,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), String> {
     // The app's own defaults and environment (DATABASE_URL, DEBRIEF_DATA_DIR, DEBRIEF_PG_PORT,
     // DEBRIEF_DB_POOL); the bench's command line belongs to cargo.
-    let config = Cli::try_parse_from(["debrief"])
-        .map_err(|e| e.to_string())?
-        .config;
+    let config = Cli::try_parse_from(["debrief"]).map_err(|e| e.to_string())?.config;
     let (server_url, pg) = postgres(&config).await?;
     let result = bench(&config, &server_url).await;
     if let Some(pg) = pg.filter(|pg| pg.started_here) {
@@ -94,36 +92,20 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
     let url = fresh_database(server_url).await?;
     let pool = pool(&url, config.db_pool)?;
     migrate(&pool).await?;
-    println!(
-        "seeding {DATABASE}: {INCIDENTS} incidents of {EVENTS} events, INC-{BIG} with {BIG_EVENTS}"
-    );
+    println!("seeding {DATABASE}: {INCIDENTS} incidents of {EVENTS} events, INC-{BIG} with {BIG_EVENTS}");
     let admin = seed(&pool).await?;
     let base = serve(pool.clone()).await?;
-    let client = sign_in(
-        &base,
-        &incidents::get(&pool, 1)
-            .await
-            .map_err(|e| e.to_string())?
-            .title,
-    )
-    .await?;
+    let first = incidents::get(&pool, 1).await.map_err(|e| e.to_string())?;
+    let client = sign_in(&base, &first.title).await?;
 
-    println!(
-        "incident pages: {CONNECTIONS} connections for {} s",
-        RUN.as_secs()
-    );
+    println!("incident pages: {CONNECTIONS} connections for {} s", RUN.as_secs());
     throughput(&client, &base, WARM_UP).await;
     let load = throughput(&client, &base, RUN).await;
 
     let script = pgbench_script(&page_sql(&pool, &admin).await?);
     let script_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("page.pgbench");
-    std::fs::write(&script_path, &script)
-        .map_err(|e| format!("writing {}: {e}", script_path.display()))?;
-    println!(
-        "pgbench on the page's SQL ({}): {} s",
-        script_path.display(),
-        RUN.as_secs()
-    );
+    std::fs::write(&script_path, &script).map_err(|e| format!("writing {}: {e}", script_path.display()))?;
+    println!("pgbench on the page's SQL ({}): {} s", script_path.display(), RUN.as_secs());
     let tps = pgbench(&url, &script_path).await;
 
     println!("INC-{BIG} against 50-event pages: {SAMPLES} requests each, one at a time");
@@ -136,17 +118,9 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
 
 /// Drops and recreates the bench database on the server; returns its URL.
 async fn fresh_database(server_url: &str) -> Result<String, String> {
-    let mut conn = PgConnection::connect(server_url)
-        .await
-        .map_err(|e| format!("connecting to Postgres: {e}"))?;
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
-        format!("CREATE DATABASE {DATABASE}"),
-    ] {
-        sqlx::raw_sql(&sql)
-            .execute(&mut conn)
-            .await
-            .map_err(|e| format!("{sql}: {e}"))?;
+    let mut conn = PgConnection::connect(server_url).await.map_err(|e| format!("connecting to Postgres: {e}"))?;
+    for sql in [format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"), format!("CREATE DATABASE {DATABASE}")] {
+        sqlx::raw_sql(&sql).execute(&mut conn).await.map_err(|e| format!("{sql}: {e}"))?;
     }
     conn.close().await.map_err(|e| e.to_string())?;
     let mut url = Url::parse(server_url).map_err(|e| format!("database URL: {e}"))?;
@@ -204,23 +178,12 @@ CROSS JOIN LATERAL (SELECT
 async fn seed(pool: &PgPool) -> Result<User, String> {
     let admin = accounts::create_user(
         pool,
-        NewUser {
-            email: EMAIL,
-            name: "Bench Admin",
-            role: "admin",
-            password: PASSWORD,
-            time_zone: None,
-        },
+        NewUser { email: EMAIL, name: "Bench Admin", role: "admin", password: PASSWORD, time_zone: None },
     )
     .await
     .map_err(|e| format!("creating the admin: {e}"))?;
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
-    sqlx::query(SEED_INCIDENTS)
-        .bind(admin.id)
-        .bind(BIG)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| e.to_string())?;
+    sqlx::query(SEED_INCIDENTS).bind(admin.id).bind(BIG).execute(&mut *tx).await.map_err(|e| e.to_string())?;
     sqlx::query("SELECT setval('incidents_id_seq', $1)")
         .bind(BIG)
         .execute(&mut *tx)
@@ -235,10 +198,7 @@ async fn seed(pool: &PgPool) -> Result<User, String> {
         .await
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    sqlx::raw_sql("ANALYZE")
-        .execute(pool)
-        .await
-        .map_err(|e| e.to_string())?;
+    sqlx::raw_sql("ANALYZE").execute(pool).await.map_err(|e| e.to_string())?;
     Ok(admin)
 }
 
@@ -248,19 +208,10 @@ async fn serve(pool: PgPool) -> Result<String, String> {
     let leptos_options = leptos::config::get_configuration(Some(manifest))
         .map_err(|e| format!("leptos configuration: {e}"))?
         .leptos_options;
-    let state = AppState {
-        live: Live::start(pool.clone()),
-        pool,
-        leptos_options,
-    };
+    let state = AppState { live: Live::start(pool.clone()), pool, leptos_options };
     let app = router(state, false).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let base = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(base)
 }
@@ -268,26 +219,13 @@ async fn serve(pool: PgPool) -> Result<String, String> {
 /// Signs in through the login page's form, as a browser without JavaScript would, and checks that the
 /// session opens INC-1.
 async fn sign_in(base: &str, title: &str) -> Result<Client, String> {
-    let client = Client::builder()
-        .cookie_store(true)
-        .no_proxy()
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let login = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let client =
+        Client::builder().cookie_store(true).no_proxy().timeout(REQUEST_TIMEOUT).build().map_err(|e| e.to_string())?;
+    let login = client.get(format!("{base}/login")).send().await.map_err(|e| e.to_string())?;
     let login = login.text().await.map_err(|e| e.to_string())?;
     let action = sign_in_action(&login).ok_or("no sign-in form with an action on /login")?;
     let target = incident_url(1);
-    let fields = [
-        ("email", EMAIL),
-        ("password", PASSWORD),
-        ("next", &target),
-        ("time_zone", "Europe/Paris"),
-    ];
+    let fields = [("email", EMAIL), ("password", PASSWORD), ("next", &target), ("time_zone", "Europe/Paris")];
     let res = client
         .post(format!("{base}{action}"))
         .header(ORIGIN, base)
@@ -299,28 +237,21 @@ async fn sign_in(base: &str, title: &str) -> Result<Client, String> {
     if !res.status().is_success() {
         return Err(format!("signing in at {action}: HTTP {}", res.status()));
     }
-    let page = client
-        .get(format!("{base}{target}"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let page = client.get(format!("{base}{target}")).send().await.map_err(|e| e.to_string())?;
     let status = page.status();
     let html = page.text().await.map_err(|e| e.to_string())?;
     if status != reqwest::StatusCode::OK || !html.contains(title) {
-        return Err(format!(
-            "GET {target} after signing in: HTTP {status}, title {title:?} not on the page"
-        ));
+        return Err(format!("GET {target} after signing in: HTTP {status}, title {title:?} not on the page"));
     }
     Ok(client)
 }
 
 /// The `action` of the form that asks for a password.
 fn sign_in_action(html: &str) -> Option<String> {
-    let form = html.split("<form").skip(1).find(|f| {
-        f.split("</form>")
-            .next()
-            .is_some_and(|f| f.contains("name=\"password\""))
-    })?;
+    let form = html
+        .split("<form")
+        .skip(1)
+        .find(|f| f.split("</form>").next().is_some_and(|f| f.contains("name=\"password\"")))?;
     let tag = &form[..form.find('>')?];
     let start = tag.find("action=\"")? + "action=\"".len();
     let end = start + tag[start..].find('"')?;
@@ -330,11 +261,7 @@ fn sign_in_action(html: &str) -> Option<String> {
 /// One incident page, fully read: its latency, or `None` for anything but a complete 200.
 async fn fetch(client: &Client, base: &str, id: i64) -> Option<Duration> {
     let start = Instant::now();
-    let res = client
-        .get(format!("{base}{}", incident_url(id)))
-        .send()
-        .await
-        .ok()?;
+    let res = client.get(format!("{base}{}", incident_url(id))).send().await.ok()?;
     let ok = res.status() == reqwest::StatusCode::OK;
     let body = res.bytes().await.ok()?;
     (ok && !body.is_empty()).then(|| start.elapsed())
@@ -368,11 +295,7 @@ async fn throughput(client: &Client, base: &str, length: Duration) -> Load {
             (latencies, errors)
         });
     }
-    let mut load = Load {
-        latencies: Vec::new(),
-        errors: 0,
-        elapsed: Duration::ZERO,
-    };
+    let mut load = Load { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO };
     while let Some(done) = workers.join_next().await {
         match done {
             Ok((latencies, errors)) => {
@@ -446,15 +369,10 @@ impl Visit for StatementField {
 /// The statements `incidents::page` runs for a first visit, exactly as it sends them.
 async fn page_sql(pool: &PgPool, viewer: &User) -> Result<Vec<String>, String> {
     // A first call leaves a warm connection, so the captured call only runs the page's own SQL.
-    incidents::page(pool, viewer, 1, None)
-        .await
-        .map_err(|e| e.to_string())?;
+    incidents::page(pool, viewer, 1, None).await.map_err(|e| e.to_string())?;
     let statements = Statements::default();
     let subscriber = tracing_subscriber::registry().with(statements.clone());
-    incidents::page(pool, viewer, 1, None)
-        .with_subscriber(subscriber)
-        .await
-        .map_err(|e| e.to_string())?;
+    incidents::page(pool, viewer, 1, None).with_subscriber(subscriber).await.map_err(|e| e.to_string())?;
     let statements = std::mem::take(&mut *statements.0.lock().unwrap_or_else(|e| e.into_inner()));
     if statements.is_empty() {
         return Err("captured no SQL from incidents::page".into());
@@ -468,11 +386,7 @@ fn pgbench_script(statements: &[String]) -> String {
     let limit = (PAGE_EVENTS + 1).to_string();
     let mut script = format!("\\set id random(1, {INCIDENTS})\n");
     for sql in statements {
-        let sql = sql
-            .replace("$1", ":id")
-            .replace("$2", "NULL")
-            .replace("$3", "0")
-            .replace("$4", &limit);
+        let sql = sql.replace("$1", ":id").replace("$2", "NULL").replace("$3", "0").replace("$4", &limit);
         script.push_str(&sql);
         script.push_str(";\n");
     }
@@ -499,28 +413,13 @@ fn pgbench_bin() -> Option<PathBuf> {
 
 /// pgbench's TPS for the script, or why there is none.
 async fn pgbench(url: &str, script: &Path) -> Result<f64, String> {
-    let bin =
-        pgbench_bin().ok_or("pgbench not found (Debian: apt-get install postgresql-contrib)")?;
+    let bin = pgbench_bin().ok_or("pgbench not found (Debian: apt-get install postgresql-contrib)")?;
     let mut url = Url::parse(url).map_err(|e| e.to_string())?;
-    let password = url.password().map(|p| {
-        urlencoding::decode(p)
-            .map(|p| p.into_owned())
-            .unwrap_or_else(|_| p.into())
-    });
-    url.set_password(None)
-        .map_err(|_| "database URL without a host")?;
+    let password = url.password().map(|p| urlencoding::decode(p).map(|p| p.into_owned()).unwrap_or_else(|_| p.into()));
+    url.set_password(None).map_err(|_| "database URL without a host")?;
     let mut cmd = tokio::process::Command::new(bin);
     let (clients, seconds) = (CONNECTIONS.to_string(), RUN.as_secs().to_string());
-    cmd.args([
-        "-n",
-        "-c",
-        &clients,
-        "-j",
-        PGBENCH_THREADS,
-        "-T",
-        &seconds,
-        "-f",
-    ]);
+    cmd.args(["-n", "-c", &clients, "-j", PGBENCH_THREADS, "-T", &seconds, "-f"]);
     cmd.arg(script).arg(url.as_str()).kill_on_drop(true);
     if let Some(password) = password {
         cmd.env("PGPASSWORD", password);
@@ -531,20 +430,11 @@ async fn pgbench(url: &str, script: &Path) -> Result<f64, String> {
         .map_err(|e| format!("running pgbench: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return Err(format!(
-            "pgbench failed: {}{stdout}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        return Err(format!("pgbench failed: {}{stdout}", String::from_utf8_lossy(&out.stderr).trim()));
     }
     stdout
         .lines()
-        .find_map(|l| {
-            l.strip_prefix("tps = ")?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        })
+        .find_map(|l| l.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
         .ok_or_else(|| format!("no TPS in pgbench's output:\n{stdout}"))
 }
 
@@ -571,11 +461,7 @@ fn report(load: &Load, tps: &Result<f64, String>, big: &[Duration], small: &[Dur
     let p = |q| percentile(&load.latencies, q);
     println!();
     println!("{:<52} {:>14} {:>8}", "", "measured", "goal");
-    println!(
-        "{:<52} {:>14.1}",
-        format!("incident page req/s ({CONNECTIONS} connections)"),
-        rps
-    );
+    println!("{:<52} {:>14.1}", format!("incident page req/s ({CONNECTIONS} connections)"), rps);
     println!(
         "{:<52} {:>14}",
         "  latency p50 / p95 / p99 (ms)",
@@ -586,11 +472,7 @@ fn report(load: &Load, tps: &Result<f64, String>, big: &[Duration], small: &[Dur
     }
     match tps {
         Ok(tps) => {
-            println!(
-                "{:<52} {:>14.1}",
-                format!("pgbench TPS, the page's SQL ({CONNECTIONS} clients)"),
-                tps
-            );
+            println!("{:<52} {:>14.1}", format!("pgbench TPS, the page's SQL ({CONNECTIONS} clients)"), tps);
             let ratio = rps / tps;
             println!(
                 "{:<52} {:>14.2} {:>8} {}",
@@ -600,11 +482,9 @@ fn report(load: &Load, tps: &Result<f64, String>, big: &[Duration], small: &[Dur
                 verdict(ratio >= PAGE_GOAL)
             );
         }
-        Err(e) => println!(
-            "{:<52} {:>14}   ({e})",
-            format!("pgbench TPS, the page's SQL ({CONNECTIONS} clients)"),
-            "n/a"
-        ),
+        Err(e) => {
+            println!("{:<52} {:>14}   ({e})", format!("pgbench TPS, the page's SQL ({CONNECTIONS} clients)"), "n/a")
+        }
     }
     let (big95, small95) = (percentile(big, 95.0), percentile(small, 95.0));
     match (big95, small95) {
@@ -618,11 +498,7 @@ fn report(load: &Load, tps: &Result<f64, String>, big: &[Duration], small: &[Dur
                 verdict(ratio <= BIG_PAGE_GOAL)
             );
         }
-        _ => println!(
-            "{:<52} {:>14}",
-            format!("p95 INC-{BIG} ({BIG_EVENTS} events) ÷ p95 50-event page"),
-            "n/a"
-        ),
+        _ => println!("{:<52} {:>14}", format!("p95 INC-{BIG} ({BIG_EVENTS} events) ÷ p95 50-event page"), "n/a"),
     }
     println!(
         "{:<52} {:>14}",

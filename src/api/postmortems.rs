@@ -19,6 +19,8 @@ pub struct PostmortemPage {
     pub postmortem: Option<Postmortem>,
     pub rendered: Vec<String>,
     pub me: User,
+    /// Everyone who could review.
+    pub users: Vec<crate::domain::UserRef>,
 }
 
 #[cfg(feature = "ssr")]
@@ -37,7 +39,13 @@ pub async fn get_postmortem_page(reference: String) -> Result<PostmortemPage, Ap
         Err(e) => return Err(e),
     };
     let rendered = postmortem.iter().flat_map(|pm| pm.sections.iter().map(|s| markdown::render(&s.body))).collect();
-    Ok(PostmortemPage { incident, postmortem, rendered, me })
+    let users = crate::server::db::users::list(&state.pool)
+        .await?
+        .into_iter()
+        .filter(|u| u.can_write())
+        .map(|u| crate::domain::UserRef { id: u.id, name: u.name })
+        .collect();
+    Ok(PostmortemPage { incident, postmortem, rendered, me, users })
 }
 
 #[server]
@@ -125,5 +133,86 @@ pub async fn save_template(sections: String) -> Result<(), AppError> {
         }
         other => other,
     })?;
+    Ok(())
+}
+
+/// Sends the write-up to review; `reviewers` are user ids (checkboxes), none meaning admins review.
+#[server]
+pub async fn submit_postmortem(id: i64, reviewers: Option<Vec<String>>) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let ids = reviewers
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.parse::<i64>().map_err(|_| AppError::invalid("reviewers", "Choose reviewers from the list")))
+        .collect::<Result<Vec<_>, _>>()?;
+    ops::submit(&state.pool, &user, id, &ids).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn approve_postmortem(id: i64) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    ops::approve(&state.pool, &user, id).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn request_postmortem_changes(id: i64, comment: String, section: Option<String>) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    ops::request_changes(&state.pool, &user, id, section.as_deref(), &comment)
+        .await
+        .map_err(|e| e.with_values([("comment", comment.as_str())]))?;
+    Ok(())
+}
+
+#[server]
+pub async fn publish_postmortem(id: i64) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    ops::publish(&state.pool, &user, id).await?;
+    leptos_axum::redirect(&ops::library_url(id));
+    Ok(())
+}
+
+#[server]
+pub async fn close_incident(id: i64, reason: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    incidents::close_without_postmortem(&state.pool, &user, id, &reason)
+        .await
+        .map_err(|e| e.with_values([("reason", reason.as_str())]))?;
+    Ok(())
+}
+
+#[server]
+pub async fn list_library(
+    q: Option<String>,
+    severity: Option<String>,
+    service: Option<String>,
+    month: Option<String>,
+) -> Result<Vec<crate::domain::postmortem::LibraryEntry>, AppError> {
+    let (state, _) = ctx::user().await?;
+    ops::library(&state.pool, &ops::LibraryQuery { q, severity, service, month }).await
+}
+
+#[server]
+pub async fn get_publication(reference: String) -> Result<crate::domain::postmortem::Publication, AppError> {
+    let (state, _) = ctx::user().await?;
+    ops::publication(&state.pool, id_of(&reference)?).await
+}
+
+#[server]
+pub async fn get_settings() -> Result<(String, String), AppError> {
+    let (state, user) = ctx::user().await?;
+    crate::server::accounts::require_admin(&user)?;
+    let s = crate::server::webhook::settings(&state.pool).await?;
+    Ok((s.webhook_url, s.public_url))
+}
+
+#[server]
+pub async fn save_settings(webhook_url: String, public_url: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let s = crate::server::webhook::Settings { webhook_url: webhook_url.clone(), public_url: public_url.clone() };
+    crate::server::webhook::save_settings(&state.pool, &user, &s)
+        .await
+        .map_err(|e| e.with_values([("webhook_url", webhook_url.as_str()), ("public_url", public_url.as_str())]))?;
     Ok(())
 }

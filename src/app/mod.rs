@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/settings/template") view=TemplatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/library") view=LibraryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/library/:reference") view=PublishedPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                 </Routes>
@@ -86,7 +88,8 @@ fn Header() -> impl IntoView {
                             view! {
                                 <nav aria-label="Main">
                                     <A href="/incidents">"Incidents"</A>
-                                    {admin.then(|| view! { <A href="/users">"Users"</A> <A href="/settings/template">"Template"</A> })}
+                                    <A href="/library">"Library"</A>
+                                    {admin.then(|| view! { <A href="/users">"Users"</A> <A href="/settings/template">"Settings"</A> })}
                                     <A href="/profile">{user.name.clone()}</A>
                                 </nav>
                                 <A href="/incidents/new" attr:class="button danger declare">"Declare incident"</A>

@@ -194,9 +194,11 @@ wire_enum!(EventKind, "event kind", {
 pub enum UserRole {
     Admin,
     Member,
+    /// Reads everything, changes nothing.
+    Reader,
 }
 
-wire_enum!(UserRole, "user role", { Admin => "admin", Member => "member" });
+wire_enum!(UserRole, "user role", { Admin => "admin", Member => "member", Reader => "reader" });
 
 #[cfg(test)]
 mod tests {

@@ -116,6 +116,28 @@ pub struct Postmortem {
     /// The permanent page, once published.
     pub published_url: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
+    pub reviewers: Vec<Reviewer>,
+    pub comments: Vec<ReviewComment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reviewer {
+    pub user: UserRef,
+    /// `pending`, `approved` or `changes_requested`.
+    pub decision: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewComment {
+    pub section: Option<String>,
+    pub author: UserRef,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Required sections still empty: the postmortem cannot go to review until they are written.
+pub fn missing_required(sections: &[Section]) -> Vec<&Section> {
+    sections.iter().filter(|s| s.required && s.body.trim().is_empty()).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,5 +239,56 @@ mod template_text_tests {
     fn bad_lines_are_explained() {
         assert!(parse_template_lines("summary | Summary").unwrap_err().contains("line 1"));
         assert!(parse_template_lines("\nx | X | maybe | g").unwrap_err().contains("line 2"));
+    }
+}
+
+/// A published write-up as the library lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LibraryEntry {
+    pub incident_id: i64,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub severity: super::Severity,
+    pub services: Vec<String>,
+    pub revision: i32,
+    pub published_at: DateTime<Utc>,
+    pub published_by: String,
+    /// The permanent page.
+    pub url: String,
+}
+
+/// The permanent page's content: the entry and the sanitised HTML of the write-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Publication {
+    pub entry: LibraryEntry,
+    pub html: String,
+}
+
+/// `2026-11` → the first instants of that month and of the next (UTC).
+pub fn month_bounds(month: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    use chrono::{Datelike, NaiveDate, TimeZone};
+    let (y, m) = month.trim().split_once('-')?;
+    let start = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+    let next = if start.month() == 12 {
+        NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)?
+    };
+    Some((Utc.from_utc_datetime(&start.and_hms_opt(0, 0, 0)?), Utc.from_utc_datetime(&next.and_hms_opt(0, 0, 0)?)))
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::month_bounds;
+
+    #[test]
+    fn months_cover_the_year_end() {
+        let (a, b) = month_bounds("2026-12").unwrap();
+        assert_eq!(
+            (a.to_rfc3339(), b.to_rfc3339()),
+            ("2026-12-01T00:00:00+00:00".into(), "2027-01-01T00:00:00+00:00".into())
+        );
+        assert!(month_bounds("2026-13").is_none() && month_bounds("soon").is_none());
     }
 }

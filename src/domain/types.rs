@@ -17,6 +17,10 @@ impl User {
     pub fn is_admin(&self) -> bool {
         self.role == UserRole::Admin
     }
+
+    pub fn can_write(&self) -> bool {
+        self.role != UserRole::Reader
+    }
 }
 
 /// A person as shown beside an incident or event.

@@ -117,6 +117,15 @@ pub async fn session_user(pool: &PgPool, session: &Session) -> AppResult<User> {
     Err(AppError::Unauthorized)
 }
 
+/// Readers may look but not change anything.
+pub fn require_writer(user: &User) -> AppResult<()> {
+    if user.can_write() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Readers can read incidents and postmortems but not change them".into()))
+    }
+}
+
 pub fn require_admin(user: &User) -> AppResult<()> {
     if user.is_admin() {
         Ok(())

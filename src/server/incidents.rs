@@ -71,6 +71,7 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 }
 
 pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResult<Incident> {
+    super::accounts::require_writer(user)?;
     let now = Utc::now();
     let mut errs = FieldErrors::new();
     let title = check(&mut errs, "title", validate::title(&input.title));
@@ -177,6 +178,7 @@ async fn conflict(tx: &mut sqlx::PgConnection, id: i64) -> AppResult<AppError> {
 }
 
 pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -> AppResult<Incident> {
+    super::accounts::require_writer(user)?;
     let mut errs = FieldErrors::new();
     let version = check(
         &mut errs,
@@ -262,6 +264,7 @@ pub async fn assign_role(
     assignee: Option<i64>,
     version: Option<i32>,
 ) -> AppResult<Incident> {
+    super::accounts::require_writer(user)?;
     let role: Role = role.parse().map_err(|m: String| AppError::invalid("role", m))?;
     let mut tx = pool.begin().await?;
     let (status, _, cur_version) = db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
@@ -298,7 +301,42 @@ pub async fn assign_role(
     get(pool, id).await
 }
 
+/// Closes an incident (inside the caller's transaction): by publishing its postmortem, or without
+/// one when `reason` says why. Closing a closed incident changes nothing.
+pub async fn close(tx: &mut sqlx::PgConnection, user: &User, id: i64, reason: Option<&str>) -> AppResult<Incident> {
+    let (status, severity, _) = db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    if status != IncidentStatus::Closed {
+        db::incidents::update(&mut *tx, id, IncidentStatus::Closed, severity, None, None).await?;
+        db::incidents::set_close_reason(&mut *tx, id, reason).await?;
+        let body = match reason {
+            Some(r) => format!("{} closed the incident without a postmortem: {r}", user.name),
+            None => format!("{} published the postmortem, closing the incident", user.name),
+        };
+        record(tx, id, user, EventKind::Status, &body, Some(status.as_str()), Some("closed"), Utc::now()).await?;
+        db::incidents::notify(&mut *tx, id, "closed").await?;
+    }
+    db::incidents::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))
+}
+
+/// Closes a resolved incident that needs no postmortem; the reason is kept on the timeline.
+pub async fn close_without_postmortem(pool: &PgPool, user: &User, id: i64, reason: &str) -> AppResult<Incident> {
+    super::accounts::require_writer(user)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", "Say why this incident needs no postmortem"));
+    }
+    let mut tx = pool.begin().await?;
+    let (status, ..) = db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    if status != IncidentStatus::Resolved {
+        return Err(AppError::invalid("status", format!("Only a resolved incident can be closed (it is {status})")));
+    }
+    let incident = close(&mut tx, user, id, Some(reason)).await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
 pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> AppResult<TimelineEvent> {
+    super::accounts::require_writer(user)?;
     let now = Utc::now();
     let mut errs = FieldErrors::new();
     let body = check(&mut errs, "body", validate::note(&input.body));

@@ -10,6 +10,7 @@ pub mod live;
 pub mod markdown;
 pub mod postmortems;
 pub mod state;
+pub mod webhook;
 
 pub use state::AppState;
 
@@ -50,6 +51,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .route("/readyz", get(readyz))
         .route("/live/incidents/{id}", get(live::incident_stream))
         .route("/incidents/{reference}/postmortem.md", get(postmortem_markdown))
+        .route("/library/feed.xml", get(library_feed))
         .nest("/api/v1", crate::api::rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
@@ -70,6 +72,27 @@ async fn postmortem_markdown(
     let id = crate::domain::parse_incident_ref(&reference)
         .ok_or_else(|| crate::error::AppError::NotFound(format!("There is no incident {reference}")))?;
     Ok(crate::api::rest::markdown_response(&state, id).await?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct FeedQuery {
+    token: Option<String>,
+}
+
+/// The Atom feed of publications. Feed readers cannot sign in, so an API token in `?token=` also works.
+async fn library_feed(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Query(q): axum::extract::Query<FeedQuery>,
+) -> Result<axum::response::Response, crate::error::AppError> {
+    use axum::response::IntoResponse;
+    match q.token.as_deref() {
+        Some(token) => accounts::token_user(&state.pool, token).await?,
+        None => accounts::session_user(&state.pool, &session).await?,
+    };
+    let base = webhook::settings(&state.pool).await?.public_url;
+    let xml = postmortems::atom_feed(&state.pool, &base).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
 }
 
 async fn readyz(State(pool): State<PgPool>) -> (StatusCode, &'static str) {

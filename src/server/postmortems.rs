@@ -5,7 +5,7 @@ use super::db;
 use crate::domain::blameless;
 use crate::domain::export::{export_markdown, ExportInput};
 use crate::domain::postmortem::*;
-use crate::domain::{incident_url, User, UserRef};
+use crate::domain::{User, UserRef};
 use crate::error::{AppError, AppResult};
 use serde::Deserialize;
 use sqlx::PgPool;
@@ -78,6 +78,7 @@ pub async fn save_template(
 
 /// Starts the incident's postmortem from the current template (or returns the existing one).
 pub async fn start(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<(Postmortem, bool)> {
+    super::accounts::require_writer(user)?;
     super::incidents::get(pool, incident_id).await?;
     let mut tx = pool.begin().await?;
     let created = db::postmortems::start(&mut tx, incident_id, user.id).await?;
@@ -90,18 +91,29 @@ fn not_started(incident_id: i64) -> AppError {
 }
 
 pub async fn get(pool: &PgPool, incident_id: i64) -> AppResult<Postmortem> {
-    let mut conn = pool.acquire().await?;
+    get_on(&mut *pool.acquire().await?, incident_id).await
+}
+
+/// `get` on a given connection, so a transaction sees its own changes.
+pub async fn get_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<Postmortem> {
     let header = db::postmortems::header(&mut *conn, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
     let sections = db::postmortems::sections(&mut *conn, incident_id).await?;
     let names: Vec<String> = db::users::refs(&mut *conn).await?.into_iter().map(|u| u.name).collect();
+    let reviewers = db::postmortems::reviewers(&mut *conn, incident_id)
+        .await?
+        .into_iter()
+        .map(|(user, decision)| Reviewer { user, decision })
+        .collect();
+    let comments = db::postmortems::comments(&mut *conn, incident_id).await?;
     Ok(Postmortem {
         incident_id,
         status: header.status,
         blameless_flags: flags(&sections, &names),
         sections,
-        published_url: (header.status == PostmortemStatus::Published)
-            .then(|| format!("{}/postmortem", incident_url(incident_id))),
+        published_url: (header.status == PostmortemStatus::Published).then(|| library_url(incident_id)),
         published_at: header.published_at,
+        reviewers,
+        comments,
     })
 }
 
@@ -132,6 +144,7 @@ pub async fn save_section(
     key: &str,
     save: SectionSave,
 ) -> AppResult<Section> {
+    super::accounts::require_writer(user)?;
     let version = save
         .version
         .ok_or_else(|| AppError::invalid("version", "version is required: send the version you started from"))?;
@@ -142,6 +155,9 @@ pub async fn save_section(
     db::postmortems::header(pool, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
     let mut tx = pool.begin().await?;
     let saved = db::postmortems::save_section(&mut tx, incident_id, key, version, &body, user.id).await?;
+    if saved.is_some() {
+        db::postmortems::reset_decisions(&mut *tx, incident_id).await?;
+    }
     let current = db::postmortems::section(&mut *tx, incident_id, key)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("This postmortem has no section {key:?}")))?;
@@ -178,14 +194,20 @@ pub async fn revisions(pool: &PgPool, incident_id: i64, key: &str) -> AppResult<
 
 /// The whole write-up as GitHub-flavoured Markdown; the same data gives the same bytes.
 pub async fn export(pool: &PgPool, incident_id: i64) -> AppResult<String> {
-    let incident = super::incidents::get(pool, incident_id).await?;
-    let pm = get(pool, incident_id).await?;
-    let timeline: Vec<TimelineLine> = db::timeline::all(pool, incident_id)
+    export_on(&mut *pool.acquire().await?, incident_id).await
+}
+
+pub async fn export_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<String> {
+    let incident = db::incidents::get(&mut *conn, incident_id).await?.ok_or_else(|| {
+        AppError::NotFound(format!("There is no incident {}", crate::domain::incident_ref(incident_id)))
+    })?;
+    let pm = get_on(&mut *conn, incident_id).await?;
+    let timeline: Vec<TimelineLine> = db::timeline::all(&mut *conn, incident_id)
         .await?
         .into_iter()
         .filter_map(|e| e.key.map(|k| TimelineLine { at: e.occurred_at, kind: k.as_str().to_string(), text: e.body }))
         .collect();
-    let authors = db::postmortems::authors(pool, incident_id).await?;
+    let authors = db::postmortems::authors(&mut *conn, incident_id).await?;
     Ok(export_markdown(&ExportInput {
         incident: &incident,
         status: pm.status,
@@ -195,4 +217,248 @@ pub async fn export(pool: &PgPool, incident_id: i64) -> AppResult<String> {
         authors: &authors,
         published_at: pm.published_at,
     }))
+}
+
+/// The permanent, clean page of a published write-up.
+pub fn library_url(incident_id: i64) -> String {
+    format!("/library/{}", crate::domain::incident_ref(incident_id))
+}
+
+async fn locked_status(tx: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<PostmortemStatus> {
+    db::postmortems::lock(&mut *tx, incident_id).await?.ok_or_else(|| not_started(incident_id))
+}
+
+fn wrong_state(now: PostmortemStatus, wanted: &str) -> AppError {
+    AppError::Conflict {
+        message: format!("The postmortem is {}; it must be {wanted} for this", now.as_str().replace('_', " ")),
+        current: None,
+        values: Default::default(),
+    }
+}
+
+/// Draft → in review, with the chosen reviewers (admins can always review). Required sections must
+/// be written; blameless flags never block, the reviewers see them.
+pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: &[i64]) -> AppResult<Postmortem> {
+    super::accounts::require_writer(user)?;
+    let mut tx = pool.begin().await?;
+    let status = locked_status(&mut tx, incident_id).await?;
+    if status == PostmortemStatus::InReview {
+        return Err(wrong_state(status, "a draft or published"));
+    }
+    let sections = db::postmortems::sections(&mut *tx, incident_id).await?;
+    let missing = missing_required(&sections);
+    if !missing.is_empty() {
+        let fields = missing
+            .iter()
+            .map(|s| (format!("sections.{}", s.key), format!("{} is required before review", s.title)))
+            .collect();
+        return Err(AppError::fields(fields));
+    }
+    for id in reviewer_ids {
+        let u = db::users::by_id(&mut *tx, *id)
+            .await?
+            .ok_or_else(|| AppError::invalid("reviewers", format!("There is no user {id}")))?;
+        if !u.can_write() {
+            return Err(AppError::invalid("reviewers", format!("{} is a reader and cannot review", u.name)));
+        }
+    }
+    db::postmortems::set_reviewers(&mut tx, incident_id, reviewer_ids).await?;
+    db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::InReview).await?;
+    tx.commit().await?;
+    get(pool, incident_id).await
+}
+
+/// Assigned reviewers and admins review.
+async fn require_reviewer(tx: &mut sqlx::PgConnection, user: &User, incident_id: i64) -> AppResult<()> {
+    if user.is_admin() {
+        return Ok(());
+    }
+    let assigned = db::postmortems::reviewers(&mut *tx, incident_id).await?.iter().any(|(u, _)| u.id == user.id);
+    if assigned {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Only the postmortem's reviewers and admins can review or publish it".into()))
+    }
+}
+
+pub async fn approve(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<Postmortem> {
+    let mut tx = pool.begin().await?;
+    let status = locked_status(&mut tx, incident_id).await?;
+    require_reviewer(&mut tx, user, incident_id).await?;
+    if status != PostmortemStatus::InReview {
+        return Err(wrong_state(status, "in review"));
+    }
+    db::postmortems::decide(&mut *tx, incident_id, user.id, "approved").await?;
+    tx.commit().await?;
+    get(pool, incident_id).await
+}
+
+/// Sends the write-up back to draft with a comment saying what to change.
+pub async fn request_changes(
+    pool: &PgPool,
+    user: &User,
+    incident_id: i64,
+    section: Option<&str>,
+    comment: &str,
+) -> AppResult<Postmortem> {
+    let comment = comment.trim();
+    if comment.is_empty() {
+        return Err(AppError::invalid("comment", "Say what should change"));
+    }
+    let mut tx = pool.begin().await?;
+    let status = locked_status(&mut tx, incident_id).await?;
+    require_reviewer(&mut tx, user, incident_id).await?;
+    if status != PostmortemStatus::InReview {
+        return Err(wrong_state(status, "in review"));
+    }
+    db::postmortems::decide(&mut *tx, incident_id, user.id, "changes_requested").await?;
+    db::postmortems::add_comment(&mut *tx, incident_id, section.filter(|s| !s.is_empty()), user.id, comment).await?;
+    db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::Draft).await?;
+    tx.commit().await?;
+    get(pool, incident_id).await
+}
+
+/// A review comment on the whole write-up or one section; it does not change the state.
+pub async fn comment(
+    pool: &PgPool,
+    user: &User,
+    incident_id: i64,
+    section: Option<&str>,
+    body: &str,
+) -> AppResult<Postmortem> {
+    super::accounts::require_writer(user)?;
+    let body = crate::domain::validate::note(body).map_err(|m| AppError::invalid("comment", m))?;
+    db::postmortems::header(pool, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
+    db::postmortems::add_comment(pool, incident_id, section.filter(|s| !s.is_empty()), user.id, &body).await?;
+    get(pool, incident_id).await
+}
+
+/// The Markdown without its front matter, rendered and sanitised for the library page.
+fn publication_html(markdown: &str) -> String {
+    let body = markdown
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n").map(|(_, body)| body))
+        .unwrap_or(markdown);
+    super::markdown::render(body)
+}
+
+/// Publishes (or republishes a revised) postmortem: keeps a new publication, closes the incident
+/// in the same transaction, then notifies the configured webhook.
+pub async fn publish(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<Postmortem> {
+    let mut tx = pool.begin().await?;
+    let status = locked_status(&mut tx, incident_id).await?;
+    require_reviewer(&mut tx, user, incident_id).await?;
+    match status {
+        PostmortemStatus::InReview => {
+            let approved =
+                db::postmortems::reviewers(&mut *tx, incident_id).await?.iter().any(|(_, d)| d == "approved");
+            if !approved {
+                return Err(wrong_state(status, "approved by a reviewer"));
+            }
+        }
+        PostmortemStatus::Published => {}
+        PostmortemStatus::Draft => return Err(wrong_state(status, "in review or already published")),
+    }
+    db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::Published).await?;
+    let incident = super::incidents::close(&mut tx, user, incident_id, None).await?;
+    // Exported inside the transaction, so the kept copy shows the published, closed state.
+    let markdown = export_on(&mut tx, incident_id).await?;
+    let html = publication_html(&markdown);
+    let revision = db::postmortems::publish(&mut *tx, incident_id, user.id, &incident.title, &markdown, &html).await?;
+    tx.commit().await?;
+    let pm = get(pool, incident_id).await?;
+    super::webhook::announce(pool, &incident, &pm, revision).await;
+    Ok(pm)
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LibraryQuery {
+    pub q: Option<String>,
+    pub severity: Option<String>,
+    pub service: Option<String>,
+    /// `YYYY-MM`
+    pub month: Option<String>,
+}
+
+fn entry(r: &db::postmortems::PublicationRecord) -> LibraryEntry {
+    LibraryEntry {
+        incident_id: r.incident_id,
+        reference: crate::domain::incident_ref(r.incident_id),
+        title: r.title.clone(),
+        severity: r.severity.parse().unwrap_or(crate::domain::Severity::Sev4),
+        services: r.services.clone(),
+        revision: r.revision,
+        published_at: r.published_at,
+        published_by: r.published_by.clone(),
+        url: library_url(r.incident_id),
+    }
+}
+
+/// Published write-ups, newest first: full-text search over what was published, and filters.
+pub async fn library(pool: &PgPool, query: &LibraryQuery) -> AppResult<Vec<LibraryEntry>> {
+    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let (q, severity, service, month) =
+        (given(&query.q), given(&query.severity), given(&query.service), given(&query.month));
+    let severity = match severity {
+        Some(s) => Some(s.parse::<crate::domain::Severity>().map_err(|m| AppError::invalid("severity", m))?),
+        None => None,
+    };
+    let month = match month {
+        Some(m) => Some(month_bounds(&m).ok_or_else(|| AppError::invalid("month", "Use a month such as 2026-11"))?),
+        None => None,
+    };
+    let filter = db::postmortems::LibraryFilter {
+        q: q.as_deref(),
+        severity: severity.map(|s| s.as_str()),
+        service: service.as_deref(),
+        month,
+        limit: 200,
+    };
+    Ok(db::postmortems::library(pool, &filter).await?.iter().map(entry).collect())
+}
+
+pub async fn publication(pool: &PgPool, incident_id: i64) -> AppResult<Publication> {
+    let r = db::postmortems::latest_publication(pool, incident_id).await?.ok_or_else(|| {
+        AppError::NotFound(format!("{} has no published postmortem", crate::domain::incident_ref(incident_id)))
+    })?;
+    Ok(Publication { entry: entry(&r), html: r.html.clone() })
+}
+
+fn xml_escape(s: &str) -> String {
+    super::markdown::escape(s)
+}
+
+/// An Atom feed of the latest publications (self-contained: entries carry their HTML).
+pub async fn atom_feed(pool: &PgPool, base_url: &str) -> AppResult<String> {
+    let entries = db::postmortems::library(
+        pool,
+        &db::postmortems::LibraryFilter { q: None, severity: None, service: None, month: None, limit: 50 },
+    )
+    .await?;
+    let updated = entries.first().map(|e| e.published_at).unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH);
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    out.push_str(&format!(
+        "  <title>Debrief: published postmortems</title>\n  <id>{base}/library</id>\n  <link rel=\"alternate\" href=\"{base}/library\"/>\n  <link rel=\"self\" href=\"{base}/library/feed.xml\"/>\n  <updated>{}</updated>\n",
+        updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        base = xml_escape(base_url)
+    ));
+    for r in &entries {
+        let e = entry(r);
+        let link = format!("{base_url}{}", e.url);
+        out.push_str(&format!(
+            "  <entry>\n    <title>{} {} ({})</title>\n    <id>{}#r{}</id>\n    <link rel=\"alternate\" href=\"{}\"/>\n    <updated>{}</updated>\n    <author><name>{}</name></author>\n    <content type=\"html\">{}</content>\n  </entry>\n",
+            xml_escape(&e.reference),
+            xml_escape(&e.title),
+            e.severity,
+            xml_escape(&link),
+            e.revision,
+            xml_escape(&link),
+            e.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            xml_escape(&e.published_by),
+            xml_escape(&r.html),
+        ));
+    }
+    out.push_str("</feed>\n");
+    Ok(out)
 }

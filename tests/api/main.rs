@@ -9,6 +9,7 @@ mod incidents;
 mod live;
 mod pages;
 mod postmortems;
+mod reviews;
 mod support;
 mod timeline;
 mod updates;

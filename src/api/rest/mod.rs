@@ -11,7 +11,7 @@ use crate::server::{accounts, AppState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -26,6 +26,14 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/postmortem/sections/{key}", put(postmortems::save_section))
         .route("/incidents/{id}/postmortem/sections/{key}/revisions", get(postmortems::revisions))
         .route("/postmortem-template", get(postmortems::template).put(postmortems::replace_template))
+        .route("/incidents/{id}/postmortem/submit", post(postmortems::submit))
+        .route("/incidents/{id}/postmortem/approve", post(postmortems::approve))
+        .route("/incidents/{id}/postmortem/request-changes", post(postmortems::request_changes))
+        .route("/incidents/{id}/postmortem/comments", post(postmortems::comment))
+        .route("/incidents/{id}/postmortem/publish", post(postmortems::publish))
+        .route("/incidents/{id}/close", post(postmortems::close))
+        .route("/library", get(postmortems::library))
+        .route("/settings", get(postmortems::settings).put(postmortems::save_settings))
         .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             AppError::MethodNotAllowed("This endpoint does not support that method".into())

@@ -77,3 +77,108 @@ pub async fn replace_template(
 ) -> AppResult<Json<Vec<TemplateSection>>> {
     Ok(Json(ops::save_template(&s.pool, &user, &sections).await?))
 }
+
+#[derive(serde::Deserialize, Default)]
+pub struct SubmitInput {
+    #[serde(default)]
+    reviewers: Vec<i64>,
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Postmortem>> {
+    // The body is optional: no reviewers named means admins review.
+    let input: SubmitInput = if body.iter().all(u8::is_ascii_whitespace) {
+        SubmitInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::Invalid {
+            message: format!("The request body is not valid: {e}"),
+            fields: Default::default(),
+            values: Default::default(),
+        })?
+    };
+    Ok(Json(ops::submit(&s.pool, &user, id, &input.reviewers).await?))
+}
+
+pub async fn approve(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+) -> AppResult<Json<Postmortem>> {
+    Ok(Json(ops::approve(&s.pool, &user, id).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct CommentInput {
+    #[serde(default)]
+    comment: String,
+    section: Option<String>,
+}
+
+pub async fn request_changes(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    ApiJson(c): ApiJson<CommentInput>,
+) -> AppResult<Json<Postmortem>> {
+    Ok(Json(ops::request_changes(&s.pool, &user, id, c.section.as_deref(), &c.comment).await?))
+}
+
+pub async fn comment(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    ApiJson(c): ApiJson<CommentInput>,
+) -> AppResult<(StatusCode, Json<Postmortem>)> {
+    Ok((StatusCode::CREATED, Json(ops::comment(&s.pool, &user, id, c.section.as_deref(), &c.comment).await?)))
+}
+
+pub async fn publish(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+) -> AppResult<Json<Postmortem>> {
+    Ok(Json(ops::publish(&s.pool, &user, id).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct CloseInput {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn close(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    ApiJson(c): ApiJson<CloseInput>,
+) -> AppResult<Json<crate::domain::Incident>> {
+    Ok(Json(crate::server::incidents::close_without_postmortem(&s.pool, &user, id, &c.reason).await?))
+}
+
+pub async fn library(
+    State(s): State<AppState>,
+    _: ApiUser,
+    super::ApiQuery(q): super::ApiQuery<ops::LibraryQuery>,
+) -> AppResult<Json<Vec<crate::domain::postmortem::LibraryEntry>>> {
+    Ok(Json(ops::library(&s.pool, &q).await?))
+}
+
+pub async fn settings(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Json<crate::server::webhook::Settings>> {
+    crate::server::accounts::require_admin(&user)?;
+    Ok(Json(crate::server::webhook::settings(&s.pool).await?))
+}
+
+pub async fn save_settings(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(new): ApiJson<crate::server::webhook::Settings>,
+) -> AppResult<Json<crate::server::webhook::Settings>> {
+    Ok(Json(crate::server::webhook::save_settings(&s.pool, &user, &new).await?))
+}

@@ -1,7 +1,10 @@
 use crate::api::incidents::{get_incident_page, AddNote, AssignRole, ChangeIncident};
+use crate::api::postmortems::CloseIncident;
 use crate::app::components::{typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When};
 use crate::domain::time::{format_duration, incident_duration};
-use crate::domain::{parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, KeyKind, Role, Severity};
+use crate::domain::{
+    parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, IncidentStatus, KeyKind, Role, Severity,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -145,6 +148,7 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
                         </ActionForm>
                     }).collect_view()}
                 </div>
+                {(i.status == IncidentStatus::Resolved).then(|| view! { <CloseForm id=i.id/> })}
                 <ActionForm action=change attr:class="inline severity-form">
                     <input type="hidden" name="id" value=i.id/>
                     <input type="hidden" name="version" value=i.version/>
@@ -195,6 +199,27 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
                     }).collect_view()}
                 </ul>
             </section>
+    }
+    .into_any()
+}
+
+/// Closing a resolved incident without a postmortem takes a stated reason.
+#[component]
+fn CloseForm(id: i64) -> impl IntoView {
+    let close = ServerAction::<CloseIncident>::new();
+    let err = Signal::derive(move || close.value().get().and_then(Result::err));
+    view! {
+        <details class="close-form" open=move || err.get().is_some()>
+            <summary>"Close without a postmortem"</summary>
+            <ActionForm action=close>
+                <input type="hidden" name="id" value=id/>
+                <label for="close-reason">"Why does this incident need no postmortem?"</label>
+                <input id="close-reason" name="reason" required value=typed(err, "reason")/>
+                <FieldError error=err field="reason"/>
+                <FormError error=err/>
+                <button type="submit" class="button">"Close incident"</button>
+            </ActionForm>
+        </details>
     }
     .into_any()
 }

@@ -9,7 +9,7 @@ pub use account::{LoginPage, ProfilePage, SetupPage};
 pub use declare::DeclarePage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
-pub use postmortem::{PostmortemPage, SectionHistoryPage, TemplatePage};
+pub use postmortem::{LibraryPage, PostmortemPage, PublishedPage, SectionHistoryPage, TemplatePage};
 pub use users::UsersPage;
 
 use leptos::prelude::*;

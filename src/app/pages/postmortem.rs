@@ -1,11 +1,15 @@
 use crate::api::postmortems::{
-    get_postmortem_page, get_template, preview_markdown, section_history, SavePostmortemSection, SaveTemplate,
-    StartPostmortem,
+    get_postmortem_page, get_publication, get_settings, get_template, list_library, preview_markdown, section_history,
+    ApprovePostmortem, PublishPostmortem, RequestPostmortemChanges, SavePostmortemSection, SaveSettings, SaveTemplate,
+    StartPostmortem, SubmitPostmortem,
 };
+use crate::app::components::SeverityBadge;
 use crate::app::components::{typed, Failure, FieldError, FormError};
 use crate::domain::diff::DiffLine;
 use crate::domain::postmortem::{template_lines, Section, SectionFlag};
+use crate::domain::postmortem::{Postmortem, PostmortemStatus};
 use crate::domain::time::format_utc;
+use crate::domain::{Severity, UserRef};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,8 +22,9 @@ pub fn PostmortemPage() -> impl IntoView {
     let reference = move || params.read().get("reference").unwrap_or_default();
     let start = ServerAction::<StartPostmortem>::new();
     let save = ServerAction::<SavePostmortemSection>::new();
+    let review = ReviewActions::new();
     let page = Resource::new(
-        move || (reference(), start.version().get(), save.version().get()),
+        move || (reference(), start.version().get(), save.version().get(), review.version()),
         |(r, ..)| get_postmortem_page(r),
     );
     view! {
@@ -45,7 +50,7 @@ pub fn PostmortemPage() -> impl IntoView {
                             }.into_any(),
                             Some(pm) => {
                                 let flagged = pm.blameless_flags.len();
-                                let sections = pm.sections.into_iter().zip(p.rendered).map(|(s, html)| {
+                                let sections = pm.sections.clone().into_iter().zip(p.rendered).map(|(s, html)| {
                                     let flags: Vec<SectionFlag> =
                                         pm.blameless_flags.iter().filter(|f| f.section == s.key).cloned().collect();
                                     view! { <SectionEditor incident_id=i.id reference=i.reference.clone() section=s html flags save/> }
@@ -56,6 +61,7 @@ pub fn PostmortemPage() -> impl IntoView {
                                         <span class="badge status" data-testid="pm-status">{pm.status.as_str()}</span>
                                         <a class="button" href=format!("{}/postmortem.md", i.url) download>"Download Markdown"</a>
                                     </p>
+                                    <ReviewPanel pm=pm.clone() users=p.users.clone() me=p.me.id review/>
                                     {(flagged > 0).then(|| view! {
                                         <p class="notice" data-testid="blameless-summary">
                                             {format!("{flagged} phrase(s) may read as blame. Each is marked below with a system-focused rewording.")}
@@ -70,6 +76,132 @@ pub fn PostmortemPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The review steps' actions, shared by the panel and the page's reload trigger.
+#[derive(Clone, Copy)]
+struct ReviewActions {
+    submit: ServerAction<SubmitPostmortem>,
+    approve: ServerAction<ApprovePostmortem>,
+    changes: ServerAction<RequestPostmortemChanges>,
+    publish: ServerAction<PublishPostmortem>,
+}
+
+impl ReviewActions {
+    fn new() -> Self {
+        ReviewActions {
+            submit: ServerAction::new(),
+            approve: ServerAction::new(),
+            changes: ServerAction::new(),
+            publish: ServerAction::new(),
+        }
+    }
+
+    fn version(&self) -> usize {
+        self.submit.version().get()
+            + self.approve.version().get()
+            + self.changes.version().get()
+            + self.publish.version().get()
+    }
+
+    fn error(&self) -> Option<AppError> {
+        [
+            self.submit.value().get().and_then(Result::err),
+            self.approve.value().get().and_then(Result::err),
+            self.changes.value().get().and_then(Result::err),
+            self.publish.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+}
+
+/// Draft → in review → published: who reviews, their decisions, comments, and the next step.
+#[component]
+fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, review: ReviewActions) -> impl IntoView {
+    let err = Signal::derive(move || review.error());
+    let id = pm.incident_id;
+    let reviewer_ids: Vec<i64> = pm.reviewers.iter().map(|r| r.user.id).collect();
+    let status = pm.status;
+    view! {
+        <section class="review" aria-label="Review" data-testid="review">
+            <h2>"Review"</h2>
+            <FormError error=err/>
+            {move || err.get().and_then(|e| match e {
+                AppError::Invalid { fields, .. } => Some(fields.into_values().collect::<Vec<_>>()),
+                _ => None,
+            }).map(|msgs| view! { <ul class="field-error">{msgs.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul> })}
+            {(!pm.reviewers.is_empty()).then(|| view! {
+                <ul class="reviewers">
+                    {pm.reviewers.iter().map(|r| view! {
+                        <li>{r.user.name.clone()}": "<strong>{r.decision.replace('_', " ")}</strong></li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {pm.published_url.clone().map(|u| {
+                let text = u.clone();
+                view! { <p>"Published: "<a href=u data-testid="published-link">{text}</a></p> }
+            })}
+            {match status {
+                PostmortemStatus::Draft | PostmortemStatus::Published => view! {
+                    <ActionForm action=review.submit attr:class="submit-form">
+                        <input type="hidden" name="id" value=id/>
+                        <fieldset>
+                            <legend>"Reviewers"</legend>
+                            {users.iter().filter(|u| u.id != me).enumerate().map(|(i, u)| view! {
+                                <label class="choice">
+                                    <input type="checkbox" name=format!("reviewers[{i}]") value=u.id
+                                        checked=reviewer_ids.contains(&u.id)/>
+                                    {u.name.clone()}
+                                </label>
+                            }).collect_view()}
+                        </fieldset>
+                        <button type="submit" class="button">
+                            {if status == PostmortemStatus::Draft { "Submit for review" } else { "Send revision to review" }}
+                        </button>
+                    </ActionForm>
+                    {(status == PostmortemStatus::Published).then(|| view! {
+                        <ActionForm action=review.publish attr:class="inline">
+                            <input type="hidden" name="id" value=id/>
+                            <button type="submit" class="button">"Republish"</button>
+                        </ActionForm>
+                    })}
+                }.into_any(),
+                PostmortemStatus::InReview => view! {
+                    <div class="row">
+                        <ActionForm action=review.approve attr:class="inline">
+                            <input type="hidden" name="id" value=id/>
+                            <button type="submit" class="button">"Approve"</button>
+                        </ActionForm>
+                        <ActionForm action=review.publish attr:class="inline">
+                            <input type="hidden" name="id" value=id/>
+                            <button type="submit" class="button primary">"Publish"</button>
+                        </ActionForm>
+                    </div>
+                    <ActionForm action=review.changes>
+                        <input type="hidden" name="id" value=id/>
+                        <label for="review-comment">"Ask for changes"</label>
+                        <textarea id="review-comment" name="comment" rows="3">{typed(err, "comment")}</textarea>
+                        <button type="submit" class="button">"Request changes"</button>
+                    </ActionForm>
+                }.into_any(),
+            }}
+            {(!pm.comments.is_empty()).then(|| view! {
+                <h3>"Comments"</h3>
+                <ul class="comments" data-testid="comments">
+                    {pm.comments.iter().map(|c| view! {
+                        <li>
+                            <strong>{c.author.name.clone()}</strong>
+                            {c.section.clone().map(|s| format!(" on {s}"))}
+                            " (" {format_utc(c.created_at)} "): " {c.body.clone()}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
+    }
+    .into_any()
 }
 
 #[cfg(feature = "hydrate")]
@@ -307,8 +439,10 @@ pub fn TemplatePage() -> impl IntoView {
     let template = Resource::new(move || save.version().get(), |_| get_template());
     let err = Signal::derive(move || save.value().get().and_then(Result::err));
     view! {
-        <Title text="Postmortem template"/>
-        <h1>"Postmortem template"</h1>
+        <Title text="Settings"/>
+        <h1>"Settings"</h1>
+        <SettingsForm/>
+        <h2>"Postmortem template"</h2>
         <p class="hint">
             "One section per line: " <code>"key | title | required or optional | guidance"</code>
             ". Order here is the order in the write-up. Postmortems already started keep the sections they began with."
@@ -334,6 +468,129 @@ pub fn TemplatePage() -> impl IntoView {
                             </ActionForm>
                         }.into_any()
                     }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Published write-ups, newest first, searchable; filters are a plain GET form.
+#[component]
+pub fn LibraryPage() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+    let entries = Resource::new(
+        move || (get("q"), get("severity"), get("service"), get("month")),
+        |(q, sev, svc, m)| list_library(q, sev, svc, m),
+    );
+    view! {
+        <Title text="Library"/>
+        <div class="page-head">
+            <h1>"Library"</h1>
+            <a href="/library/feed.xml" class="hint">"Atom feed"</a>
+        </div>
+        <form method="get" action="/library" class="filters" role="search">
+            <label for="q">"Search"</label>
+            <input id="q" name="q" type="search" value=move || get("q").unwrap_or_default()/>
+            <label for="f-severity">"Severity"</label>
+            <select id="f-severity" name="severity">
+                <option value="">"Any"</option>
+                {Severity::ALL.iter().map(|s| {
+                    let v = s.as_str();
+                    view! { <option value=v selected=move || get("severity").as_deref() == Some(v)>{v}</option> }
+                }).collect_view()}
+            </select>
+            <label for="service">"Service"</label>
+            <input id="service" name="service" value=move || get("service").unwrap_or_default()/>
+            <label for="month">"Month"</label>
+            <input id="month" name="month" type="month" value=move || get("month").unwrap_or_default()/>
+            <button type="submit" class="button">"Find"</button>
+        </form>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match entries.await {
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No published postmortems match."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="library" data-testid="library">
+                            {list.into_iter().map(|e| view! {
+                                <li>
+                                    <a href=e.url.clone()>{format!("{} {}", e.reference, e.title)}</a>" "
+                                    <SeverityBadge severity=e.severity/>
+                                    <span class="hint">
+                                        {format!(" published {} by {}", format_utc(e.published_at), e.published_by)}
+                                        {(e.revision > 1).then(|| format!(" (revision {})", e.revision))}
+                                        {(!e.services.is_empty()).then(|| format!(" · {}", e.services.join(", ")))}
+                                    </span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The permanent page of a published write-up: clean, and made to print.
+#[component]
+pub fn PublishedPage() -> impl IntoView {
+    let params = use_params_map();
+    let publication = Resource::new(move || params.read().get("reference").unwrap_or_default(), get_publication);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match publication.await {
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok(p) => {
+                        let e = p.entry;
+                        view! {
+                            <Title text=format!("{} {}", e.reference, e.title)/>
+                            <article class="published" data-testid="published">
+                                <p class="ref">{e.reference.clone()}" · " <SeverityBadge severity=e.severity/></p>
+                                <h1>{e.title.clone()}</h1>
+                                <p class="hint">
+                                    {format!("Published {} by {}", format_utc(e.published_at), e.published_by)}
+                                    {(e.revision > 1).then(|| format!(" · revision {}", e.revision))}
+                                    " · " <a href=format!("/incidents/{}/postmortem.md", e.reference) download>"Markdown"</a>
+                                </p>
+                                // Rendered and sanitised (pulldown-cmark + ammonia) when it was published.
+                                <div class="md" inner_html=p.html></div>
+                            </article>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Where publications are announced, and Debrief's own address for links.
+#[component]
+pub fn SettingsForm() -> impl IntoView {
+    let save = ServerAction::<SaveSettings>::new();
+    let settings = Resource::new(move || save.version().get(), |_| get_settings());
+    let err = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <h2>"Publishing"</h2>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok((webhook, public)) => view! {
+                        <ActionForm action=save attr:class="narrow">
+                            <label for="webhook_url">"Webhook URL (Slack-compatible; empty for none)"</label>
+                            <input id="webhook_url" name="webhook_url" type="url"
+                                value=move || err.get().and_then(|e| e.value("webhook_url")).unwrap_or_else(|| webhook.clone())/>
+                            <FieldError error=err field="webhook_url"/>
+                            <label for="public_url">"Debrief's address, for links in messages"</label>
+                            <input id="public_url" name="public_url" type="url" required
+                                value=move || err.get().and_then(|e| e.value("public_url")).unwrap_or_else(|| public.clone())/>
+                            <FieldError error=err field="public_url"/>
+                            <button type="submit" class="button primary">"Save"</button>
+                            {move || save.value().get().is_some_and(|r| r.is_ok()).then(|| view! { <span class="saved" role="status">"Saved"</span> })}
+                        </ActionForm>
+                    }.into_any(),
                 }
             })}
         </Suspense>

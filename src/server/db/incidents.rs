@@ -157,6 +157,11 @@ pub async fn update(
     Ok(())
 }
 
+pub async fn set_close_reason(db: impl PgExecutor<'_>, id: i64, reason: Option<&str>) -> AppResult<()> {
+    sqlx::query("UPDATE incidents SET close_reason = $2 WHERE id = $1").bind(id).bind(reason).execute(db).await?;
+    Ok(())
+}
+
 pub async fn set_role(db: impl PgExecutor<'_>, id: i64, role: Role, user_id: Option<i64>) -> AppResult<()> {
     let column = match role {
         Role::Commander => "commander_id",

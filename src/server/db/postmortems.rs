@@ -1,4 +1,4 @@
-use crate::domain::postmortem::{PostmortemStatus, Section, TemplateSection};
+use crate::domain::postmortem::{PostmortemStatus, ReviewComment, Section, TemplateSection};
 use crate::domain::UserRef;
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
@@ -199,4 +199,198 @@ pub async fn authors(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec
     .bind(incident_id)
     .fetch_all(db)
     .await?)
+}
+
+pub async fn set_status(db: impl PgExecutor<'_>, incident_id: i64, status: PostmortemStatus) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE postmortems SET status = $2,
+            published_at = CASE WHEN $2 = 'published' THEN now() ELSE published_at END
+         WHERE incident_id = $1",
+    )
+    .bind(incident_id)
+    .bind(status.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Locks the postmortem row for a review step and returns its status.
+pub async fn lock(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Option<PostmortemStatus>> {
+    let s: Option<String> = sqlx::query_scalar("SELECT status FROM postmortems WHERE incident_id = $1 FOR UPDATE")
+        .bind(incident_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(s.and_then(|s| PostmortemStatus::parse(&s)))
+}
+
+/// Replaces the reviewers; everyone starts undecided.
+pub async fn set_reviewers(tx: &mut PgConnection, incident_id: i64, user_ids: &[i64]) -> AppResult<()> {
+    sqlx::query("DELETE FROM postmortem_reviewers WHERE incident_id = $1").bind(incident_id).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO postmortem_reviewers (incident_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(incident_id)
+    .bind(user_ids)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn decide(db: impl PgExecutor<'_>, incident_id: i64, user_id: i64, decision: &str) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO postmortem_reviewers (incident_id, user_id, decision, decided_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (incident_id, user_id) DO UPDATE SET decision = $3, decided_at = now()",
+    )
+    .bind(incident_id)
+    .bind(user_id)
+    .bind(decision)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn reviewers(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<(UserRef, String)>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.name, r.decision FROM postmortem_reviewers r JOIN users u ON u.id = r.user_id
+         WHERE r.incident_id = $1 ORDER BY u.name",
+    )
+    .bind(incident_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(id, name, d)| (UserRef { id, name }, d)).collect())
+}
+
+pub async fn add_comment(
+    db: impl PgExecutor<'_>,
+    incident_id: i64,
+    section_key: Option<&str>,
+    author_id: i64,
+    body: &str,
+) -> AppResult<()> {
+    sqlx::query("INSERT INTO review_comments (incident_id, section_key, author_id, body) VALUES ($1, $2, $3, $4)")
+        .bind(incident_id)
+        .bind(section_key)
+        .bind(author_id)
+        .bind(body)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn comments(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<ReviewComment>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        section_key: Option<String>,
+        author_id: i64,
+        author_name: String,
+        body: String,
+        created_at: DateTime<Utc>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.section_key, u.id AS author_id, u.name AS author_name, c.body, c.created_at
+         FROM review_comments c JOIN users u ON u.id = c.author_id
+         WHERE c.incident_id = $1 ORDER BY c.created_at, c.id",
+    )
+    .bind(incident_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReviewComment {
+            section: r.section_key,
+            author: UserRef { id: r.author_id, name: r.author_name },
+            body: r.body,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+/// Stores a publication (the next revision) with its search vector; returns the revision.
+pub async fn publish(
+    db: impl PgExecutor<'_>,
+    incident_id: i64,
+    user_id: i64,
+    title: &str,
+    markdown: &str,
+    html: &str,
+) -> AppResult<i32> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO publications (incident_id, revision, published_by, markdown, html, search)
+         VALUES ($1, COALESCE((SELECT max(revision) FROM publications WHERE incident_id = $1), 0) + 1, $2, $4, $5,
+                 setweight(to_tsvector('english', $3), 'A') || setweight(to_tsvector('english', $4), 'B'))
+         RETURNING revision",
+    )
+    .bind(incident_id)
+    .bind(user_id)
+    .bind(title)
+    .bind(markdown)
+    .bind(html)
+    .fetch_one(db)
+    .await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PublicationRecord {
+    pub incident_id: i64,
+    pub revision: i32,
+    pub published_at: DateTime<Utc>,
+    pub published_by: String,
+    pub title: String,
+    pub severity: String,
+    pub services: Vec<String>,
+    pub html: String,
+    pub markdown: String,
+}
+
+pub struct LibraryFilter<'a> {
+    pub q: Option<&'a str>,
+    pub severity: Option<&'a str>,
+    pub service: Option<&'a str>,
+    /// First instant of the month and of the next one.
+    pub month: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub limit: i64,
+}
+
+const PUBLICATION_SELECT: &str = "SELECT p.incident_id, p.revision, p.published_at, u.name AS published_by,
+        i.title, i.severity, i.services, p.html, p.markdown, p.search
+    FROM publications p JOIN incidents i ON i.id = p.incident_id JOIN users u ON u.id = p.published_by";
+
+/// The latest publication of each incident, newest first, filtered.
+pub async fn library(db: impl PgExecutor<'_>, f: &LibraryFilter<'_>) -> AppResult<Vec<PublicationRecord>> {
+    let q = format!(
+        "SELECT incident_id, revision, published_at, published_by, title, severity, services, html, markdown
+         FROM ({PUBLICATION_SELECT}
+            WHERE p.revision = (SELECT max(revision) FROM publications WHERE incident_id = p.incident_id)) latest
+         WHERE ($1::text IS NULL OR search @@ websearch_to_tsquery('english', $1))
+           AND ($2::text IS NULL OR severity = $2)
+           AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM unnest(services) s WHERE lower(s) = lower($3)))
+           AND ($4::timestamptz IS NULL OR (published_at >= $4 AND published_at < $5))
+         ORDER BY published_at DESC, incident_id DESC LIMIT $6"
+    );
+    Ok(sqlx::query_as(&q)
+        .bind(f.q)
+        .bind(f.severity)
+        .bind(f.service)
+        .bind(f.month.map(|m| m.0))
+        .bind(f.month.map(|m| m.1))
+        .bind(f.limit)
+        .fetch_all(db)
+        .await?)
+}
+
+/// Any edit during review sends every reviewer's decision back to pending: they approved other text.
+pub async fn reset_decisions(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE postmortem_reviewers SET decision = 'pending', decided_at = NULL
+         WHERE incident_id = $1 AND decision <> 'pending'",
+    )
+    .bind(incident_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn latest_publication(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Option<PublicationRecord>> {
+    let q = format!("{PUBLICATION_SELECT} WHERE p.incident_id = $1 ORDER BY p.revision DESC LIMIT 1");
+    Ok(sqlx::query_as(&q).bind(incident_id).fetch_optional(db).await?)
 }
