@@ -8,9 +8,8 @@ use {super::ctx, crate::server::accounts};
 /// The signed-in user, `None` when signed out. Errors only when the database is unreachable.
 #[server]
 pub async fn current_user() -> Result<Option<User>, AppError> {
-    let state = ctx::state()?;
-    match accounts::session_user(&state.pool, &ctx::session().await?).await {
-        Ok(u) => Ok(Some(u)),
+    match ctx::user().await {
+        Ok((_, u)) => Ok(Some(u)),
         Err(AppError::Unauthorized | AppError::SetupRequired) => Ok(None),
         Err(e) => Err(e),
     }

@@ -23,10 +23,21 @@ pub(crate) mod ctx {
         leptos_axum::extract::<Session>().await.map_err(internal)
     }
 
+    /// The signed-in user, looked up once per request: a page's header and body both ask.
+    #[derive(Clone, Default)]
+    pub struct RequestUser(std::sync::Arc<std::sync::Mutex<Option<User>>>);
+
     /// The signed-in user with the state; Unauthorized (or SetupRequired) otherwise.
     pub async fn user() -> Result<(AppState, User), AppError> {
         let state = state()?;
+        let cache = use_context::<RequestUser>();
+        if let Some(user) = cache.as_ref().and_then(|c| c.0.lock().ok().and_then(|g| g.clone())) {
+            return Ok((state, user));
+        }
         let user = accounts::session_user(&state.pool, &session().await?).await?;
+        if let Some(Ok(mut slot)) = cache.as_ref().map(|c| c.0.lock()) {
+            *slot = Some(user.clone());
+        }
         Ok((state, user))
     }
 }

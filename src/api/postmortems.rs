@@ -216,3 +216,28 @@ pub async fn save_settings(webhook_url: String, public_url: String) -> Result<()
         .map_err(|e| e.with_values([("webhook_url", webhook_url.as_str()), ("public_url", public_url.as_str())]))?;
     Ok(())
 }
+
+/// Puts a key event in the timeline section (`include` true) or leaves it out.
+#[server]
+pub async fn toggle_timeline_event(id: i64, event_id: i64, include: bool) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    ops::toggle_timeline_event(&state.pool, &user, id, event_id, include).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn add_contributing_factor(id: i64, factor: String, category: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let input = ops::FactorInput { factor: factor.clone(), category: category.clone() };
+    ops::add_factor(&state.pool, &user, id, &input)
+        .await
+        .map_err(|e| e.with_values([("factor", factor.as_str()), ("category", category.as_str())]))?;
+    Ok(())
+}
+
+#[server]
+pub async fn remove_contributing_factor(id: i64, factor_id: i64) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    ops::remove_factor(&state.pool, &user, id, factor_id).await?;
+    Ok(())
+}

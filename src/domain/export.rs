@@ -1,9 +1,9 @@
 //! Markdown export of a postmortem: YAML front matter, then the sections as GitHub-flavoured
 //! Markdown. Deterministic: the same input always gives the same bytes.
 
-use super::postmortem::{PostmortemStatus, Section, TimelineLine};
+use super::postmortem::{ContributingFactor, PostmortemStatus, Section, TimelineLine};
 use super::types::{incident_ref, Incident};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One follow-up as it appears in the exported action table.
@@ -24,6 +24,10 @@ pub struct ExportInput<'a> {
     pub sections: &'a [Section],
     /// The key events chosen for the write-up, in any order.
     pub timeline: &'a [TimelineLine],
+    /// Shown under the Detection heading when known.
+    pub time_to_detect: Option<Duration>,
+    /// In the order they were added.
+    pub factors: &'a [ContributingFactor],
     pub actions: &'a [ActionRow],
     /// People who edited sections, in any order and possibly repeated.
     pub authors: &'a [String],
@@ -44,6 +48,8 @@ pub fn export_markdown(input: &ExportInput) -> String {
         let generated = match s.key.as_str() {
             "timeline" => Some(timeline_table(input.timeline)),
             "action_items" => Some(actions_table(input.actions)),
+            "detection" => input.time_to_detect.map(|d| format!("Time to detect: {}", super::time::format_duration(d))),
+            "contributing_factors" => factors_table(input.factors),
             _ => None,
         };
         match (generated, body.is_empty()) {
@@ -142,6 +148,14 @@ fn timeline_table(timeline: &[TimelineLine]) -> String {
     table(&["Time (UTC)", "Event"], rows)
 }
 
+fn factors_table(factors: &[ContributingFactor]) -> Option<String> {
+    if factors.is_empty() {
+        return None;
+    }
+    let rows = factors.iter().map(|f| vec![cell(&f.factor), f.category.label().to_string()]).collect();
+    Some(table(&["Factor", "Category"], rows))
+}
+
 fn actions_table(actions: &[ActionRow]) -> String {
     if actions.is_empty() {
         return NO_ACTIONS.to_string();
@@ -165,7 +179,7 @@ fn actions_table(actions: &[ActionRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::postmortem::default_template;
+    use crate::domain::postmortem::{default_template, FactorCategory};
     use crate::domain::{IncidentStatus, Severity, UserRef};
     use chrono::TimeZone;
 
@@ -239,6 +253,8 @@ mod tests {
             status: PostmortemStatus::Published,
             sections,
             timeline,
+            time_to_detect: None,
+            factors: &[],
             actions,
             authors,
             published_at: Some(at(16, 0, 0)),
@@ -249,7 +265,7 @@ mod tests {
     fn full_export_snapshot() {
         let inc = incident("Checkout errors after deploy");
         let secs = sections(
-            &["summary", "impact", "timeline", "action_items"],
+            &["summary", "impact", "detection", "timeline", "contributing_factors", "action_items"],
             &[
                 ("summary", "\n  Checkout failed for **12%** of requests.\n\n- retries helped\n  "),
                 ("action_items", "See the tracker for details."),
@@ -268,7 +284,22 @@ mod tests {
             action("Alert on p99 latency"),
         ];
         let authors = ["Grace".to_string(), "Ada".to_string(), "Grace".to_string()];
-        let got = export_markdown(&input(&inc, &secs, &timeline, &actions, &authors));
+        let factors = [
+            ContributingFactor {
+                id: 1,
+                factor: "No canary stage for config pushes".into(),
+                category: FactorCategory::Process,
+            },
+            ContributingFactor {
+                id: 2,
+                factor: "Payment provider | retries\namplified load".into(),
+                category: FactorCategory::ExternalDependency,
+            },
+        ];
+        let mut full = input(&inc, &secs, &timeline, &actions, &authors);
+        full.time_to_detect = Some(Duration::seconds(12 * 60 + 30));
+        full.factors = &factors;
+        let got = export_markdown(&full);
         let expected = r#"---
 ref: "INC-42"
 title: "Checkout errors after deploy"
@@ -294,12 +325,23 @@ Checkout failed for **12%** of requests.
 
 _Not written yet._
 
+## Detection
+
+Time to detect: 12m 30s
+
 ## Timeline
 
 | Time (UTC) | Event |
 | --- | --- |
 | 2026-03-14 09:05:00 | Error rate alert fired |
 | 2026-03-14 09:20:00 | Deploy rolled back |
+
+## Contributing factors
+
+| Factor | Category |
+| --- | --- |
+| No canary stage for config pushes | Process |
+| Payment provider \| retries amplified load | External dependency |
 
 ## Action items
 
@@ -400,5 +442,31 @@ See the tracker for details.
         secs.reverse();
         let reversed: Vec<String> = titles.into_iter().rev().collect();
         assert_eq!(headings(&secs), reversed);
+    }
+
+    #[test]
+    fn detection_and_factors_sit_before_the_written_body() {
+        let inc = incident("Outage");
+        let secs = sections(
+            &["detection", "contributing_factors"],
+            &[("detection", "A customer told us."), ("contributing_factors", "More in the appendix.")],
+        );
+        let factors = [ContributingFactor {
+            id: 7,
+            factor: "Disk alerts were muted".into(),
+            category: FactorCategory::Technology,
+        }];
+        let mut with = input(&inc, &secs, &[], &[], &[]);
+        with.time_to_detect = Some(Duration::seconds(45));
+        with.factors = &factors;
+        assert!(export_markdown(&with).ends_with(
+            "## Detection\n\nTime to detect: 45s\n\nA customer told us.\n\n## Contributing factors\n\n\
+             | Factor | Category |\n| --- | --- |\n| Disk alerts were muted | Technology |\n\nMore in the appendix.\n"
+        ));
+        let secs = sections(&["detection", "contributing_factors"], &[]);
+        let without = export_markdown(&input(&inc, &secs, &[], &[], &[]));
+        assert!(
+            without.ends_with("## Detection\n\n_Not written yet._\n\n## Contributing factors\n\n_Not written yet._\n")
+        );
     }
 }

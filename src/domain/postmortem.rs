@@ -1,8 +1,11 @@
 //! Postmortems: the template, the write-up's shape and its review states.
 
-use super::types::UserRef;
-use chrono::{DateTime, Utc};
+use super::incident::KeyKind;
+use super::types::{TimelineEvent, UserRef};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// One section of the postmortem template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +94,83 @@ pub enum FactorCategory {
     ExternalDependency,
 }
 
+super::incident::wire_enum!(FactorCategory, "factor category", {
+    Technology => "technology",
+    Process => "process",
+    Environment => "environment",
+    ExternalDependency => "external_dependency",
+});
+
+impl FactorCategory {
+    /// How the category reads in forms and in the write-up.
+    pub fn label(self) -> &'static str {
+        match self {
+            FactorCategory::Technology => "Technology",
+            FactorCategory::Process => "Process",
+            FactorCategory::Environment => "Environment",
+            FactorCategory::ExternalDependency => "External dependency",
+        }
+    }
+}
+
+/// Longest contributing factor, in characters.
+pub const FACTOR_MAX: usize = 500;
+
+/// One contributing factor: something in the system, with where it lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContributingFactor {
+    pub id: i64,
+    pub factor: String,
+    pub category: FactorCategory,
+}
+
+/// A key event as the write-up's timeline section offers it: in or left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineItem {
+    pub event_id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: KeyKind,
+    pub text: String,
+    pub included: bool,
+}
+
+/// The incident's key events in time order (ties by id), each marked in or out of the write-up.
+pub fn timeline_items(events: &[TimelineEvent], excluded: &[i64]) -> Vec<TimelineItem> {
+    let mut key: Vec<&TimelineEvent> = events.iter().filter(|e| e.key.is_some()).collect();
+    key.sort_by_key(|e| (e.occurred_at, e.id));
+    key.into_iter()
+        .filter_map(|e| {
+            e.key.map(|kind| TimelineItem {
+                event_id: e.id,
+                at: e.occurred_at,
+                kind,
+                text: e.body.clone(),
+                included: !excluded.contains(&e.id),
+            })
+        })
+        .collect()
+}
+
+/// The merge of key events into the timeline section: key events only, minus those left out,
+/// sorted by when they happened then by id.
+pub fn timeline_lines(events: &[TimelineEvent], excluded: &[i64]) -> Vec<TimelineLine> {
+    timeline_items(events, excluded)
+        .into_iter()
+        .filter(|i| i.included)
+        .map(|i| TimelineLine { at: i.at, kind: i.kind.as_str().to_string(), text: i.text })
+        .collect()
+}
+
+/// From the earliest trigger key event (or `started_at` when none is marked) to the earliest
+/// detection key event; `None` until a detection is marked. A detection recorded before the
+/// trigger counts as detected at once.
+pub fn time_to_detect(events: &[TimelineEvent], started_at: DateTime<Utc>) -> Option<Duration> {
+    let earliest = |k: KeyKind| events.iter().filter(|e| e.key == Some(k)).map(|e| e.occurred_at).min();
+    let detected = earliest(KeyKind::Detection)?;
+    let from = earliest(KeyKind::Trigger).unwrap_or(started_at);
+    Some((detected - from).max(Duration::zero()))
+}
+
 /// A timeline line for the write-up (from the incident's key events).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineLine {
@@ -118,6 +198,10 @@ pub struct Postmortem {
     pub published_at: Option<DateTime<Utc>>,
     pub reviewers: Vec<Reviewer>,
     pub comments: Vec<ReviewComment>,
+    /// The incident's key events, each included in or left out of the timeline section.
+    pub timeline: Vec<TimelineItem>,
+    pub time_to_detect_seconds: Option<i64>,
+    pub contributing_factors: Vec<ContributingFactor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -290,5 +374,109 @@ mod month_tests {
             ("2026-12-01T00:00:00+00:00".into(), "2027-01-01T00:00:00+00:00".into())
         );
         assert!(month_bounds("2026-13").is_none() && month_bounds("soon").is_none());
+    }
+}
+
+#[cfg(test)]
+mod key_event_tests {
+    use super::*;
+    use crate::domain::EventKind;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 14, h, m, s).unwrap()
+    }
+
+    fn event(id: i64, when: DateTime<Utc>, key: Option<KeyKind>, body: &str) -> TimelineEvent {
+        TimelineEvent {
+            id,
+            incident_id: 1,
+            kind: EventKind::Note,
+            author: UserRef { id: 1, name: "Ada".into() },
+            body: body.into(),
+            body_html: String::new(),
+            from: None,
+            to: None,
+            key,
+            occurred_at: when,
+            recorded_at: when,
+        }
+    }
+
+    #[test]
+    fn the_merge_of_key_events_into_the_timeline_section() {
+        let events = [
+            event(5, at(9, 30, 0), Some(KeyKind::Resolution), "Fixed"),
+            event(1, at(9, 0, 0), None, "Just a note"),
+            event(4, at(9, 10, 0), Some(KeyKind::Mitigation), "Rolled back (b)"),
+            event(3, at(9, 10, 0), Some(KeyKind::Detection), "Alert fired (a)"),
+            event(2, at(9, 5, 0), Some(KeyKind::Trigger), "Deploy"),
+        ];
+        let lines = timeline_lines(&events, &[]);
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Deploy", "Alert fired (a)", "Rolled back (b)", "Fixed"],
+            "key events only, by time then id"
+        );
+        assert_eq!(lines[0].kind, "trigger");
+
+        let left_out = timeline_lines(&events, &[4, 1, 99]);
+        let texts: Vec<&str> = left_out.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Deploy", "Alert fired (a)", "Fixed"]);
+        assert!(timeline_lines(&[], &[]).is_empty());
+    }
+
+    #[test]
+    fn timeline_items_keep_left_out_events_marked() {
+        let events = [
+            event(2, at(9, 5, 0), Some(KeyKind::Trigger), "Deploy"),
+            event(1, at(9, 0, 0), None, "note"),
+            event(3, at(9, 6, 0), Some(KeyKind::Detection), "Alert"),
+        ];
+        let items = timeline_items(&events, &[3]);
+        assert_eq!(items.iter().map(|i| (i.event_id, i.included)).collect::<Vec<_>>(), [(2, true), (3, false)]);
+        assert_eq!(items[1].kind, KeyKind::Detection);
+    }
+
+    #[test]
+    fn time_to_detect_runs_from_the_trigger_to_the_first_detection() {
+        let started = at(8, 0, 0);
+        let events = [
+            event(1, at(9, 20, 0), Some(KeyKind::Detection), "second alert"),
+            event(2, at(9, 17, 30), Some(KeyKind::Detection), "first alert"),
+            event(3, at(9, 5, 0), Some(KeyKind::Trigger), "deploy"),
+            event(4, at(9, 6, 0), Some(KeyKind::Trigger), "second deploy"),
+            event(5, at(9, 0, 0), None, "unmarked note"),
+        ];
+        assert_eq!(time_to_detect(&events, started), Some(Duration::seconds(12 * 60 + 30)));
+        assert_eq!(crate::domain::time::format_duration(time_to_detect(&events, started).unwrap()), "12m 30s");
+    }
+
+    #[test]
+    fn time_to_detect_falls_back_to_the_start_and_needs_a_detection() {
+        let started = at(9, 0, 0);
+        let detection = [event(1, at(9, 3, 0), Some(KeyKind::Detection), "alert")];
+        assert_eq!(time_to_detect(&detection, started), Some(Duration::minutes(3)));
+        let no_detection = [event(1, at(9, 3, 0), Some(KeyKind::Trigger), "deploy")];
+        assert_eq!(time_to_detect(&no_detection, started), None);
+        assert_eq!(time_to_detect(&[], started), None);
+        let early = [
+            event(1, at(9, 3, 0), Some(KeyKind::Trigger), "deploy"),
+            event(2, at(9, 1, 0), Some(KeyKind::Detection), "alert"),
+        ];
+        assert_eq!(time_to_detect(&early, started), Some(Duration::zero()));
+    }
+
+    #[test]
+    fn factor_categories_round_trip_and_have_labels() {
+        for c in FactorCategory::ALL {
+            assert_eq!(c.as_str().parse::<FactorCategory>().unwrap(), *c);
+            assert_eq!(serde_json::to_string(c).unwrap(), format!("\"{}\"", c.as_str()));
+            assert!(!c.label().is_empty());
+        }
+        assert_eq!("external_dependency".parse(), Ok(FactorCategory::ExternalDependency));
+        assert_eq!(FactorCategory::ExternalDependency.label(), "External dependency");
+        assert!("person".parse::<FactorCategory>().unwrap_err().contains("technology"));
     }
 }

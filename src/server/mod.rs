@@ -44,7 +44,10 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
 
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
-    let context = move || provide_context(ctx_state.clone());
+    let context = move || {
+        provide_context(ctx_state.clone());
+        provide_context(crate::api::ctx::RequestUser::default());
+    };
     let options = state.leptos_options.clone();
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))

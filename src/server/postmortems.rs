@@ -98,6 +98,8 @@ pub async fn get(pool: &PgPool, incident_id: i64) -> AppResult<Postmortem> {
 pub async fn get_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<Postmortem> {
     let header = db::postmortems::header(&mut *conn, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
     let sections = db::postmortems::sections(&mut *conn, incident_id).await?;
+    let key = key_events(&mut *conn, incident_id).await?;
+    let factors = db::postmortems::factors(&mut *conn, incident_id).await?;
     let names: Vec<String> = db::users::refs(&mut *conn).await?.into_iter().map(|u| u.name).collect();
     let reviewers = db::postmortems::reviewers(&mut *conn, incident_id)
         .await?
@@ -108,24 +110,64 @@ pub async fn get_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResul
     Ok(Postmortem {
         incident_id,
         status: header.status,
-        blameless_flags: flags(&sections, &names),
+        blameless_flags: flags(&sections, &factors, &names),
         sections,
         published_url: (header.status == PostmortemStatus::Published).then(|| library_url(incident_id)),
         published_at: header.published_at,
         reviewers,
         comments,
+        timeline: timeline_items(&key.events, &key.excluded),
+        time_to_detect_seconds: key.time_to_detect().map(|d| d.num_seconds()),
+        contributing_factors: factors,
     })
 }
 
-/// Every blameless-language hit, section by section, in template order.
-pub fn flags(sections: &[Section], known_names: &[String]) -> Vec<SectionFlag> {
+/// An incident's key events, which of them the write-up leaves out, and when it started.
+struct KeyEvents {
+    events: Vec<crate::domain::TimelineEvent>,
+    excluded: Vec<i64>,
+    started_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl KeyEvents {
+    fn time_to_detect(&self) -> Option<chrono::Duration> {
+        time_to_detect(&self.events, self.started_at)
+    }
+}
+
+async fn key_events(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<KeyEvents> {
+    let incident = db::incidents::get(&mut *conn, incident_id).await?.ok_or_else(|| {
+        AppError::NotFound(format!("There is no incident {}", crate::domain::incident_ref(incident_id)))
+    })?;
+    Ok(KeyEvents {
+        events: db::timeline::key_events(&mut *conn, incident_id).await?,
+        excluded: db::postmortems::timeline_exclusions(&mut *conn, incident_id).await?,
+        started_at: incident.started_at,
+    })
+}
+
+/// Every blameless-language hit, section by section, in template order; the contributing factors
+/// count as part of their section.
+pub fn flags(sections: &[Section], factors: &[ContributingFactor], known_names: &[String]) -> Vec<SectionFlag> {
+    const FACTORS: &str = "contributing_factors";
     let names: Vec<&str> = known_names.iter().map(String::as_str).collect();
-    sections
-        .iter()
-        .flat_map(|s| {
-            blameless::check(&s.body, &names).into_iter().map(|flag| SectionFlag { section: s.key.clone(), flag })
-        })
-        .collect()
+    let hits = |section: &str, text: &str| {
+        blameless::check(text, &names)
+            .into_iter()
+            .map(|flag| SectionFlag { section: section.to_string(), flag })
+            .collect::<Vec<_>>()
+    };
+    let mut out: Vec<SectionFlag> = Vec::new();
+    for s in sections {
+        out.extend(hits(&s.key, &s.body));
+        if s.key == FACTORS {
+            out.extend(factors.iter().flat_map(|f| hits(FACTORS, &f.factor)));
+        }
+    }
+    if !sections.iter().any(|s| s.key == FACTORS) {
+        out.extend(factors.iter().flat_map(|f| hits(FACTORS, &f.factor)));
+    }
+    out
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -202,21 +244,100 @@ pub async fn export_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppRe
         AppError::NotFound(format!("There is no incident {}", crate::domain::incident_ref(incident_id)))
     })?;
     let pm = get_on(&mut *conn, incident_id).await?;
-    let timeline: Vec<TimelineLine> = db::timeline::all(&mut *conn, incident_id)
-        .await?
-        .into_iter()
-        .filter_map(|e| e.key.map(|k| TimelineLine { at: e.occurred_at, kind: k.as_str().to_string(), text: e.body }))
-        .collect();
+    let key = key_events(&mut *conn, incident_id).await?;
+    let timeline = timeline_lines(&key.events, &key.excluded);
     let authors = db::postmortems::authors(&mut *conn, incident_id).await?;
     Ok(export_markdown(&ExportInput {
         incident: &incident,
         status: pm.status,
         sections: &pm.sections,
         timeline: &timeline,
+        time_to_detect: key.time_to_detect(),
+        factors: &pm.contributing_factors,
         actions: &[],
         authors: &authors,
         published_at: pm.published_at,
     }))
+}
+
+/// Puts one of the incident's key events in the timeline section, or leaves it out.
+pub async fn toggle_timeline_event(
+    pool: &PgPool,
+    user: &User,
+    incident_id: i64,
+    event_id: i64,
+    include: bool,
+) -> AppResult<Postmortem> {
+    super::accounts::require_writer(user)?;
+    let mut tx = pool.begin().await?;
+    locked_status(&mut tx, incident_id).await?;
+    db::timeline::get(&mut *tx, event_id)
+        .await?
+        .filter(|e| e.incident_id == incident_id && e.key.is_some())
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "{} has no key event {event_id}: mark a timeline note as trigger, detection, mitigation or resolution first",
+                crate::domain::incident_ref(incident_id)
+            ))
+        })?;
+    if db::postmortems::set_timeline_included(&mut *tx, incident_id, event_id, include).await? {
+        db::postmortems::reset_decisions(&mut *tx, incident_id).await?;
+    }
+    tx.commit().await?;
+    get(pool, incident_id).await
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FactorInput {
+    #[serde(default)]
+    pub factor: String,
+    #[serde(default)]
+    pub category: String,
+}
+
+/// Checks a new factor: some text within bounds and one of the categories.
+pub fn check_factor(input: &FactorInput) -> AppResult<(String, FactorCategory)> {
+    let mut errs = crate::domain::validate::FieldErrors::new();
+    let factor = input.factor.trim().to_string();
+    let len = factor.chars().count();
+    if len == 0 {
+        errs.insert("factor".into(), "Describe the factor: what in the system let this happen".into());
+    } else if len > FACTOR_MAX {
+        errs.insert("factor".into(), format!("A factor is limited to {FACTOR_MAX} characters"));
+    }
+    let category = input.category.parse::<FactorCategory>().ok();
+    if category.is_none() {
+        let names: Vec<&str> = FactorCategory::ALL.iter().map(|c| c.as_str()).collect();
+        errs.insert("category".into(), format!("Choose a category: {}", names.join(", ")));
+    }
+    match category {
+        Some(c) if errs.is_empty() => Ok((factor, c)),
+        _ => Err(AppError::fields(errs)),
+    }
+}
+
+/// Adds a contributing factor after the others. Blaming words are flagged, never refused.
+pub async fn add_factor(pool: &PgPool, user: &User, incident_id: i64, input: &FactorInput) -> AppResult<Postmortem> {
+    super::accounts::require_writer(user)?;
+    let (factor, category) = check_factor(input)?;
+    let mut tx = pool.begin().await?;
+    locked_status(&mut tx, incident_id).await?;
+    db::postmortems::add_factor(&mut *tx, incident_id, &factor, category, user.id).await?;
+    db::postmortems::reset_decisions(&mut *tx, incident_id).await?;
+    tx.commit().await?;
+    get(pool, incident_id).await
+}
+
+pub async fn remove_factor(pool: &PgPool, user: &User, incident_id: i64, factor_id: i64) -> AppResult<Postmortem> {
+    super::accounts::require_writer(user)?;
+    let mut tx = pool.begin().await?;
+    locked_status(&mut tx, incident_id).await?;
+    if !db::postmortems::remove_factor(&mut *tx, incident_id, factor_id).await? {
+        return Err(AppError::NotFound(format!("This postmortem has no contributing factor {factor_id}")));
+    }
+    db::postmortems::reset_decisions(&mut *tx, incident_id).await?;
+    tx.commit().await?;
+    get(pool, incident_id).await
 }
 
 /// The permanent, clean page of a published write-up.

@@ -14,16 +14,8 @@ async fn a_change_through_one_instance_reaches_a_stream_on_another(pool: PgPool)
     let browser = signed_in(&reader_side).await;
     let token = debrief::server::accounts::create_token(&pool, "ada@example.com").await.unwrap();
     let api = reqwest::Client::new();
-    let inc: serde_json::Value = api
-        .post(writer_side.url("/api/v1/incidents"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "Queue backlog", "severity": "SEV2"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inc: serde_json::Value =
+        writer_side.declare(&token, serde_json::json!({"title": "Queue backlog", "severity": "SEV2"})).await;
     let id = inc["id"].as_i64().unwrap();
 
     let mut stream = browser.get(reader_side.url(&format!("/live/incidents/{id}"))).send().await.unwrap();
@@ -31,16 +23,8 @@ async fn a_change_through_one_instance_reaches_a_stream_on_another(pool: PgPool)
     assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
 
     // Another incident's change must not show up on this stream; this one's must.
-    let other: serde_json::Value = api
-        .post(writer_side.url("/api/v1/incidents"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "Unrelated", "severity": "SEV4"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let other: serde_json::Value =
+        writer_side.declare(&token, serde_json::json!({"title": "Unrelated", "severity": "SEV4"})).await;
     assert_ne!(other["id"], inc["id"]);
     let res = api
         .post(writer_side.url(&format!("/api/v1/incidents/{id}/timeline")))

@@ -8,6 +8,7 @@ mod cli;
 mod incidents;
 mod live;
 mod pages;
+mod postmortem_extras;
 mod postmortems;
 mod reviews;
 mod support;

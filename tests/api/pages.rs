@@ -8,27 +8,27 @@ use reqwest::{Client, StatusCode};
 use sqlx::PgPool;
 
 /// A client that, like a browser, asks for HTML, keeps cookies and shows us each redirect.
-fn browser_like() -> Client {
+pub fn browser_like() -> Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(ACCEPT, "text/html,application/xhtml+xml".parse().unwrap());
     Client::builder().cookie_store(true).redirect(Policy::none()).default_headers(headers).build().unwrap()
 }
 
 /// The `action` of the form that posts to the server function `name`.
-fn form_action(html: &str, name: &str) -> String {
+pub fn form_action(html: &str, name: &str) -> String {
     let needle = format!("action=\"/api/{name}");
     let start = html.find(&needle).unwrap_or_else(|| panic!("no form for {name} in:\n{html}")) + 8;
     let end = start + html[start..].find('"').unwrap();
     html[start..end].to_string()
 }
 
-async fn page(http: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+pub async fn page(http: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let res = http.get(app.url(path)).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }
 
 /// Posts a form as a browser without JavaScript does.
-async fn post_form(
+pub async fn post_form(
     http: &Client,
     app: &TestApp,
     action: &str,

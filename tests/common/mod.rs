@@ -53,4 +53,15 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Declares an incident through the API; the declaration must succeed.
+    pub async fn declare(&self, token: &str, body: serde_json::Value) -> serde_json::Value {
+        let res =
+            reqwest::Client::new().post(self.url("/api/v1/incidents")).bearer_auth(token).json(&body).send().await;
+        let res = res.expect("declare");
+        assert_eq!(res.status(), 201, "declare failed");
+        res.json().await.expect("incident JSON")
+    }
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";

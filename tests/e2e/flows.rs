@@ -58,16 +58,8 @@ async fn second_session_sees_notes_live(pool: PgPool) {
     let app = spawn(pool).await;
     let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
     app.user("grace@example.com", "Grace", "member").await;
-    let inc: serde_json::Value = reqwest::Client::new()
-        .post(app.url("/api/v1/incidents"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"title": "Search is slow", "severity": "SEV3"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inc: serde_json::Value =
+        app.declare(&token, serde_json::json!({"title": "Search is slow", "severity": "SEV3"})).await;
     let page = app.url(inc["url"].as_str().unwrap());
 
     let watcher = Browser::start().await;

@@ -9,17 +9,8 @@ async fn write_sections_resolve_a_conflict_and_download(pool: PgPool) {
     let app = spawn(pool).await;
     let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
     app.user("grace@example.com", "Grace", "member").await;
-    let http = reqwest::Client::new();
-    let inc: serde_json::Value = http
-        .post(app.url("/api/v1/incidents"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"title": "Checkout down", "severity": "SEV2"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inc: serde_json::Value =
+        app.declare(&token, serde_json::json!({"title": "Checkout down", "severity": "SEV2"})).await;
     let page = app.url(&format!("{}/postmortem", inc["url"].as_str().unwrap()));
 
     let ada = Browser::start().await;

@@ -11,7 +11,7 @@ use crate::server::{accounts, AppState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/postmortem/request-changes", post(postmortems::request_changes))
         .route("/incidents/{id}/postmortem/comments", post(postmortems::comment))
         .route("/incidents/{id}/postmortem/publish", post(postmortems::publish))
+        .route("/incidents/{id}/postmortem/timeline/{event_id}", put(postmortems::toggle_timeline_event))
+        .route("/incidents/{id}/postmortem/factors", post(postmortems::add_factor))
+        .route("/incidents/{id}/postmortem/factors/{factor_id}", delete(postmortems::remove_factor))
         .route("/incidents/{id}/close", post(postmortems::close))
         .route("/library", get(postmortems::library))
         .route("/settings", get(postmortems::settings).put(postmortems::save_settings))

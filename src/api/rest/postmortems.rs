@@ -39,6 +39,47 @@ pub async fn save_section(
     Ok(Json(ops::save_section(&s.pool, &user, id, &section_key(&path)?, save).await?))
 }
 
+/// A numeric id in the path under `name`; anything else is a 404, like an id that does not exist.
+fn path_id(path: &[(String, String)], name: &str, what: &str) -> AppResult<i64> {
+    let raw = path.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+    raw.parse().map_err(|_| AppError::NotFound(format!("There is no {what} {raw:?}")))
+}
+
+#[derive(serde::Deserialize)]
+pub struct TimelineChoice {
+    include: bool,
+}
+
+pub async fn toggle_timeline_event(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    Path(path): Path<Vec<(String, String)>>,
+    ApiJson(choice): ApiJson<TimelineChoice>,
+) -> AppResult<Json<Postmortem>> {
+    let event_id = path_id(&path, "event_id", "key event")?;
+    Ok(Json(ops::toggle_timeline_event(&s.pool, &user, id, event_id, choice.include).await?))
+}
+
+pub async fn add_factor(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    ApiJson(input): ApiJson<ops::FactorInput>,
+) -> AppResult<(StatusCode, Json<Postmortem>)> {
+    Ok((StatusCode::CREATED, Json(ops::add_factor(&s.pool, &user, id, &input).await?)))
+}
+
+pub async fn remove_factor(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    Path(path): Path<Vec<(String, String)>>,
+) -> AppResult<Json<Postmortem>> {
+    let factor_id = path_id(&path, "factor_id", "contributing factor")?;
+    Ok(Json(ops::remove_factor(&s.pool, &user, id, factor_id).await?))
+}
+
 pub async fn revisions(
     State(s): State<AppState>,
     _: ApiUser,

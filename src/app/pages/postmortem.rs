@@ -1,14 +1,14 @@
 use crate::api::postmortems::{
     get_postmortem_page, get_publication, get_settings, get_template, list_library, preview_markdown, section_history,
-    ApprovePostmortem, PublishPostmortem, RequestPostmortemChanges, SavePostmortemSection, SaveSettings, SaveTemplate,
-    StartPostmortem, SubmitPostmortem,
+    AddContributingFactor, ApprovePostmortem, PublishPostmortem, RemoveContributingFactor, RequestPostmortemChanges,
+    SavePostmortemSection, SaveSettings, SaveTemplate, StartPostmortem, SubmitPostmortem, ToggleTimelineEvent,
 };
 use crate::app::components::SeverityBadge;
 use crate::app::components::{typed, Failure, FieldError, FormError};
 use crate::domain::diff::DiffLine;
 use crate::domain::postmortem::{template_lines, Section, SectionFlag};
-use crate::domain::postmortem::{Postmortem, PostmortemStatus};
-use crate::domain::time::format_utc;
+use crate::domain::postmortem::{ContributingFactor, FactorCategory, Postmortem, PostmortemStatus, TimelineItem};
+use crate::domain::time::{format_duration, format_utc};
 use crate::domain::{Severity, UserRef};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -23,8 +23,9 @@ pub fn PostmortemPage() -> impl IntoView {
     let start = ServerAction::<StartPostmortem>::new();
     let save = ServerAction::<SavePostmortemSection>::new();
     let review = ReviewActions::new();
+    let extras = ExtraActions::new();
     let page = Resource::new(
-        move || (reference(), start.version().get(), save.version().get(), review.version()),
+        move || (reference(), start.version().get(), save.version().get(), review.version(), extras.version()),
         |(r, ..)| get_postmortem_page(r),
     );
     view! {
@@ -53,7 +54,8 @@ pub fn PostmortemPage() -> impl IntoView {
                                 let sections = pm.sections.clone().into_iter().zip(p.rendered).map(|(s, html)| {
                                     let flags: Vec<SectionFlag> =
                                         pm.blameless_flags.iter().filter(|f| f.section == s.key).cloned().collect();
-                                    view! { <SectionEditor incident_id=i.id reference=i.reference.clone() section=s html flags save/> }
+                                    let extra = section_extra(&pm, &s.key, extras);
+                                    view! { <SectionEditor incident_id=i.id reference=i.reference.clone() section=s html flags save extra/> }
                                 }).collect_view();
                                 view! {
                                     {head}
@@ -75,6 +77,141 @@ pub fn PostmortemPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The actions of the generated parts of sections: key events, time to detect, factors.
+#[derive(Clone, Copy)]
+struct ExtraActions {
+    toggle: ServerAction<ToggleTimelineEvent>,
+    add_factor: ServerAction<AddContributingFactor>,
+    remove_factor: ServerAction<RemoveContributingFactor>,
+}
+
+impl ExtraActions {
+    fn new() -> Self {
+        ExtraActions {
+            toggle: ServerAction::new(),
+            add_factor: ServerAction::new(),
+            remove_factor: ServerAction::new(),
+        }
+    }
+
+    fn version(&self) -> usize {
+        self.toggle.version().get() + self.add_factor.version().get() + self.remove_factor.version().get()
+    }
+}
+
+/// What a section shows besides its text, built from the incident and the write-up's lists.
+fn section_extra(pm: &Postmortem, key: &str, extras: ExtraActions) -> Option<AnyView> {
+    match key {
+        "timeline" => Some(view! { <KeyEventPicker id=pm.incident_id items=pm.timeline.clone() action=extras.toggle/> }.into_any()),
+        "detection" => Some(
+            view! {
+                <p class="time-to-detect" data-testid="time-to-detect">
+                    {match pm.time_to_detect_seconds {
+                        Some(s) => format!("Time to detect: {}", format_duration(chrono::Duration::seconds(s))),
+                        None => "Time to detect: not known yet. Mark the timeline note where we found out as a detection.".to_string(),
+                    }}
+                </p>
+            }
+            .into_any(),
+        ),
+        "contributing_factors" => Some(
+            view! {
+                <FactorList id=pm.incident_id factors=pm.contributing_factors.clone() add=extras.add_factor remove=extras.remove_factor/>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    }
+}
+
+/// The incident's key events, each included in the timeline section or left out with one button.
+#[component]
+fn KeyEventPicker(id: i64, items: Vec<TimelineItem>, action: ServerAction<ToggleTimelineEvent>) -> impl IntoView {
+    let err = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <div class="key-events" data-testid="key-events">
+            <FormError error=err/>
+            {if items.is_empty() {
+                view! { <p class="hint">"No key events yet. Mark timeline notes as trigger, detection, mitigation or resolution to build this section."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="key-event-list">
+                        {items.into_iter().map(|item| {
+                            let state = if item.included { "included" } else { "left out" };
+                            view! {
+                                <li class=if item.included { "included" } else { "excluded" } data-testid=format!("key-event-{}", item.event_id)>
+                                    <span class="badge">{item.kind.as_str()}</span>" "
+                                    {format_utc(item.at)}" "{item.text.clone()}
+                                    <span class="hint">{format!(" ({state})")}</span>
+                                    <ActionForm action attr:class="inline">
+                                        <input type="hidden" name="id" value=id/>
+                                        <input type="hidden" name="event_id" value=item.event_id/>
+                                        <input type="hidden" name="include" value=if item.included { "false" } else { "true" }/>
+                                        <button type="submit" class="button">{if item.included { "Leave out" } else { "Include" }}</button>
+                                    </ActionForm>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+/// The structured contributing factors: each with its category and a Remove button, and a form to add one.
+#[component]
+fn FactorList(
+    id: i64,
+    factors: Vec<ContributingFactor>,
+    add: ServerAction<AddContributingFactor>,
+    remove: ServerAction<RemoveContributingFactor>,
+) -> impl IntoView {
+    let add_err = Signal::derive(move || add.value().get().and_then(Result::err));
+    let remove_err = Signal::derive(move || remove.value().get().and_then(Result::err));
+    let (factor_id, category_id) = ("factor-text", "factor-category");
+    view! {
+        <div class="factors" data-testid="factors">
+            <FormError error=remove_err/>
+            {(!factors.is_empty()).then(|| view! {
+                <table class="list">
+                    <thead><tr><th>"Factor"</th><th>"Category"</th><th></th></tr></thead>
+                    <tbody>
+                        {factors.into_iter().map(|f| view! {
+                            <tr data-testid=format!("factor-{}", f.id)>
+                                <td>{f.factor.clone()}</td>
+                                <td>{f.category.label()}</td>
+                                <td>
+                                    <ActionForm action=remove attr:class="inline">
+                                        <input type="hidden" name="id" value=id/>
+                                        <input type="hidden" name="factor_id" value=f.id/>
+                                        <button type="submit" class="button">"Remove"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            <ActionForm action=add attr:class="factor-form">
+                <input type="hidden" name="id" value=id/>
+                <label for=factor_id>"Contributing factor"</label>
+                <input id=factor_id name="factor" maxlength="500" value=typed(add_err, "factor")/>
+                <FieldError error=add_err field="factor"/>
+                <label for=category_id>"Category"</label>
+                <select id=category_id name="category">
+                    {FactorCategory::ALL.iter().map(|c| {
+                        let v = c.as_str();
+                        view! { <option value=v selected=move || typed(add_err, "category")() == v>{c.label()}</option> }
+                    }).collect_view()}
+                </select>
+                <FieldError error=add_err field="category"/>
+                <button type="submit" class="button">"Add factor"</button>
+            </ActionForm>
+        </div>
     }
 }
 
@@ -124,6 +261,9 @@ fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, review: ReviewActio
     let id = pm.incident_id;
     let reviewer_ids: Vec<i64> = pm.reviewers.iter().map(|r| r.user.id).collect();
     let status = pm.status;
+    let section_choices: Vec<(String, String)> = pm.sections.iter().map(|s| (s.key.clone(), s.title.clone())).collect();
+    let section_choices =
+        section_choices.into_iter().map(|(k, t)| view! { <option value=k>{t}</option> }).collect::<Vec<_>>();
     view! {
         <section class="review" aria-label="Review" data-testid="review">
             <h2>"Review"</h2>
@@ -181,6 +321,11 @@ fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, review: ReviewActio
                     </div>
                     <ActionForm action=review.changes>
                         <input type="hidden" name="id" value=id/>
+                        <label for="review-section">"Section"</label>
+                        <select id="review-section" name="section">
+                            <option value="">"The whole write-up"</option>
+                            {section_choices.clone()}
+                        </select>
                         <label for="review-comment">"Ask for changes"</label>
                         <textarea id="review-comment" name="comment" rows="3">{typed(err, "comment")}</textarea>
                         <button type="submit" class="button">"Request changes"</button>
@@ -250,6 +395,8 @@ fn SectionEditor(
     html: String,
     flags: Vec<SectionFlag>,
     save: ServerAction<SavePostmortemSection>,
+    /// Generated content shown above the written text.
+    extra: Option<AnyView>,
 ) -> impl IntoView {
     let key = StoredValue::new(section.key.clone());
     // The last save's error, if it was about this section.
@@ -312,6 +459,7 @@ fn SectionEditor(
         <section class="pm-section" id=section_id.clone() data-testid=section_id>
             <h2>{section.title.clone()} {section.required.then(|| view! { <span class="hint">" (required)"</span> })}</h2>
             <p class="hint guidance">{section.guidance.clone()}</p>
+            {extra}
             <div class="md rendered" data-testid="rendered" inner_html=html></div>
             {(!flags.is_empty()).then(|| view! {
                 <ul class="flags" data-testid="flags">

@@ -1,4 +1,6 @@
-use crate::domain::postmortem::{PostmortemStatus, ReviewComment, Section, TemplateSection};
+use crate::domain::postmortem::{
+    ContributingFactor, FactorCategory, PostmortemStatus, ReviewComment, Section, TemplateSection,
+};
 use crate::domain::UserRef;
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
@@ -393,4 +395,76 @@ pub async fn reset_decisions(db: impl PgExecutor<'_>, incident_id: i64) -> AppRe
 pub async fn latest_publication(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Option<PublicationRecord>> {
     let q = format!("{PUBLICATION_SELECT} WHERE p.incident_id = $1 ORDER BY p.revision DESC LIMIT 1");
     Ok(sqlx::query_as(&q).bind(incident_id).fetch_optional(db).await?)
+}
+
+/// Key events left out of the write-up's timeline section.
+pub async fn timeline_exclusions(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT event_id FROM postmortem_timeline_exclusions WHERE incident_id = $1 ORDER BY event_id",
+    )
+    .bind(incident_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Puts a key event in or leaves it out; returns whether anything changed.
+pub async fn set_timeline_included(
+    db: impl PgExecutor<'_>,
+    incident_id: i64,
+    event_id: i64,
+    include: bool,
+) -> AppResult<bool> {
+    let q = if include {
+        "DELETE FROM postmortem_timeline_exclusions WHERE incident_id = $1 AND event_id = $2"
+    } else {
+        "INSERT INTO postmortem_timeline_exclusions (incident_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    };
+    Ok(sqlx::query(q).bind(incident_id).bind(event_id).execute(db).await?.rows_affected() > 0)
+}
+
+pub async fn factors(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<ContributingFactor>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, factor, category FROM contributing_factors WHERE incident_id = $1 ORDER BY position, id",
+    )
+    .bind(incident_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, factor, category)| {
+            category.parse().ok().map(|category| ContributingFactor { id, factor, category })
+        })
+        .collect())
+}
+
+/// Adds a factor after the others; the caller holds the postmortem's row lock.
+pub async fn add_factor(
+    db: impl PgExecutor<'_>,
+    incident_id: i64,
+    factor: &str,
+    category: FactorCategory,
+    user_id: i64,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO contributing_factors (incident_id, factor, category, position, created_by)
+         VALUES ($1, $2, $3, COALESCE((SELECT max(position) FROM contributing_factors WHERE incident_id = $1), 0) + 1, $4)
+         RETURNING id",
+    )
+    .bind(incident_id)
+    .bind(factor)
+    .bind(category.as_str())
+    .bind(user_id)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Removes one factor of this postmortem; false when it has no such factor.
+pub async fn remove_factor(db: impl PgExecutor<'_>, incident_id: i64, factor_id: i64) -> AppResult<bool> {
+    Ok(sqlx::query("DELETE FROM contributing_factors WHERE incident_id = $1 AND id = $2")
+        .bind(incident_id)
+        .bind(factor_id)
+        .execute(db)
+        .await?
+        .rows_affected()
+        == 1)
 }

@@ -127,3 +127,15 @@ pub async fn all(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<Tim
         .map(TimelineEvent::from)
         .collect())
 }
+
+/// The events marked as key moments (trigger, detection, mitigation, resolution), in order.
+pub async fn key_events(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<TimelineEvent>> {
+    let q = format!("{SELECT} WHERE e.incident_id = $1 AND e.key_kind IS NOT NULL ORDER BY e.occurred_at, e.id");
+    Ok(sqlx::query_as::<_, EventRecord>(&q)
+        .bind(incident_id)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(TimelineEvent::from)
+        .collect())
+}
