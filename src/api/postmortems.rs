@@ -68,11 +68,20 @@ pub async fn save_postmortem_section(id: i64, key: String, version: i32, body: S
     Ok(())
 }
 
-/// Renders Markdown exactly as the page will show it, for the live preview.
+/// What the preview shows while writing: the rendered text and its blameless-language hits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    pub html: String,
+    pub flags: Vec<crate::domain::blameless::BlamelessFlag>,
+}
+
+/// Renders Markdown exactly as the page will show it and checks its wording, for the live preview.
 #[server]
-pub async fn preview_markdown(body: String) -> Result<String, AppError> {
-    ctx::user().await?;
-    Ok(markdown::render(&body))
+pub async fn preview_markdown(body: String) -> Result<Preview, AppError> {
+    let (state, _) = ctx::user().await?;
+    let names: Vec<String> = crate::server::db::users::refs(&state.pool).await?.into_iter().map(|u| u.name).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    Ok(Preview { html: markdown::render(&body), flags: crate::domain::blameless::check(&body, &names) })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

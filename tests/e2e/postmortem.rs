@@ -45,6 +45,13 @@ async fn write_sections_resolve_a_conflict_and_download(pool: PgPool) {
     ada.press("Save Trigger").await;
     ada.until_text("[data-testid=section-trigger] [data-testid=flags]", "Try:").await;
 
+    // While writing, the preview renders the text and checks its wording before anything is saved.
+    ada.fill("#body-lessons", "Obviously the **dashboards** should have shown it.").await;
+    let preview = "//section[@data-testid='section-lessons']//button[normalize-space(.)='Preview']";
+    ada.c.find(fantoccini::Locator::XPath(preview)).await.unwrap().click().await.unwrap();
+    ada.until_text("[data-testid=section-lessons] [data-testid=preview]", "dashboards").await;
+    ada.until_text("[data-testid=section-lessons] [data-testid=preview-flags]", "Try:").await;
+
     let md = ada
         .c
         .execute_async(

@@ -417,7 +417,7 @@ fn SectionEditor(
     };
     let text = NodeRef::<leptos::html::Textarea>::new();
     let restored = RwSignal::new(false);
-    let preview = RwSignal::new(None::<String>);
+    let preview = RwSignal::new(None::<crate::api::postmortems::Preview>);
 
     #[cfg(feature = "hydrate")]
     {
@@ -446,8 +446,8 @@ fn SectionEditor(
         if let Some(el) = text.get_untracked() {
             let body = el.value();
             leptos::task::spawn_local(async move {
-                if let Ok(html) = preview_markdown(body).await {
-                    preview.set(Some(html));
+                if let Ok(p) = preview_markdown(body).await {
+                    preview.set(Some(p));
                 }
             });
         }
@@ -507,7 +507,19 @@ fn SectionEditor(
                     })}
                 </div>
             </ActionForm>
-            {move || preview.get().map(|html| view! { <div class="md preview" data-testid="preview" inner_html=html></div> })}
+            {move || preview.get().map(|p| view! {
+                <div class="md preview" data-testid="preview" inner_html=p.html></div>
+                {(!p.flags.is_empty()).then(|| view! {
+                    <ul class="flags" data-testid="preview-flags">
+                        {p.flags.into_iter().map(|f| view! {
+                            <li>
+                                <strong>{format!("\u{201c}{}\u{201d}", f.matched)}</strong>": "{f.message}
+                                <span class="suggestion">" Try: "{f.suggestion}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
+            })}
         </section>
     }
     .into_any()
