@@ -1,6 +1,7 @@
 //! The server: configuration, database, router and the operator commands. Only built with `ssr`.
 
 pub mod accounts;
+pub mod actions;
 pub mod config;
 pub mod csrf;
 pub mod db;

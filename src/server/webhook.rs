@@ -80,7 +80,7 @@ pub fn message(incident: &Incident, summary: &str, link: &str, revision: i32) ->
     })
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -104,13 +104,21 @@ pub async fn announce(pool: &PgPool, incident: &Incident, pm: &Postmortem, revis
     let body = message(incident, summary, &link, revision);
     let reference = incident.reference.clone();
     tokio::spawn(async move {
-        let client = reqwest::Client::new();
-        match client.post(&s.webhook_url).json(&body).timeout(Duration::from_secs(10)).send().await {
-            Ok(r) if r.status().is_success() => tracing::info!(incident = %reference, "publication announced"),
-            Ok(r) => tracing::warn!(incident = %reference, status = %r.status(), "webhook refused the announcement"),
-            Err(e) => tracing::warn!(incident = %reference, error = %e, "webhook unreachable"),
+        match post(&s.webhook_url, &body).await {
+            Ok(()) => tracing::info!(incident = %reference, "publication announced"),
+            Err(e) => tracing::warn!(incident = %reference, error = %e, "webhook did not take the announcement"),
         }
     });
+}
+
+/// Posts one message to the webhook and waits for the receiver to accept it.
+pub async fn post(url: &str, body: &serde_json::Value) -> Result<(), String> {
+    let client = reqwest::Client::new();
+    match client.post(url).json(body).timeout(Duration::from_secs(10)).send().await {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("the webhook refused the message ({})", r.status())),
+        Err(e) => Err(format!("the webhook is unreachable: {e}")),
+    }
 }
 
 #[cfg(test)]

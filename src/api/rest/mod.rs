@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`. Handlers are thin: authenticate, parse, call `server::`, serialise.
 
+mod actions;
 mod incidents;
 mod postmortems;
 
@@ -21,6 +22,10 @@ pub fn router() -> Router<AppState> {
         .route("/incidents", get(incidents::list).post(incidents::create))
         .route("/incidents/{id}", get(incidents::show).patch(incidents::update))
         .route("/incidents/{id}/timeline", get(incidents::timeline).post(incidents::add_event))
+        .route("/incidents/{id}/actions", post(actions::create))
+        .route("/actions", get(actions::list))
+        .route("/actions/{id}", get(actions::show).patch(actions::update))
+        .route("/actions/{id}/check", post(actions::check))
         .route("/incidents/{id}/postmortem", get(postmortems::show).post(postmortems::start))
         .route("/incidents/{id}/postmortem.md", get(postmortems::markdown))
         .route("/incidents/{id}/postmortem/sections/{key}", put(postmortems::save_section))
@@ -97,6 +102,27 @@ impl<S: Send + Sync> FromRequestParts<S> for IncidentId {
         crate::domain::parse_incident_ref(&raw)
             .map(IncidentId)
             .ok_or_else(|| AppError::NotFound(format!("There is no incident {raw:?}")))
+    }
+}
+
+/// The action item id in the path; like `IncidentId`, anything that is not one is a 404.
+pub struct ActionId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ActionId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|p| p.0.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v))
+            .unwrap_or_default();
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(ActionId)
+            .ok_or_else(|| AppError::NotFound(format!("There is no action item {raw:?}")))
     }
 }
 

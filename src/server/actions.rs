@@ -1,0 +1,593 @@
+//! Action item operations: the one implementation behind the REST API and the pages' server functions.
+//! Every change is written with its history rows in one transaction; `overdue` is computed in each
+//! owner's own time zone.
+
+use super::db::{self, actions::ListFilter, actions::StoredAction};
+use super::webhook;
+use crate::domain::actions::{
+    self as rules, check_back_due, is_overdue, today_in, ActionChange, ActionItem, ActionStatus, ActionType, Outcome,
+    Priority,
+};
+use crate::domain::time::parse_zone;
+use crate::domain::validate::{self, FieldErrors};
+use crate::domain::{incident_ref, incident_url, Severity, User, UserRef};
+use crate::error::{AppError, AppResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewActionInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The owner's user id.
+    #[serde(default)]
+    pub owner: Option<i64>,
+    #[serde(default)]
+    pub due_on: String,
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub tracker_url: Option<String>,
+    #[serde(default)]
+    pub success_criterion: Option<String>,
+    #[serde(default)]
+    pub check_back_on: Option<String>,
+}
+
+/// Only the fields present change. An empty `tracker_url`, `check_back_on` or `reason` clears it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ActionPatch {
+    pub version: Option<i32>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub owner: Option<i64>,
+    #[serde(default)]
+    pub due_on: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub tracker_url: Option<String>,
+    #[serde(default)]
+    pub success_criterion: Option<String>,
+    #[serde(default)]
+    pub check_back_on: Option<String>,
+}
+
+/// The list's query parameters as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListParams {
+    pub incident: Option<String>,
+    /// A user id, or `me`.
+    pub owner: Option<String>,
+    pub status: Option<String>,
+    pub overdue: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub priority: Option<String>,
+    pub severity: Option<String>,
+    pub service: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ListQuery {
+    pub filter: ListFilter,
+    pub overdue: Option<bool>,
+    /// Listing the viewer's own items: overdue ones come first.
+    pub mine: bool,
+}
+
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("There is no action item {id}"))
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn required<T: std::str::FromStr<Err = String>>(s: &str, missing: &str) -> Result<T, String> {
+    if s.trim().is_empty() {
+        return Err(missing.to_string());
+    }
+    s.parse()
+}
+
+fn due_date(s: &str) -> Result<NaiveDate, String> {
+    if s.trim().is_empty() {
+        return Err("Give the item a due date (YYYY-MM-DD)".into());
+    }
+    rules::date(s)
+}
+
+fn optional_date(s: &str) -> Result<Option<NaiveDate>, String> {
+    if s.trim().is_empty() {
+        Ok(None)
+    } else {
+        rules::date(s).map(Some)
+    }
+}
+
+/// The calendar date for an owner; an unknown zone name counts as UTC.
+pub fn owner_today(time_zone: &str, now: DateTime<Utc>) -> NaiveDate {
+    today_in(parse_zone(time_zone).unwrap_or(Tz::UTC), now)
+}
+
+fn finish(stored: StoredAction, now: DateTime<Utc>) -> ActionItem {
+    let mut item = stored.item;
+    item.overdue = is_overdue(item.due_on, item.status, owner_today(&stored.owner_time_zone, now));
+    item
+}
+
+async fn with_history(db: impl sqlx::PgExecutor<'_>, mut items: Vec<ActionItem>) -> AppResult<Vec<ActionItem>> {
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let mut by_item: HashMap<i64, Vec<ActionChange>> = HashMap::new();
+    for (id, change) in db::actions::changes(db, &ids).await? {
+        by_item.entry(id).or_default().push(change);
+    }
+    for item in &mut items {
+        item.history = by_item.remove(&item.id).unwrap_or_default();
+    }
+    Ok(items)
+}
+
+pub async fn get(pool: &PgPool, id: i64) -> AppResult<ActionItem> {
+    let stored = db::actions::get(pool, id).await?.ok_or_else(|| not_found(id))?;
+    let item = finish(stored, Utc::now());
+    Ok(with_history(pool, vec![item]).await?.remove(0))
+}
+
+pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActionInput) -> AppResult<ActionItem> {
+    super::accounts::require_writer(user)?;
+    let mut errs = FieldErrors::new();
+    let title = validate::check(&mut errs, "title", rules::title(&input.title));
+    let description =
+        validate::check(&mut errs, "description", rules::description(input.description.as_deref().unwrap_or("")));
+    let owner = validate::check(&mut errs, "owner", input.owner.ok_or_else(|| "Choose who owns this item".to_string()));
+    let due_on = validate::check(&mut errs, "due_on", due_date(&input.due_on));
+    let kind: Option<ActionType> = validate::check(
+        &mut errs,
+        "type",
+        required(&input.kind, "Choose a type: prevent, mitigate, observability, alerting, self_healing or process"),
+    );
+    let priority: Option<Priority> =
+        validate::check(&mut errs, "priority", required(&input.priority, "Choose a priority: P1, P2 or P3"));
+    let tracker_url =
+        validate::check(&mut errs, "tracker_url", rules::tracker_url(input.tracker_url.as_deref().unwrap_or("")));
+    let success_criterion = validate::check(
+        &mut errs,
+        "success_criterion",
+        rules::success_criterion(input.success_criterion.as_deref().unwrap_or("")),
+    );
+    let check_back_on =
+        validate::check(&mut errs, "check_back_on", optional_date(input.check_back_on.as_deref().unwrap_or("")));
+    let (
+        Some(title),
+        Some(description),
+        Some(owner),
+        Some(due_on),
+        Some(kind),
+        Some(priority),
+        Some(tracker_url),
+        Some(success_criterion),
+        Some(check_back_on),
+    ) = (title, description, owner, due_on, kind, priority, tracker_url, success_criterion, check_back_on)
+    else {
+        return Err(AppError::fields(errs));
+    };
+
+    let mut tx = pool.begin().await?;
+    // A shared row lock: items may be added concurrently, but not to an incident being deleted.
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1 FOR SHARE")
+        .bind(incident_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    exists.ok_or_else(|| AppError::NotFound(format!("There is no incident {}", incident_ref(incident_id))))?;
+    db::users::by_id(&mut *tx, owner).await?.ok_or_else(|| AppError::invalid("owner", "No such user"))?;
+    let id = db::actions::insert(
+        &mut *tx,
+        &db::actions::NewAction {
+            incident_id,
+            title: &title,
+            description: &description,
+            owner_id: owner,
+            due_on,
+            kind,
+            priority,
+            tracker_url: tracker_url.as_deref(),
+            success_criterion: &success_criterion,
+            check_back_on,
+            created_by: user.id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
+    let mut errs = FieldErrors::new();
+    let incident = non_empty(&p.incident).and_then(|s| {
+        validate::check(
+            &mut errs,
+            "incident",
+            crate::domain::parse_incident_ref(s).ok_or_else(|| format!("{s:?} is not an incident id")),
+        )
+    });
+    let owner = non_empty(&p.owner).and_then(|s| {
+        let parsed = if s.eq_ignore_ascii_case("me") {
+            Ok(viewer.id)
+        } else {
+            s.parse::<i64>().map_err(|_| format!("{s:?} is not a user id: use a number or \"me\""))
+        };
+        validate::check(&mut errs, "owner", parsed)
+    });
+    let status: Option<ActionStatus> =
+        non_empty(&p.status).and_then(|s| validate::check(&mut errs, "status", s.parse()));
+    let kind: Option<ActionType> = non_empty(&p.kind).and_then(|s| validate::check(&mut errs, "type", s.parse()));
+    let priority: Option<Priority> =
+        non_empty(&p.priority).and_then(|s| validate::check(&mut errs, "priority", s.parse()));
+    let severity: Option<Severity> =
+        non_empty(&p.severity).and_then(|s| validate::check(&mut errs, "severity", s.parse()));
+    let overdue = non_empty(&p.overdue).and_then(|s| {
+        let parsed = match s.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            _ => Err(format!("{s:?} is not true or false")),
+        };
+        validate::check(&mut errs, "overdue", parsed)
+    });
+    if !errs.is_empty() {
+        return Err(AppError::fields(errs));
+    }
+    let service = non_empty(&p.service).map(str::to_string);
+    Ok(ListQuery {
+        mine: owner == Some(viewer.id),
+        filter: ListFilter { incident, owner, status, kind, priority, severity, service, limit: 1000 },
+        overdue,
+    })
+}
+
+/// Sorted by due date; when listing one's own items, the overdue ones first.
+pub async fn list(pool: &PgPool, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
+    let now = Utc::now();
+    let mut items: Vec<ActionItem> = db::actions::list(pool, &q.filter)
+        .await?
+        .into_iter()
+        .map(|s| finish(s, now))
+        .filter(|i| q.overdue.is_none_or(|o| i.overdue == o))
+        .collect();
+    if q.mine {
+        items.sort_by_key(|i| !i.overdue);
+    }
+    with_history(pool, items).await
+}
+
+/// The current item as a conflict payload, so the client can show what changed.
+async fn conflict(tx: &mut sqlx::PgConnection, id: i64) -> AppResult<AppError> {
+    let stored = db::actions::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    let current = with_history(&mut *tx, vec![finish(stored, Utc::now())]).await?.remove(0);
+    Ok(AppError::Conflict {
+        message: format!(
+            "Someone else changed this action item first (it is now {} and due {}). Review it and try again.",
+            current.status.label().to_lowercase(),
+            current.due_on
+        ),
+        current: serde_json::to_value(&current).ok(),
+        values: Default::default(),
+    })
+}
+
+/// Writes `after` and one history row per changed field, in the caller's transaction.
+async fn save(tx: &mut sqlx::PgConnection, user: &User, before: &ActionItem, after: &ActionItem) -> AppResult<bool> {
+    let changes = rules::changes(before, after);
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    db::actions::update(&mut *tx, after).await?;
+    for (field, from, to) in &changes {
+        db::actions::insert_change(&mut *tx, after.id, user.id, field, from.as_deref(), to.as_deref()).await?;
+    }
+    Ok(true)
+}
+
+pub async fn update(pool: &PgPool, user: &User, id: i64, patch: ActionPatch) -> AppResult<ActionItem> {
+    super::accounts::require_writer(user)?;
+    let mut errs = FieldErrors::new();
+    let version = validate::check(
+        &mut errs,
+        "version",
+        patch.version.ok_or_else(|| "version is required: send the version you read".to_string()),
+    );
+    let title = patch.title.as_deref().and_then(|t| validate::check(&mut errs, "title", rules::title(t)));
+    let description =
+        patch.description.as_deref().and_then(|d| validate::check(&mut errs, "description", rules::description(d)));
+    let due_on = patch.due_on.as_deref().and_then(|d| validate::check(&mut errs, "due_on", due_date(d)));
+    let kind: Option<ActionType> = non_empty(&patch.kind).and_then(|s| validate::check(&mut errs, "type", s.parse()));
+    let priority: Option<Priority> =
+        non_empty(&patch.priority).and_then(|s| validate::check(&mut errs, "priority", s.parse()));
+    let status: Option<ActionStatus> =
+        non_empty(&patch.status).and_then(|s| validate::check(&mut errs, "status", s.parse()));
+    let reason = patch.reason.as_deref().and_then(|r| validate::check(&mut errs, "reason", rules::reason(r)));
+    let tracker_url =
+        patch.tracker_url.as_deref().and_then(|u| validate::check(&mut errs, "tracker_url", rules::tracker_url(u)));
+    let success_criterion = patch
+        .success_criterion
+        .as_deref()
+        .and_then(|s| validate::check(&mut errs, "success_criterion", rules::success_criterion(s)));
+    let check_back_on =
+        patch.check_back_on.as_deref().and_then(|d| validate::check(&mut errs, "check_back_on", optional_date(d)));
+    if !errs.is_empty() {
+        return Err(AppError::fields(errs));
+    }
+    let version = version.unwrap_or_default();
+
+    let mut tx = pool.begin().await?;
+    let cur_version = db::actions::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    if cur_version != version {
+        return Err(conflict(&mut tx, id).await?);
+    }
+    let current = db::actions::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?.item;
+    let mut next = current.clone();
+    if let Some(owner) = patch.owner.filter(|o| *o != current.owner) {
+        let u = db::users::by_id(&mut *tx, owner).await?.ok_or_else(|| AppError::invalid("owner", "No such user"))?;
+        next.owner = u.id;
+        next.owner_name = u.name;
+    }
+    if let Some(to) = status.filter(|s| *s != current.status) {
+        current.status.check_transition(to).map_err(|m| AppError::invalid("status", m))?;
+        next.status = to;
+        if current.status == ActionStatus::WontDo {
+            // Reopened: the old reason no longer applies.
+            next.reason = None;
+        }
+    }
+    if let Some(r) = reason {
+        next.reason = Some(r).filter(|r| !r.is_empty());
+    }
+    if next.status == ActionStatus::WontDo && next.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(AppError::invalid("reason", "Say why this will not be done"));
+    }
+    next.title = title.unwrap_or(next.title);
+    next.description = description.unwrap_or(next.description);
+    next.due_on = due_on.unwrap_or(next.due_on);
+    next.kind = kind.unwrap_or(next.kind);
+    next.priority = priority.unwrap_or(next.priority);
+    if let Some(u) = tracker_url {
+        next.tracker_url = u;
+    }
+    next.success_criterion = success_criterion.unwrap_or(next.success_criterion);
+    if let Some(d) = check_back_on {
+        next.check_back_on = d;
+    }
+    if !save(&mut tx, user, &current, &next).await? {
+        tx.rollback().await?;
+        return get(pool, id).await;
+    }
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+/// Answers the check-back question: did the finished item work?
+pub async fn check(pool: &PgPool, user: &User, id: i64, outcome: &str, note: Option<&str>) -> AppResult<ActionItem> {
+    super::accounts::require_writer(user)?;
+    let mut errs = FieldErrors::new();
+    let outcome: Option<Outcome> = validate::check(
+        &mut errs,
+        "outcome",
+        required(outcome, "Say whether it worked: worked, did_not_work or unclear"),
+    );
+    let note = validate::check(&mut errs, "note", rules::outcome_note(note.unwrap_or("")));
+    let (Some(outcome), Some(note)) = (outcome, note) else {
+        return Err(AppError::fields(errs));
+    };
+    let mut tx = pool.begin().await?;
+    db::actions::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    let current = db::actions::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?.item;
+    if current.status != ActionStatus::Done {
+        return Err(AppError::invalid(
+            "outcome",
+            format!("answer after the item is done (it is {})", current.status.label().to_lowercase()),
+        ));
+    }
+    let next = ActionItem { outcome: Some(outcome), outcome_note: note, ..current.clone() };
+    save(&mut tx, user, &current, &next).await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+/// One owner's part of the daily digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestEntry {
+    pub owner: UserRef,
+    pub overdue: Vec<ActionItem>,
+    pub check_backs: Vec<ActionItem>,
+}
+
+/// Groups the items needing attention today (each owner's today) by owner, in the order given.
+pub fn digest_entries(items: Vec<StoredAction>, now: DateTime<Utc>) -> Vec<DigestEntry> {
+    let mut entries: Vec<DigestEntry> = Vec::new();
+    for stored in items {
+        let today = owner_today(&stored.owner_time_zone, now);
+        let item = finish(stored, now);
+        let due_check = item.status == ActionStatus::Done && check_back_due(item.check_back_on, item.outcome, today);
+        if !item.overdue && !due_check {
+            continue;
+        }
+        let pos = match entries.iter().position(|e| e.owner.id == item.owner) {
+            Some(p) => p,
+            None => {
+                let owner = UserRef { id: item.owner, name: item.owner_name.clone() };
+                entries.push(DigestEntry { owner, overdue: vec![], check_backs: vec![] });
+                entries.len() - 1
+            }
+        };
+        if item.overdue {
+            entries[pos].overdue.push(item);
+        } else {
+            entries[pos].check_backs.push(item);
+        }
+    }
+    entries
+}
+
+/// The digest as one Slack-compatible message: a `text` summary and a section per owner.
+pub fn digest_message(day: NaiveDate, entries: &[DigestEntry], public_url: &str) -> serde_json::Value {
+    let overdue: usize = entries.iter().map(|e| e.overdue.len()).sum();
+    let checks: usize = entries.iter().map(|e| e.check_backs.len()).sum();
+    let text = format!("Action items for {day}: {overdue} overdue, {checks} to check back on");
+    let line = |i: &ActionItem| {
+        let link = format!("{public_url}{}", incident_url(i.incident_id));
+        format!("<{link}|{} {}> {}", incident_ref(i.incident_id), i.priority, i.title)
+    };
+    let mut blocks = vec![serde_json::json!({
+        "type": "header", "text": { "type": "plain_text", "text": webhook::truncate(&text, 150) }
+    })];
+    // Slack accepts at most 50 blocks.
+    for e in entries.iter().take(48) {
+        let mut body = format!("*{}*", e.owner.name);
+        for i in &e.overdue {
+            body.push_str(&format!("\n• Overdue since {}: {}", i.due_on, line(i)));
+        }
+        for i in &e.check_backs {
+            body.push_str(&format!("\n• Did it work? {}", line(i)));
+        }
+        blocks.push(serde_json::json!({
+            "type": "section", "text": { "type": "mrkdwn", "text": webhook::truncate(&body, 2900) }
+        }));
+    }
+    if entries.len() > 48 {
+        let more = format!("…and {} more people", entries.len() - 48);
+        blocks.push(serde_json::json!({ "type": "section", "text": { "type": "mrkdwn", "text": more } }));
+    }
+    serde_json::json!({ "text": text, "blocks": blocks })
+}
+
+/// Sends the day's digest (the day in UTC) unless some instance already has. Returns whether this call
+/// took the day: claiming it and posting happen in one transaction, so a failed post leaves the day
+/// unclaimed for a later attempt, and a second instance waits for the first and then sends nothing.
+pub async fn send_daily_digest(pool: &PgPool, now: DateTime<Utc>) -> AppResult<bool> {
+    let day = now.date_naive();
+    let settings = webhook::settings(pool).await?;
+    let mut tx = pool.begin().await?;
+    if !db::actions::claim_digest_day(&mut *tx, day).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    // No zone is more than a day ahead of UTC, so nothing due later can be overdue anywhere yet.
+    let candidates = db::actions::digest_candidates(&mut *tx, day + chrono::Duration::days(1)).await?;
+    let entries = digest_entries(candidates, now);
+    if entries.is_empty() || settings.webhook_url.is_empty() {
+        tx.commit().await?;
+        return Ok(true);
+    }
+    let body = digest_message(day, &entries, &settings.public_url);
+    if let Err(e) = webhook::post(&settings.webhook_url, &body).await {
+        tx.rollback().await?;
+        tracing::warn!(error = %e, %day, "daily digest not delivered");
+        return Err(AppError::Unavailable(format!("The daily digest was not delivered: {e}")));
+    }
+    tx.commit().await?;
+    tracing::info!(%day, owners = entries.len(), "daily digest sent");
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn stored(id: i64, owner: i64, name: &str, tz: &str, due: &str, status: ActionStatus) -> StoredAction {
+        let t = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        StoredAction {
+            owner_time_zone: tz.into(),
+            item: ActionItem {
+                id,
+                incident_id: 7,
+                title: format!("item {id}"),
+                description: String::new(),
+                owner,
+                owner_name: name.into(),
+                due_on: due.parse().unwrap(),
+                kind: ActionType::Alerting,
+                priority: Priority::P1,
+                status,
+                reason: None,
+                tracker_url: None,
+                success_criterion: String::new(),
+                check_back_on: None,
+                outcome: None,
+                outcome_note: String::new(),
+                overdue: false,
+                version: 1,
+                created_at: t,
+                updated_at: t,
+                history: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn digest_groups_by_owner_in_their_own_calendar() {
+        // 11:30 UTC on the 23rd: the 24th in Tonga, still the 23rd in Honolulu.
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 11, 30, 0).unwrap();
+        let mut done = stored(3, 1, "Ada", "Pacific/Tongatapu", "2026-11-01", ActionStatus::Done);
+        done.item.check_back_on = Some("2026-11-24".parse().unwrap());
+        let items = vec![
+            stored(1, 1, "Ada", "Pacific/Tongatapu", "2026-11-23", ActionStatus::Open),
+            stored(2, 2, "Kai", "Pacific/Honolulu", "2026-11-23", ActionStatus::InProgress),
+            done,
+            stored(4, 2, "Kai", "Pacific/Honolulu", "2026-11-22", ActionStatus::Open),
+        ];
+        let entries = digest_entries(items, now);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].owner.name, "Ada");
+        assert_eq!(entries[0].overdue.iter().map(|i| i.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(entries[0].check_backs.iter().map(|i| i.id).collect::<Vec<_>>(), [3]);
+        assert_eq!(entries[1].overdue.iter().map(|i| i.id).collect::<Vec<_>>(), [4], "item 2 is due today in Honolulu");
+
+        let m = digest_message(now.date_naive(), &entries, "https://debrief.example");
+        assert_eq!(m["text"], "Action items for 2026-11-23: 2 overdue, 1 to check back on");
+        let blocks = m["blocks"].as_array().unwrap();
+        assert_eq!(blocks.len(), 3);
+        let ada = blocks[1]["text"]["text"].as_str().unwrap();
+        assert!(ada.starts_with("*Ada*"), "{ada}");
+        assert!(ada.contains("<https://debrief.example/incidents/INC-7|INC-7 P1> item 1"), "{ada}");
+        assert!(ada.contains("Did it work?"), "{ada}");
+    }
+
+    #[test]
+    fn filters_reject_unknown_values() {
+        let me = User {
+            id: 5,
+            email: "a@example.com".into(),
+            name: "Ada".into(),
+            role: crate::domain::UserRole::Member,
+            time_zone: "UTC".into(),
+        };
+        let ok = parse_filter(&me, &ListParams { owner: Some("me".into()), ..Default::default() }).unwrap();
+        assert!(ok.mine && ok.filter.owner == Some(5));
+        let bad = ListParams {
+            overdue: Some("maybe".into()),
+            status: Some("sleeping".into()),
+            kind: Some("x".into()),
+            ..Default::default()
+        };
+        let e = parse_filter(&me, &bad).unwrap_err();
+        assert!(e.field("overdue").is_some() && e.field("status").is_some() && e.field("type").is_some());
+    }
+}

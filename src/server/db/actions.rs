@@ -1,0 +1,257 @@
+use crate::domain::actions::{ActionChange, ActionItem, ActionStatus, ActionType, Priority};
+use crate::domain::{Severity, UserRef};
+use crate::error::AppResult;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgExecutor;
+
+#[derive(sqlx::FromRow)]
+struct ActionRecord {
+    id: i64,
+    incident_id: i64,
+    title: String,
+    description: String,
+    owner_id: i64,
+    owner_name: String,
+    owner_time_zone: String,
+    due_on: NaiveDate,
+    kind: String,
+    priority: String,
+    status: String,
+    reason: Option<String>,
+    tracker_url: Option<String>,
+    success_criterion: String,
+    check_back_on: Option<NaiveDate>,
+    outcome: Option<String>,
+    outcome_note: String,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// An item as stored, with its owner's time zone; `overdue` and `history` are filled in by the caller.
+pub struct StoredAction {
+    pub item: ActionItem,
+    pub owner_time_zone: String,
+}
+
+impl From<ActionRecord> for StoredAction {
+    fn from(r: ActionRecord) -> Self {
+        StoredAction {
+            owner_time_zone: r.owner_time_zone,
+            item: ActionItem {
+                id: r.id,
+                incident_id: r.incident_id,
+                title: r.title,
+                description: r.description,
+                owner: r.owner_id,
+                owner_name: r.owner_name,
+                due_on: r.due_on,
+                // The CHECK constraints guarantee these parse.
+                kind: r.kind.parse().unwrap_or(ActionType::Prevent),
+                priority: r.priority.parse().unwrap_or(Priority::P3),
+                status: r.status.parse().unwrap_or(ActionStatus::Open),
+                reason: r.reason,
+                tracker_url: r.tracker_url,
+                success_criterion: r.success_criterion,
+                check_back_on: r.check_back_on,
+                outcome: r.outcome.and_then(|o| o.parse().ok()),
+                outcome_note: r.outcome_note,
+                overdue: false,
+                version: r.version,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                history: Vec::new(),
+            },
+        }
+    }
+}
+
+const SELECT: &str = "SELECT a.id, a.incident_id, a.title, a.description,
+        a.owner_id, o.name AS owner_name, o.time_zone AS owner_time_zone,
+        a.due_on, a.type AS kind, a.priority, a.status, a.reason, a.tracker_url, a.success_criterion,
+        a.check_back_on, a.outcome, a.outcome_note, a.version, a.created_at, a.updated_at
+    FROM action_items a
+    JOIN users o ON o.id = a.owner_id
+    JOIN incidents i ON i.id = a.incident_id";
+
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<StoredAction>> {
+    let q = format!("{SELECT} WHERE a.id = $1");
+    Ok(sqlx::query_as::<_, ActionRecord>(&q).bind(id).fetch_optional(db).await?.map(StoredAction::from))
+}
+
+/// Locks the row for a read-check-write inside a transaction; returns its version.
+pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i32>> {
+    Ok(sqlx::query_scalar("SELECT version FROM action_items WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// The filters the database applies; `overdue` depends on each owner's zone and is applied by the caller.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub incident: Option<i64>,
+    pub owner: Option<i64>,
+    pub status: Option<ActionStatus>,
+    pub kind: Option<ActionType>,
+    pub priority: Option<Priority>,
+    pub severity: Option<Severity>,
+    pub service: Option<String>,
+    pub limit: i64,
+}
+
+/// By due date, then creation order.
+pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<StoredAction>> {
+    let q = format!(
+        "{SELECT} WHERE ($1::bigint IS NULL OR a.incident_id = $1)
+            AND ($2::bigint IS NULL OR a.owner_id = $2)
+            AND ($3::text IS NULL OR a.status = $3)
+            AND ($4::text IS NULL OR a.type = $4)
+            AND ($5::text IS NULL OR a.priority = $5)
+            AND ($6::text IS NULL OR i.severity = $6)
+            AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM unnest(i.services) s WHERE lower(s) = lower($7)))
+         ORDER BY a.due_on, a.id LIMIT $8"
+    );
+    Ok(sqlx::query_as::<_, ActionRecord>(&q)
+        .bind(f.incident)
+        .bind(f.owner)
+        .bind(f.status.map(|s| s.as_str()))
+        .bind(f.kind.map(|k| k.as_str()))
+        .bind(f.priority.map(|p| p.as_str()))
+        .bind(f.severity.map(|s| s.as_str()))
+        .bind(f.service.as_deref())
+        .bind(f.limit)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(StoredAction::from)
+        .collect())
+}
+
+/// Items still to be done, or done with a check-back date that has come somewhere in the world.
+pub async fn digest_candidates(db: impl PgExecutor<'_>, latest_today: NaiveDate) -> AppResult<Vec<StoredAction>> {
+    let q = format!(
+        "{SELECT} WHERE (a.status IN ('open', 'in_progress') AND a.due_on < $1)
+            OR (a.status = 'done' AND a.outcome IS NULL AND a.check_back_on <= $1)
+         ORDER BY o.name, a.owner_id, a.due_on, a.id"
+    );
+    Ok(sqlx::query_as::<_, ActionRecord>(&q)
+        .bind(latest_today)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(StoredAction::from)
+        .collect())
+}
+
+pub struct NewAction<'a> {
+    pub incident_id: i64,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub owner_id: i64,
+    pub due_on: NaiveDate,
+    pub kind: ActionType,
+    pub priority: Priority,
+    pub tracker_url: Option<&'a str>,
+    pub success_criterion: &'a str,
+    pub check_back_on: Option<NaiveDate>,
+    pub created_by: i64,
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, n: &NewAction<'_>) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO action_items (incident_id, title, description, owner_id, due_on, type, priority, tracker_url,
+            success_criterion, check_back_on, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(n.incident_id)
+    .bind(n.title)
+    .bind(n.description)
+    .bind(n.owner_id)
+    .bind(n.due_on)
+    .bind(n.kind.as_str())
+    .bind(n.priority.as_str())
+    .bind(n.tracker_url)
+    .bind(n.success_criterion)
+    .bind(n.check_back_on)
+    .bind(n.created_by)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Stores every editable field of `a` and bumps the version.
+pub async fn update(db: impl PgExecutor<'_>, a: &ActionItem) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE action_items SET title = $2, description = $3, owner_id = $4, due_on = $5, type = $6, priority = $7,
+            status = $8, reason = $9, tracker_url = $10, success_criterion = $11, check_back_on = $12,
+            outcome = $13, outcome_note = $14, version = version + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(a.id)
+    .bind(&a.title)
+    .bind(&a.description)
+    .bind(a.owner)
+    .bind(a.due_on)
+    .bind(a.kind.as_str())
+    .bind(a.priority.as_str())
+    .bind(a.status.as_str())
+    .bind(a.reason.as_deref())
+    .bind(a.tracker_url.as_deref())
+    .bind(&a.success_criterion)
+    .bind(a.check_back_on)
+    .bind(a.outcome.map(|o| o.as_str()))
+    .bind(&a.outcome_note)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_change(
+    db: impl PgExecutor<'_>,
+    action_id: i64,
+    author_id: i64,
+    field: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO action_item_changes (action_id, author_id, field, from_value, to_value) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(action_id)
+    .bind(author_id)
+    .bind(field)
+    .bind(from)
+    .bind(to)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The history of each of `ids`, oldest first, as (action id, change).
+pub async fn changes(db: impl PgExecutor<'_>, ids: &[i64]) -> AppResult<Vec<(i64, ActionChange)>> {
+    type Row = (i64, i64, String, DateTime<Utc>, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.action_id, c.author_id, u.name, c.created_at, c.field, c.from_value, c.to_value
+         FROM action_item_changes c JOIN users u ON u.id = c.author_id
+         WHERE c.action_id = ANY($1) ORDER BY c.action_id, c.id",
+    )
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(action_id, author_id, name, at, field, from, to)| {
+            (action_id, ActionChange { author: UserRef { id: author_id, name }, at, field, from, to })
+        })
+        .collect())
+}
+
+/// Claims `day` for the digest. `false` when it was already claimed (by this instance or another).
+pub async fn claim_digest_day(db: impl PgExecutor<'_>, day: NaiveDate) -> AppResult<bool> {
+    let claimed: Option<NaiveDate> =
+        sqlx::query_scalar("INSERT INTO digest_runs (day) VALUES ($1) ON CONFLICT DO NOTHING RETURNING day")
+            .bind(day)
+            .fetch_optional(db)
+            .await?;
+    Ok(claimed.is_some())
+}
