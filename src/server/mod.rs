@@ -230,6 +230,7 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let addr = leptos_options.site_addr;
     tokio::spawn(delete_expired_sessions(pool.clone()));
+    tokio::spawn(daily_digest(pool.clone()));
     let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options };
     let app = router(state, config.secure_cookies).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
@@ -251,6 +252,19 @@ async fn delete_expired_sessions(pool: PgPool) {
             tracing::warn!(error = %e, "could not delete expired sessions");
         }
         tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
+/// Every instance tries every ten minutes; the day's row in `digest_runs` lets exactly one send it,
+/// and a restart finds the day already taken.
+async fn daily_digest(pool: PgPool) {
+    loop {
+        match actions::send_daily_digest(&pool, chrono::Utc::now()).await {
+            Ok(true) => tracing::info!("daily action-item digest sent"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "daily action-item digest failed; will retry"),
+        }
+        tokio::time::sleep(Duration::from_secs(600)).await;
     }
 }
 
