@@ -347,25 +347,6 @@ async fn overdue_is_judged_in_the_owner_time_zone(pool: PgPool) {
     assert_eq!(moved["overdue"], false, "{moved}");
 }
 
-/// A webhook receiver on 127.0.0.1:0 that hands every POSTed JSON body to the test.
-async fn receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<Value>) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(body);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, rx)
-}
-
 #[sqlx::test(migrations = "./migrations")]
 async fn the_daily_digest_goes_out_once_across_instances(pool: PgPool) {
     let one = spawn(pool.clone()).await;
@@ -373,7 +354,7 @@ async fn the_daily_digest_goes_out_once_across_instances(pool: PgPool) {
     let (ada, token) = one.token("ada@example.com", "Ada", "admin").await;
     let (grace, _) = one.token("grace@example.com", "Grace", "member").await;
     let api = Api::new(&one, &token);
-    let (hook, mut messages) = receiver().await;
+    let (hook, mut messages) = crate::support::webhook_receiver().await;
     let settings = json!({"webhook_url": hook, "public_url": "http://debrief.test"});
     let (status, saved) = read(api.request(Method::PUT, "/settings").json(&settings)).await;
     assert_eq!(status, StatusCode::OK, "{saved}");

@@ -369,32 +369,13 @@ async fn the_feed_needs_a_session_or_a_token(pool: PgPool) {
     assert!(entry.contains("Checkout down") && entry.contains(&format!("INC-{inc}")), "{xml}");
 }
 
-/// A webhook receiver on 127.0.0.1:0 that hands every POSTed JSON body to the test.
-async fn receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<Value>) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(body);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, rx)
-}
-
 #[sqlx::test(migrations = "./migrations")]
 async fn publishing_announces_on_the_webhook(pool: PgPool) {
     let app = spawn(pool).await;
     let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
     let (_, grace) = app.token("grace@example.com", "Grace", "member").await;
     let (a, g) = (Api::new(&app, &ada), Api::new(&app, &grace));
-    let (hook, mut messages) = receiver().await;
+    let (hook, mut messages) = crate::support::webhook_receiver().await;
 
     // No webhook yet: publishing still works.
     let (status, settings) = a.get("/settings").await;

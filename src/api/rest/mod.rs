@@ -86,6 +86,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The `{id}` segment of the path as text (empty when it is missing or not even UTF-8).
+async fn path_id<S: Send + Sync>(parts: &mut Parts, state: &S) -> String {
+    Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+        .await
+        .ok()
+        .and_then(|p| p.0.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v))
+        .unwrap_or_default()
+}
+
 /// The incident id in the path. One that is not a number (or not even text) is a 404, like any id
 /// that does not exist.
 pub struct IncidentId(pub i64);
@@ -94,11 +103,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IncidentId {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let raw = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
-            .await
-            .ok()
-            .and_then(|p| p.0.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v))
-            .unwrap_or_default();
+        let raw = path_id(parts, state).await;
         crate::domain::parse_incident_ref(&raw)
             .map(IncidentId)
             .ok_or_else(|| AppError::NotFound(format!("There is no incident {raw:?}")))
@@ -112,11 +117,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ActionId {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let raw = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
-            .await
-            .ok()
-            .and_then(|p| p.0.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v))
-            .unwrap_or_default();
+        let raw = path_id(parts, state).await;
         raw.trim()
             .parse::<i64>()
             .ok()
