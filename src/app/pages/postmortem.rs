@@ -5,6 +5,7 @@ use crate::api::postmortems::{
 };
 use crate::app::components::SeverityBadge;
 use crate::app::components::{typed, Failure, FieldError, FormError};
+use crate::domain::blameless::BlamelessFlag;
 use crate::domain::diff::DiffLine;
 use crate::domain::postmortem::{template_lines, Section, SectionFlag};
 use crate::domain::postmortem::{ContributingFactor, FactorCategory, Postmortem, PostmortemStatus, TimelineItem};
@@ -461,16 +462,7 @@ fn SectionEditor(
             <p class="hint guidance">{section.guidance.clone()}</p>
             {extra}
             <div class="md rendered" data-testid="rendered" inner_html=html></div>
-            {(!flags.is_empty()).then(|| view! {
-                <ul class="flags" data-testid="flags">
-                    {flags.into_iter().map(|f| view! {
-                        <li>
-                            <strong>{format!("\u{201c}{}\u{201d}", f.flag.matched)}</strong>": "{f.flag.message}
-                            <span class="suggestion">" Try: "{f.flag.suggestion}</span>
-                        </li>
-                    }).collect_view()}
-                </ul>
-            })}
+            <FlagList flags=flags.into_iter().map(|f| f.flag).collect() testid="flags"/>
             {move || conflict.get().map(|(theirs, _)| view! {
                 <div class="conflict" role="alert" data-testid="conflict">
                     <p><strong>{err.get().map(|e| e.to_string())}</strong></p>
@@ -509,20 +501,28 @@ fn SectionEditor(
             </ActionForm>
             {move || preview.get().map(|p| view! {
                 <div class="md preview" data-testid="preview" inner_html=p.html></div>
-                {(!p.flags.is_empty()).then(|| view! {
-                    <ul class="flags" data-testid="preview-flags">
-                        {p.flags.into_iter().map(|f| view! {
-                            <li>
-                                <strong>{format!("\u{201c}{}\u{201d}", f.matched)}</strong>": "{f.message}
-                                <span class="suggestion">" Try: "{f.suggestion}</span>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                })}
+                <FlagList flags=p.flags testid="preview-flags"/>
             })}
         </section>
     }
     .into_any()
+}
+
+/// Blameless-language hits, each with its system-focused rewording; nothing when there are none.
+#[component]
+fn FlagList(flags: Vec<BlamelessFlag>, testid: &'static str) -> impl IntoView {
+    (!flags.is_empty()).then(|| {
+        view! {
+            <ul class="flags" data-testid=testid>
+                {flags.into_iter().map(|f| view! {
+                    <li>
+                        <strong>{format!("\u{201c}{}\u{201d}", f.matched)}</strong>": "{f.message}
+                        <span class="suggestion">" Try: "{f.suggestion}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 /// A section's saved versions, and the difference between any two.

@@ -118,21 +118,21 @@ pub async fn count(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<i64> 
 
 /// Every event in order, for the API.
 pub async fn all(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<TimelineEvent>> {
-    let q = format!("{SELECT} WHERE e.incident_id = $1 ORDER BY e.occurred_at, e.id");
-    Ok(sqlx::query_as::<_, EventRecord>(&q)
-        .bind(incident_id)
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .map(TimelineEvent::from)
-        .collect())
+    in_order(db, incident_id, false).await
 }
 
 /// The events marked as key moments (trigger, detection, mitigation, resolution), in order.
 pub async fn key_events(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<TimelineEvent>> {
-    let q = format!("{SELECT} WHERE e.incident_id = $1 AND e.key_kind IS NOT NULL ORDER BY e.occurred_at, e.id");
+    in_order(db, incident_id, true).await
+}
+
+async fn in_order(db: impl PgExecutor<'_>, incident_id: i64, key_only: bool) -> AppResult<Vec<TimelineEvent>> {
+    let q = format!(
+        "{SELECT} WHERE e.incident_id = $1 AND (NOT $2 OR e.key_kind IS NOT NULL) ORDER BY e.occurred_at, e.id"
+    );
     Ok(sqlx::query_as::<_, EventRecord>(&q)
         .bind(incident_id)
+        .bind(key_only)
         .fetch_all(db)
         .await?
         .into_iter()
