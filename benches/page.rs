@@ -178,7 +178,7 @@ CROSS JOIN LATERAL (SELECT
 async fn seed(pool: &PgPool) -> Result<User, String> {
     let admin = accounts::create_user(
         pool,
-        NewUser { email: EMAIL, name: "Bench Admin", role: "admin", password: PASSWORD, time_zone: None },
+        NewUser { email: EMAIL, name: "Bench Admin", role: "admin", password: PASSWORD, time_zone: None, team: None },
     )
     .await
     .map_err(|e| format!("creating the admin: {e}"))?;

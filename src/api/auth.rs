@@ -35,6 +35,7 @@ pub async fn create_first_admin(
         role: "admin",
         password: &password,
         time_zone: time_zone.as_deref(),
+        team: None,
     };
     let user = accounts::create_first_admin(&state.pool, n)
         .await
@@ -87,21 +88,36 @@ pub async fn list_users() -> Result<Vec<User>, AppError> {
 }
 
 #[server]
-pub async fn add_user(email: String, name: String, role: String, password: String) -> Result<User, AppError> {
+pub async fn add_user(
+    email: String,
+    name: String,
+    role: String,
+    password: String,
+    team: Option<String>,
+) -> Result<User, AppError> {
     let (state, user) = ctx::user().await?;
     accounts::require_admin(&user)?;
-    let n = accounts::NewUser { email: &email, name: &name, role: &role, password: &password, time_zone: None };
-    accounts::create_user(&state.pool, n)
-        .await
-        .map_err(|e| e.with_values([("email", email.as_str()), ("name", name.as_str()), ("role", role.as_str())]))
+    let team = team.unwrap_or_default();
+    let n = accounts::NewUser {
+        email: &email,
+        name: &name,
+        role: &role,
+        password: &password,
+        time_zone: None,
+        team: Some(&team),
+    };
+    accounts::create_user(&state.pool, n).await.map_err(|e| {
+        e.with_values([("email", email.as_str()), ("name", name.as_str()), ("role", role.as_str()), ("team", &team)])
+    })
 }
 
 #[server]
-pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
+pub async fn save_profile(time_zone: String, team: Option<String>) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    accounts::set_time_zone(&state.pool, &user, &time_zone)
+    let team = team.unwrap_or_default();
+    accounts::save_profile(&state.pool, &user, &time_zone, &team)
         .await
-        .map_err(|e| e.with_values([("time_zone", time_zone.as_str())]))
+        .map_err(|e| e.with_values([("time_zone", time_zone.as_str()), ("team", team.as_str())]))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Server functions (called by the pages, with or without JavaScript) and the REST API.
 //! Both are thin: find the user and state, call one function in `server::`, return its result.
 
+pub mod actions;
 pub mod auth;
 pub mod incidents;
 pub mod postmortems;

@@ -60,6 +60,9 @@ pub fn App() -> impl IntoView {
                         view=SectionHistoryPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/actions") view=ActionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/actions/mine") view=MyActionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/actions/:id") view=ActionItemPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/template") view=TemplatePage ssr=SsrMode::Async/>
                     <Route path=path!("/library") view=LibraryPage ssr=SsrMode::Async/>
                     <Route path=path!("/library/:reference") view=PublishedPage ssr=SsrMode::Async/>
@@ -88,6 +91,7 @@ fn Header() -> impl IntoView {
                             view! {
                                 <nav aria-label="Main">
                                     <A href="/incidents">"Incidents"</A>
+                                    <A href="/actions/mine">"Action items"</A>
                                     <A href="/library">"Library"</A>
                                     {admin.then(|| view! { <A href="/users">"Users"</A> <A href="/settings/template">"Settings"</A> })}
                                     <A href="/profile">{user.name.clone()}</A>

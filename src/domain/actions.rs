@@ -2,6 +2,7 @@
 //! overdue (in the owner's own calendar), when their check-back is due, and the once-a-day digest rule.
 
 use super::incident::wire_enum;
+use super::incident::Severity;
 use super::types::UserRef;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -116,6 +117,29 @@ pub enum Outcome {
 
 wire_enum!(Outcome, "outcome", { Worked => "worked", DidNotWork => "did_not_work", Unclear => "unclear" });
 
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Worked => "Worked",
+            Outcome::DidNotWork => "Did not work",
+            Outcome::Unclear => "Unclear",
+        }
+    }
+}
+
+impl ActionType {
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionType::Prevent => "Fix / prevent",
+            ActionType::Mitigate => "Mitigate",
+            ActionType::Observability => "Observability",
+            ActionType::Alerting => "Alerting",
+            ActionType::SelfHealing => "Self-healing",
+            ActionType::Process => "Process",
+        }
+    }
+}
+
 /// One changed field of an action item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionChange {
@@ -130,6 +154,9 @@ pub struct ActionChange {
 pub struct ActionItem {
     pub id: i64,
     pub incident_id: i64,
+    /// The incident's title and severity, for lists that span incidents.
+    pub incident_title: String,
+    pub incident_severity: Severity,
     pub title: String,
     /// Markdown.
     pub description: String,
@@ -152,9 +179,14 @@ pub struct ActionItem {
     pub outcome_note: String,
     /// Past its due date in the owner's own time zone.
     pub overdue: bool,
+    /// Done, its check-back date has come in the owner's zone, and nobody has said whether it worked.
+    #[serde(default)]
+    pub check_back_due: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The item whose "did not work" answer this one follows up.
+    pub follows: Option<i64>,
     /// Oldest first.
     pub history: Vec<ActionChange>,
 }
@@ -283,6 +315,76 @@ pub fn changes(before: &ActionItem, after: &ActionItem) -> Vec<(&'static str, Op
     .collect()
 }
 
+/// What a follow-up to an item that did not work starts as: the same aim, owner, type and priority,
+/// a description that says what it follows and why, and two weeks (in the owner's calendar) to do it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUpDraft {
+    pub title: String,
+    pub description: String,
+    pub due_on: NaiveDate,
+    pub success_criterion: String,
+}
+
+pub const FOLLOW_UP_DAYS: i64 = 14;
+
+/// `None` unless the item is done and its check-back said it did not work.
+pub fn follow_up_draft(item: &ActionItem, owner_today: NaiveDate) -> Option<FollowUpDraft> {
+    if item.status != ActionStatus::Done || item.outcome != Some(Outcome::DidNotWork) {
+        return None;
+    }
+    let max = super::validate::TITLE_MAX;
+    let mut title = format!("Follow up: {}", item.title);
+    if title.chars().count() > max {
+        title = title.chars().take(max - 1).collect::<String>() + "…";
+    }
+    let mut description = format!("Follows up action item #{} (\"{}\"), which did not work.", item.id, item.title);
+    if !item.outcome_note.is_empty() {
+        description.push_str("\n\nWhat the check-back found:\n\n");
+        description.extend(item.outcome_note.lines().map(|l| format!("> {l}\n")));
+    }
+    let description: String = description.chars().take(DESCRIPTION_MAX).collect();
+    Some(FollowUpDraft {
+        title,
+        description,
+        due_on: owner_today + chrono::Duration::days(FOLLOW_UP_DAYS),
+        success_criterion: item.success_criterion.clone(),
+    })
+}
+
+/// A history entry's field name and value as people read them: "status", "Won't do".
+pub fn readable_change(field: &str, value: &str) -> (String, String) {
+    let value = match field {
+        "status" => value.parse::<ActionStatus>().map(|s| s.label().to_string()).ok(),
+        "type" => value.parse::<ActionType>().map(|t| t.label().to_string()).ok(),
+        "outcome" => value.parse::<Outcome>().map(|o| o.label().to_string()).ok(),
+        _ => None,
+    }
+    .unwrap_or_else(|| value.to_string());
+    let field = match field {
+        "due_on" => "due date".to_string(),
+        "tracker_url" => "tracker link".to_string(),
+        "check_back_on" => "check-back date".to_string(),
+        "outcome_note" => "check-back note".to_string(),
+        other => other.replace('_', " "),
+    };
+    (field, value)
+}
+
+/// The item as a row of the postmortem's exported action table.
+pub fn export_row(item: &ActionItem) -> super::export::ActionRow {
+    super::export::ActionRow {
+        title: item.title.clone(),
+        owner: Some(item.owner_name.clone()),
+        due_on: Some(item.due_on),
+        status: item.status.label().to_string(),
+        priority: item.priority.to_string(),
+        outcome: item.outcome.map(|o| match item.outcome_note.as_str() {
+            "" => o.label().to_string(),
+            note => format!("{}: {note}", o.label()),
+        }),
+    }
+}
+
 /// How a set of action items stands.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ActionCounts {
@@ -336,6 +438,8 @@ mod tests {
         ActionItem {
             id: 1,
             incident_id,
+            incident_title: "Checkout down".into(),
+            incident_severity: Severity::Sev2,
             title: "Add a canary".into(),
             description: String::new(),
             owner: 1,
@@ -351,11 +455,49 @@ mod tests {
             outcome: None,
             outcome_note: String::new(),
             overdue,
+            check_back_due: false,
             version: 1,
             created_at: t,
             updated_at: t,
+            follows: None,
             history: vec![],
         }
+    }
+
+    #[test]
+    fn follow_ups_only_come_from_items_that_did_not_work() {
+        let today = d("2026-11-23");
+        let mut it = item(4, Done, false);
+        it.id = 12;
+        it.success_criterion = "p99 alerts fire within 2 minutes".into();
+        assert_eq!(follow_up_draft(&it, today), None, "no answer yet");
+        it.outcome = Some(Outcome::Worked);
+        assert_eq!(follow_up_draft(&it, today), None);
+        it.outcome = Some(Outcome::DidNotWork);
+        it.outcome_note = "Fired after 9 minutes.\nStill too slow.".into();
+        let draft = follow_up_draft(&it, today).unwrap();
+        assert_eq!(draft.title, "Follow up: Add a canary");
+        assert_eq!(draft.due_on, d("2026-12-07"));
+        assert_eq!(draft.success_criterion, it.success_criterion);
+        assert!(draft.description.starts_with("Follows up action item #12"), "{}", draft.description);
+        assert!(draft.description.ends_with("> Fired after 9 minutes.\n> Still too slow.\n"), "{}", draft.description);
+        it.status = Open;
+        assert_eq!(follow_up_draft(&it, today), None, "reopened items are not followed up");
+
+        it.status = Done;
+        it.title = "x".repeat(crate::domain::validate::TITLE_MAX);
+        let long = follow_up_draft(&it, today).unwrap();
+        assert_eq!(long.title.chars().count(), crate::domain::validate::TITLE_MAX);
+        assert!(title(&long.title).is_ok());
+    }
+
+    #[test]
+    fn history_reads_as_words() {
+        assert_eq!(readable_change("status", "wont_do"), ("status".into(), "Won't do".into()));
+        assert_eq!(readable_change("type", "self_healing"), ("type".into(), "Self-healing".into()));
+        assert_eq!(readable_change("outcome", "did_not_work"), ("outcome".into(), "Did not work".into()));
+        assert_eq!(readable_change("due_on", "2026-12-01"), ("due date".into(), "2026-12-01".into()));
+        assert_eq!(readable_change("success_criterion", "p99"), ("success criterion".into(), "p99".into()));
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub struct User {
     pub name: String,
     pub role: UserRole,
     pub time_zone: String,
+    /// The team they work in; empty when not set.
+    #[serde(default)]
+    pub team: String,
 }
 
 impl User {

@@ -88,6 +88,15 @@ pub fn person_name(input: &str) -> Result<String, String> {
     }
 }
 
+/// A team name; empty means none.
+pub fn team(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    if t.chars().count() > NAME_MAX {
+        return Err(format!("Team names are limited to {NAME_MAX} characters"));
+    }
+    Ok(t.to_string())
+}
+
 pub fn password(input: &str) -> Result<(), String> {
     if input.chars().count() < PASSWORD_MIN {
         Err(format!("Use at least {PASSWORD_MIN} characters"))

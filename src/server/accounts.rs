@@ -43,6 +43,7 @@ pub struct NewUser<'a> {
     pub role: &'a str,
     pub password: &'a str,
     pub time_zone: Option<&'a str>,
+    pub team: Option<&'a str>,
 }
 
 pub async fn create_user(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
@@ -50,12 +51,13 @@ pub async fn create_user(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
     let email = check(&mut errs, "email", validate::email(n.email));
     let name = check(&mut errs, "name", validate::person_name(n.name));
     let role: Option<UserRole> = check(&mut errs, "role", n.role.parse());
+    let team = check(&mut errs, "team", validate::team(n.team.unwrap_or("")));
     check(&mut errs, "password", validate::password(n.password));
-    let (Some(email), Some(name), Some(role), true) = (email, name, role, errs.is_empty()) else {
+    let (Some(email), Some(name), Some(role), Some(team), true) = (email, name, role, team, errs.is_empty()) else {
         return Err(AppError::fields(errs));
     };
     let hash = hash_password(n.password.to_string()).await?;
-    db::users::insert(pool, &email, &name, role, &hash, &clean_zone(n.time_zone)).await
+    db::users::insert(pool, &email, &name, role, &hash, &clean_zone(n.time_zone), &team).await
 }
 
 /// Creates the first admin; refused once any user exists. An advisory lock makes two racing
@@ -137,6 +139,21 @@ pub fn require_admin(user: &User) -> AppResult<()> {
 pub async fn set_time_zone(pool: &PgPool, user: &User, tz: &str) -> AppResult<()> {
     let tz = parse_zone(tz).map_err(|m| AppError::invalid("time_zone", m))?;
     db::users::set_time_zone(pool, user.id, tz.name()).await
+}
+
+/// One's own time zone and team, checked together so the form shows both problems at once.
+pub async fn save_profile(pool: &PgPool, user: &User, tz: &str, team: &str) -> AppResult<()> {
+    let mut errs = FieldErrors::new();
+    let tz = check(&mut errs, "time_zone", parse_zone(tz));
+    let team = check(&mut errs, "team", validate::team(team));
+    let (Some(tz), Some(team)) = (tz, team) else {
+        return Err(AppError::fields(errs));
+    };
+    let mut tx = pool.begin().await?;
+    db::users::set_time_zone(&mut *tx, user.id, tz.name()).await?;
+    db::users::set_team(&mut *tx, user.id, &team).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn token_hash(token: &str) -> String {

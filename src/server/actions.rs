@@ -82,12 +82,17 @@ pub struct ListParams {
     pub priority: Option<String>,
     pub severity: Option<String>,
     pub service: Option<String>,
+    /// The owner's team.
+    pub team: Option<String>,
+    /// `due` (soonest first, the default) or `-due` (latest first).
+    pub sort: Option<String>,
 }
 
 #[derive(Debug)]
 pub struct ListQuery {
     pub filter: ListFilter,
     pub overdue: Option<bool>,
+
     /// Listing the viewer's own items: overdue ones come first.
     pub mine: bool,
 }
@@ -129,7 +134,9 @@ pub fn owner_today(time_zone: &str, now: DateTime<Utc>) -> NaiveDate {
 
 fn finish(stored: StoredAction, now: DateTime<Utc>) -> ActionItem {
     let mut item = stored.item;
-    item.overdue = is_overdue(item.due_on, item.status, owner_today(&stored.owner_time_zone, now));
+    let today = owner_today(&stored.owner_time_zone, now);
+    item.overdue = is_overdue(item.due_on, item.status, today);
+    item.check_back_due = item.status == ActionStatus::Done && check_back_due(item.check_back_on, item.outcome, today);
     item
 }
 
@@ -211,12 +218,58 @@ pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActi
             tracker_url: tracker_url.as_deref(),
             success_criterion: &success_criterion,
             check_back_on,
+            follows: None,
             created_by: user.id,
         },
     )
     .await?;
+    db::incidents::notify(&mut *tx, incident_id, "action").await?;
     tx.commit().await?;
     get(pool, id).await
+}
+
+/// Creates the follow-up of an item whose check-back said it did not work, in one step. Asking twice
+/// gives the follow-up already made rather than a duplicate; the flag says whether one was created.
+pub async fn follow_up(pool: &PgPool, user: &User, id: i64) -> AppResult<(ActionItem, bool)> {
+    super::accounts::require_writer(user)?;
+    let mut tx = pool.begin().await?;
+    db::actions::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    if let Some(existing) = db::actions::follow_ups(&mut *tx, id).await?.first() {
+        tx.rollback().await?;
+        return Ok((get(pool, *existing).await?, false));
+    }
+    let stored = db::actions::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    let today = owner_today(&stored.owner_time_zone, Utc::now());
+    let item = stored.item;
+    let draft = rules::follow_up_draft(&item, today).ok_or_else(|| {
+        AppError::invalid("outcome", "Only an item whose check-back said \"did not work\" gets a follow-up this way")
+    })?;
+    let new_id = db::actions::insert(
+        &mut *tx,
+        &db::actions::NewAction {
+            incident_id: item.incident_id,
+            title: &draft.title,
+            description: &draft.description,
+            owner_id: item.owner,
+            due_on: draft.due_on,
+            kind: item.kind,
+            priority: item.priority,
+            tracker_url: None,
+            success_criterion: &draft.success_criterion,
+            check_back_on: None,
+            follows: Some(id),
+            created_by: user.id,
+        },
+    )
+    .await?;
+    db::incidents::notify(&mut *tx, item.incident_id, "action").await?;
+    tx.commit().await?;
+    Ok((get(pool, new_id).await?, true))
+}
+
+/// The items that follow up `id`.
+pub async fn follow_ups(pool: &PgPool, id: i64) -> AppResult<Vec<i64>> {
+    db::actions::follow_ups(pool, id).await
 }
 
 pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
@@ -251,21 +304,51 @@ pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
         };
         validate::check(&mut errs, "overdue", parsed)
     });
+    let descending = non_empty(&p.sort).and_then(|s| {
+        let parsed = match s {
+            "due" => Ok(false),
+            "-due" => Ok(true),
+            _ => Err(format!("{s:?} is not a sort order: use due or -due")),
+        };
+        validate::check(&mut errs, "sort", parsed)
+    });
     if !errs.is_empty() {
         return Err(AppError::fields(errs));
     }
     let service = non_empty(&p.service).map(str::to_string);
+    let team = non_empty(&p.team).map(str::to_string);
     Ok(ListQuery {
         mine: owner == Some(viewer.id),
-        filter: ListFilter { incident, owner, status, kind, priority, severity, service, limit: 1000 },
+        filter: ListFilter {
+            incident,
+            owner,
+            status,
+            kind,
+            priority,
+            severity,
+            service,
+            team,
+            descending: descending.unwrap_or(false),
+            limit: 1000,
+        },
         overdue,
     })
 }
 
-/// Sorted by due date; when listing one's own items, the overdue ones first.
+/// Sorted by due date (latest first when asked); when listing one's own items, the overdue ones first.
 pub async fn list(pool: &PgPool, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
+    list_on(&mut *pool.acquire().await?, q).await
+}
+
+/// One incident's items by due date.
+pub async fn of_incident(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<Vec<ActionItem>> {
+    let filter = ListFilter { incident: Some(incident_id), limit: 1000, ..Default::default() };
+    list_on(conn, &ListQuery { filter, overdue: None, mine: false }).await
+}
+
+async fn list_on(conn: &mut sqlx::PgConnection, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
     let now = Utc::now();
-    let mut items: Vec<ActionItem> = db::actions::list(pool, &q.filter)
+    let mut items: Vec<ActionItem> = db::actions::list(&mut *conn, &q.filter)
         .await?
         .into_iter()
         .map(|s| finish(s, now))
@@ -274,7 +357,7 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
     if q.mine {
         items.sort_by_key(|i| !i.overdue);
     }
-    with_history(pool, items).await
+    with_history(conn, items).await
 }
 
 /// The current item as a conflict payload, so the client can show what changed.
@@ -299,6 +382,7 @@ async fn save(tx: &mut sqlx::PgConnection, user: &User, before: &ActionItem, aft
         return Ok(false);
     }
     db::actions::update(&mut *tx, after).await?;
+    db::incidents::notify(&mut *tx, after.incident_id, "action").await?;
     for (field, from, to) in &changes {
         db::actions::insert_change(&mut *tx, after.id, user.id, field, from.as_deref(), to.as_deref()).await?;
     }
@@ -422,10 +506,8 @@ pub struct DigestEntry {
 pub fn digest_entries(items: Vec<StoredAction>, now: DateTime<Utc>) -> Vec<DigestEntry> {
     let mut entries: Vec<DigestEntry> = Vec::new();
     for stored in items {
-        let today = owner_today(&stored.owner_time_zone, now);
         let item = finish(stored, now);
-        let due_check = item.status == ActionStatus::Done && check_back_due(item.check_back_on, item.outcome, today);
-        if !item.overdue && !due_check {
+        if !item.overdue && !item.check_back_due {
             continue;
         }
         let pos = match entries.iter().position(|e| e.owner.id == item.owner) {
@@ -518,6 +600,8 @@ mod tests {
             item: ActionItem {
                 id,
                 incident_id: 7,
+                incident_title: "Checkout down".into(),
+                incident_severity: Severity::Sev2,
                 title: format!("item {id}"),
                 description: String::new(),
                 owner,
@@ -533,9 +617,11 @@ mod tests {
                 outcome: None,
                 outcome_note: String::new(),
                 overdue: false,
+                check_back_due: false,
                 version: 1,
                 created_at: t,
                 updated_at: t,
+                follows: None,
                 history: vec![],
             },
         }
@@ -578,6 +664,7 @@ mod tests {
             name: "Ada".into(),
             role: crate::domain::UserRole::Member,
             time_zone: "UTC".into(),
+            team: String::new(),
         };
         let ok = parse_filter(&me, &ListParams { owner: Some("me".into()), ..Default::default() }).unwrap();
         assert!(ok.mine && ok.filter.owner == Some(5));

@@ -62,7 +62,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
-fn zone(user: &User) -> Tz {
+pub fn zone(user: &User) -> Tz {
     parse_zone(&user.time_zone).unwrap_or(Tz::UTC)
 }
 
@@ -384,7 +384,7 @@ pub async fn timeline(pool: &PgPool, id: i64) -> AppResult<Vec<TimelineEvent>> {
     db::timeline::all(pool, id).await
 }
 
-fn stamp(t: DateTime<Utc>, tz: Tz) -> Stamp {
+pub fn stamp(t: DateTime<Utc>, tz: Tz) -> Stamp {
     Stamp {
         iso: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         utc: format_utc(t),

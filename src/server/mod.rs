@@ -196,6 +196,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     role: &role,
                     password: password.trim_end_matches(['\r', '\n']),
                     time_zone: None,
+                    team: None,
                 },
             )
             .await

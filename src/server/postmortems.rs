@@ -247,6 +247,11 @@ pub async fn export_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppRe
     let key = key_events(&mut *conn, incident_id).await?;
     let timeline = timeline_lines(&key.events, &key.excluded);
     let authors = db::postmortems::authors(&mut *conn, incident_id).await?;
+    let actions: Vec<_> = super::actions::of_incident(&mut *conn, incident_id)
+        .await?
+        .iter()
+        .map(crate::domain::actions::export_row)
+        .collect();
     Ok(export_markdown(&ExportInput {
         incident: &incident,
         status: pm.status,
@@ -254,7 +259,7 @@ pub async fn export_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppRe
         timeline: &timeline,
         time_to_detect: key.time_to_detect(),
         factors: &pm.contributing_factors,
-        actions: &[],
+        actions: &actions,
         authors: &authors,
         published_at: pm.published_at,
     }))

@@ -10,12 +10,12 @@ fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn in_days(n: i64) -> String {
+pub fn in_days(n: i64) -> String {
     day(Utc::now().date_naive() + Duration::days(n))
 }
 
 /// A valid new item owned by `owner`, with `extra` fields on top.
-fn item(owner: i64, extra: Value) -> Value {
+pub fn item(owner: i64, extra: Value) -> Value {
     let mut body = json!({
         "title": "Add a canary stage to deploys",
         "description": "Roll out to 1% first.",
@@ -30,27 +30,27 @@ fn item(owner: i64, extra: Value) -> Value {
     body
 }
 
-async fn create(api: &Api<'_>, incident: i64, body: Value) -> Value {
+pub async fn create(api: &Api<'_>, incident: i64, body: Value) -> Value {
     let (status, out) = api.post(&format!("/incidents/{incident}/actions"), body).await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     out
 }
 
 /// Changes an item from the version it has now; the change must succeed.
-async fn change(api: &Api<'_>, item: &Value, mut changes: Value) -> Value {
+pub async fn change(api: &Api<'_>, item: &Value, mut changes: Value) -> Value {
     changes["version"] = item["version"].clone();
     let (status, out) = api.patch(&format!("/actions/{}", id(item)), changes).await;
     assert_eq!(status, StatusCode::OK, "{out}");
     out
 }
 
-async fn list(api: &Api<'_>, query: &str) -> Vec<i64> {
+pub async fn list(api: &Api<'_>, query: &str) -> Vec<i64> {
     let (status, body) = api.get(&format!("/actions{query}")).await;
     assert_eq!(status, StatusCode::OK, "{query}: {body}");
     ids(&body)
 }
 
-fn ids(items: &Value) -> Vec<i64> {
+pub fn ids(items: &Value) -> Vec<i64> {
     items.as_array().unwrap_or_else(|| panic!("not a list: {items}")).iter().map(id).collect()
 }
 

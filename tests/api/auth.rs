@@ -25,11 +25,19 @@ async fn me_describes_the_token_holder(pool: PgPool) {
 
     let (status, me) = Api::new(&app, &ada_token).get("/me").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(me, json!({"id": ada.id, "email": "ada@example.com", "name": "Ada Lovelace", "role": "admin"}));
+    assert_eq!(
+        me,
+        json!({"id": ada.id, "email": "ada@example.com", "name": "Ada Lovelace", "role": "admin",
+        "time_zone": "Europe/Paris", "team": ""})
+    );
 
     let (status, me) = Api::new(&app, &grace_token).get("/me").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(me, json!({"id": grace.id, "email": "grace@example.com", "name": "Grace Hopper", "role": "member"}));
+    assert_eq!(
+        me,
+        json!({"id": grace.id, "email": "grace@example.com", "name": "Grace Hopper", "role": "member",
+        "time_zone": "Europe/Paris", "team": ""})
+    );
 }
 
 #[sqlx::test(migrations = "./migrations")]

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod action_flows;
 mod actions;
 mod auth;
 mod cli;

@@ -39,7 +39,7 @@ impl TestApp {
     pub async fn user(&self, email: &str, name: &str, role: &str) -> debrief::domain::User {
         accounts::create_user(
             &self.pool,
-            accounts::NewUser { email, name, role, password: PASSWORD, time_zone: Some("Europe/Paris") },
+            accounts::NewUser { email, name, role, password: PASSWORD, time_zone: Some("Europe/Paris"), team: None },
         )
         .await
         .expect("create user")

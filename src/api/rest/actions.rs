@@ -55,3 +55,13 @@ pub async fn check(
 ) -> AppResult<Json<ActionItem>> {
     Ok(Json(ops::check(&s.pool, &user, id, &c.outcome, c.note.as_deref()).await?))
 }
+
+/// 201 with the new follow-up; 200 with the existing one when it was already made.
+pub async fn follow_up(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    ActionId(id): ActionId,
+) -> AppResult<(StatusCode, Json<ActionItem>)> {
+    let (item, created) = ops::follow_up(&s.pool, &user, id).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(item)))
+}

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/actions", get(actions::list))
         .route("/actions/{id}", get(actions::show).patch(actions::update))
         .route("/actions/{id}/check", post(actions::check))
+        .route("/actions/{id}/follow-up", post(actions::follow_up))
         .route("/incidents/{id}/postmortem", get(postmortems::show).post(postmortems::start))
         .route("/incidents/{id}/postmortem.md", get(postmortems::markdown))
         .route("/incidents/{id}/postmortem/sections/{key}", put(postmortems::save_section))
@@ -143,5 +144,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 async fn me(ApiUser(user): ApiUser) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role }))
+    Json(
+        serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role, "time_zone": user.time_zone, "team": user.team }),
+    )
 }

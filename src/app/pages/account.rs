@@ -1,4 +1,4 @@
-use crate::api::auth::{needs_setup, CreateFirstAdmin, SetTimeZone, SignIn};
+use crate::api::auth::{needs_setup, CreateFirstAdmin, SaveProfile, SignIn};
 use crate::app::components::{typed, Failure, FieldError, FormError, TIME_ZONE_SCRIPT};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -91,7 +91,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let action = ServerAction::<SetTimeZone>::new();
+    let action = ServerAction::<SaveProfile>::new();
     let me = Resource::new(move || action.version().get(), |_| crate::api::auth::current_user());
     let err = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
@@ -103,16 +103,22 @@ pub fn ProfilePage() -> impl IntoView {
                         <section class="narrow">
                             <h1>{user.name.clone()}</h1>
                             <p>{user.email.clone()} " · " {user.role.as_str()}</p>
-                            <h2>"Time zone"</h2>
-                            <p class="hint">"Times show in UTC and in this zone."</p>
-                            <ActionForm action>
-                                <label for="time_zone">"IANA time zone"</label>
-                                <input id="time_zone" name="time_zone" required
+                            <ActionForm action attr:class="grid-form">
+                                <label for="time_zone">"Time zone (IANA name)"</label>
+                                <input id="time_zone" name="time_zone" required aria-describedby="time_zone-hint"
                                     value=move || {
                                         let typed = typed(err, "time_zone")();
                                         if typed.is_empty() { user.time_zone.clone() } else { typed }
                                     }/>
+                                <p class="hint" id="time_zone-hint">"Times show in UTC and in this zone; your action items fall due by its calendar."</p>
                                 <FieldError error=err field="time_zone"/>
+                                <label for="team">"Team"</label>
+                                <input id="team" name="team"
+                                    value=move || match err.get() {
+                                        Some(_) => typed(err, "team")(),
+                                        None => user.team.clone(),
+                                    }/>
+                                <FieldError error=err field="team"/>
                                 <button type="submit" class="button">"Save"</button>
                                 {move || (action.value().get().is_some_and(|r| r.is_ok()))
                                     .then(|| view! { <span class="saved" role="status">"Saved"</span> })}

@@ -1,6 +1,9 @@
 use crate::api::incidents::{get_incident_page, AddNote, AssignRole, ChangeIncident};
 use crate::api::postmortems::CloseIncident;
-use crate::app::components::{typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When};
+use crate::app::components::{
+    reset_on_success, typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When,
+};
+use crate::app::pages::IncidentActions;
 use crate::domain::time::{format_duration, incident_duration};
 use crate::domain::{
     parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, IncidentStatus, KeyKind, Role, Severity,
@@ -50,6 +53,12 @@ pub fn IncidentPage() -> impl IntoView {
                     {move || Suspend::new(async move { page.await.ok().map(|p| view! { <Events page=p/> }) })}
                 </Suspense>
             </section>
+            {move || parse_incident_ref(&reference()).map(|id| view! {
+                <section class="actions-section" aria-label="Action items">
+                    <h2>"Action items"</h2>
+                    <IncidentActions incident_id=id refresh=remote/>
+                </section>
+            })}
         </article>
     }
 }
@@ -228,14 +237,7 @@ fn CloseForm(id: i64) -> impl IntoView {
 fn NoteForm(id: Signal<i64>, note: ServerAction<AddNote>) -> impl IntoView {
     let err = Signal::derive(move || note.value().get().and_then(Result::err));
     let form = NodeRef::<leptos::html::Form>::new();
-    // Clear the field after a successful add (JavaScript only; without it the page reloads empty).
-    Effect::new(move |_| {
-        if note.value().get().is_some_and(|r| r.is_ok()) {
-            if let Some(f) = form.get() {
-                f.reset();
-            }
-        }
-    });
+    reset_on_success(Signal::derive(move || note.value().get().is_some_and(|r| r.is_ok())), form);
     view! {
         <ActionForm action=note node_ref=form attr:class="note-form">
             <input type="hidden" name="id" value=id/>

@@ -1,4 +1,5 @@
 mod account;
+mod actions;
 mod declare;
 mod incident;
 mod incidents;
@@ -6,6 +7,7 @@ mod postmortem;
 mod users;
 
 pub use account::{LoginPage, ProfilePage, SetupPage};
+pub use actions::{ActionItemPage, ActionsPage, IncidentActions, MyActionsPage};
 pub use declare::DeclarePage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;

@@ -5,6 +5,7 @@ use crate::api::postmortems::{
 };
 use crate::app::components::SeverityBadge;
 use crate::app::components::{typed, Failure, FieldError, FormError};
+use crate::app::pages::IncidentActions;
 use crate::domain::blameless::BlamelessFlag;
 use crate::domain::diff::DiffLine;
 use crate::domain::postmortem::{template_lines, Section, SectionFlag};
@@ -118,6 +119,7 @@ fn section_extra(pm: &Postmortem, key: &str, extras: ExtraActions) -> Option<Any
             }
             .into_any(),
         ),
+        "action_items" => Some(view! { <IncidentActions incident_id=pm.incident_id/> }.into_any()),
         "contributing_factors" => Some(
             view! {
                 <FactorList id=pm.incident_id factors=pm.contributing_factors.clone() add=extras.add_factor remove=extras.remove_factor/>

@@ -18,10 +18,10 @@ pub fn UsersPage() -> impl IntoView {
                     Err(e) => view! { <Failure error=e/> }.into_any(),
                     Ok(list) => view! {
                         <table class="list">
-                            <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Time zone"</th></tr></thead>
+                            <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Team"</th><th>"Time zone"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|u| view! {
-                                    <tr><td>{u.name}</td><td>{u.email}</td><td>{u.role.as_str()}</td><td>{u.time_zone}</td></tr>
+                                    <tr><td>{u.name}</td><td>{u.email}</td><td>{u.role.as_str()}</td><td>{u.team}</td><td>{u.time_zone}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
@@ -39,6 +39,9 @@ pub fn UsersPage() -> impl IntoView {
                                 <option value="member" selected=move || typed(err, "role")() != "admin">"Member"</option>
                                 <option value="admin" selected=move || typed(err, "role")() == "admin">"Admin"</option>
                             </select>
+                            <label for="team">"Team (optional)"</label>
+                            <input id="team" name="team" value=typed(err, "team")/>
+                            <FieldError error=err field="team"/>
                             <label for="password">"Initial password"</label>
                             <input id="password" name="password" type="password" required minlength="10"
                                 autocomplete="new-password"/>

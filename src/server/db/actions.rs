@@ -8,6 +8,8 @@ use sqlx::PgExecutor;
 struct ActionRecord {
     id: i64,
     incident_id: i64,
+    incident_title: String,
+    incident_severity: String,
     title: String,
     description: String,
     owner_id: i64,
@@ -26,6 +28,7 @@ struct ActionRecord {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    follows_id: Option<i64>,
 }
 
 /// An item as stored, with its owner's time zone; `overdue` and `history` are filled in by the caller.
@@ -41,6 +44,8 @@ impl From<ActionRecord> for StoredAction {
             item: ActionItem {
                 id: r.id,
                 incident_id: r.incident_id,
+                incident_title: r.incident_title,
+                incident_severity: r.incident_severity.parse().unwrap_or(Severity::Sev3),
                 title: r.title,
                 description: r.description,
                 owner: r.owner_id,
@@ -57,19 +62,22 @@ impl From<ActionRecord> for StoredAction {
                 outcome: r.outcome.and_then(|o| o.parse().ok()),
                 outcome_note: r.outcome_note,
                 overdue: false,
+                check_back_due: false,
                 version: r.version,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
+                follows: r.follows_id,
                 history: Vec::new(),
             },
         }
     }
 }
 
-const SELECT: &str = "SELECT a.id, a.incident_id, a.title, a.description,
+const SELECT: &str = "SELECT a.id, a.incident_id, i.title AS incident_title, i.severity AS incident_severity,
+        a.title, a.description,
         a.owner_id, o.name AS owner_name, o.time_zone AS owner_time_zone,
         a.due_on, a.type AS kind, a.priority, a.status, a.reason, a.tracker_url, a.success_criterion,
-        a.check_back_on, a.outcome, a.outcome_note, a.version, a.created_at, a.updated_at
+        a.check_back_on, a.outcome, a.outcome_note, a.version, a.created_at, a.updated_at, a.follows_id
     FROM action_items a
     JOIN users o ON o.id = a.owner_id
     JOIN incidents i ON i.id = a.incident_id";
@@ -97,11 +105,16 @@ pub struct ListFilter {
     pub priority: Option<Priority>,
     pub severity: Option<Severity>,
     pub service: Option<String>,
+    /// The owner's team.
+    pub team: Option<String>,
+    /// Latest due date first.
+    pub descending: bool,
     pub limit: i64,
 }
 
 /// By due date, then creation order.
 pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<StoredAction>> {
+    let dir = if f.descending { "DESC" } else { "ASC" };
     let q = format!(
         "{SELECT} WHERE ($1::bigint IS NULL OR a.incident_id = $1)
             AND ($2::bigint IS NULL OR a.owner_id = $2)
@@ -110,7 +123,8 @@ pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<Stor
             AND ($5::text IS NULL OR a.priority = $5)
             AND ($6::text IS NULL OR i.severity = $6)
             AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM unnest(i.services) s WHERE lower(s) = lower($7)))
-         ORDER BY a.due_on, a.id LIMIT $8"
+            AND ($9::text IS NULL OR lower(o.team) = lower($9))
+         ORDER BY a.due_on {dir}, a.id {dir} LIMIT $8"
     );
     Ok(sqlx::query_as::<_, ActionRecord>(&q)
         .bind(f.incident)
@@ -121,6 +135,7 @@ pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<Stor
         .bind(f.severity.map(|s| s.as_str()))
         .bind(f.service.as_deref())
         .bind(f.limit)
+        .bind(f.team.as_deref())
         .fetch_all(db)
         .await?
         .into_iter()
@@ -155,14 +170,15 @@ pub struct NewAction<'a> {
     pub tracker_url: Option<&'a str>,
     pub success_criterion: &'a str,
     pub check_back_on: Option<NaiveDate>,
+    pub follows: Option<i64>,
     pub created_by: i64,
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, n: &NewAction<'_>) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO action_items (incident_id, title, description, owner_id, due_on, type, priority, tracker_url,
-            success_criterion, check_back_on, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            success_criterion, check_back_on, created_by, follows_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(n.incident_id)
     .bind(n.title)
@@ -175,6 +191,7 @@ pub async fn insert(db: impl PgExecutor<'_>, n: &NewAction<'_>) -> AppResult<i64
     .bind(n.success_criterion)
     .bind(n.check_back_on)
     .bind(n.created_by)
+    .bind(n.follows)
     .fetch_one(db)
     .await?)
 }
@@ -244,6 +261,14 @@ pub async fn changes(db: impl PgExecutor<'_>, ids: &[i64]) -> AppResult<Vec<(i64
             (action_id, ActionChange { author: UserRef { id: author_id, name }, at, field, from, to })
         })
         .collect())
+}
+
+/// The ids of the items that follow up `id`, oldest first.
+pub async fn follow_ups(db: impl PgExecutor<'_>, id: i64) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM action_items WHERE follows_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(db)
+        .await?)
 }
 
 /// Claims `day` for the digest. `false` when it was already claimed (by this instance or another).

@@ -9,6 +9,7 @@ struct UserRecord {
     name: String,
     role: String,
     time_zone: String,
+    team: String,
 }
 
 impl From<UserRecord> for User {
@@ -19,11 +20,12 @@ impl From<UserRecord> for User {
             name: r.name,
             role: r.role.parse().unwrap_or(UserRole::Member),
             time_zone: r.time_zone,
+            team: r.team,
         }
     }
 }
 
-const COLUMNS: &str = "id, email, name, role, time_zone";
+const COLUMNS: &str = "id, email, name, role, time_zone, team";
 
 pub async fn count(db: impl PgExecutor<'_>) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await?)
@@ -51,6 +53,7 @@ pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Opti
             name: r.try_get("name")?,
             role: r.try_get("role")?,
             time_zone: r.try_get("time_zone")?,
+            team: r.try_get("team")?,
         };
         Ok((User::from(user), hash))
     })
@@ -76,9 +79,11 @@ pub async fn insert(
     role: UserRole,
     password_hash: &str,
     time_zone: &str,
+    team: &str,
 ) -> AppResult<User> {
     let q = format!(
-        "INSERT INTO users (email, name, role, password_hash, time_zone) VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+        "INSERT INTO users (email, name, role, password_hash, time_zone, team) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING {COLUMNS}"
     );
     sqlx::query_as::<_, UserRecord>(&q)
         .bind(email)
@@ -86,6 +91,7 @@ pub async fn insert(
         .bind(role.as_str())
         .bind(password_hash)
         .bind(time_zone)
+        .bind(team)
         .fetch_one(db)
         .await
         .map(User::from)
@@ -102,6 +108,16 @@ pub async fn set_time_zone(db: impl PgExecutor<'_>, id: i64, tz: &str) -> AppRes
     Ok(())
 }
 
+pub async fn set_team(db: impl PgExecutor<'_>, id: i64, team: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET team = $2 WHERE id = $1").bind(id).bind(team).execute(db).await?;
+    Ok(())
+}
+
+/// The teams people are in, for filter choices.
+pub async fn teams(db: impl PgExecutor<'_>) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT team FROM users WHERE team <> '' ORDER BY team").fetch_all(db).await?)
+}
+
 pub async fn insert_token(db: impl PgExecutor<'_>, user_id: i64, token_hash: &str) -> AppResult<()> {
     sqlx::query("INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, $2)")
         .bind(user_id)
@@ -112,7 +128,7 @@ pub async fn insert_token(db: impl PgExecutor<'_>, user_id: i64, token_hash: &st
 }
 
 pub async fn by_token(db: impl PgExecutor<'_>, token_hash: &str) -> AppResult<Option<User>> {
-    let q = "SELECT u.id, u.email, u.name, u.role, u.time_zone
+    let q = "SELECT u.id, u.email, u.name, u.role, u.time_zone, u.team
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
     Ok(sqlx::query_as::<_, UserRecord>(q).bind(token_hash).fetch_optional(db).await?.map(User::from))
 }

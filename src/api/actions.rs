@@ -1,0 +1,296 @@
+//! Server functions for action items. Each is thin: the rules live in `server::actions`, shared
+//! with the REST API.
+
+// A server function takes one argument per form field, and item forms have many.
+#![allow(clippy::too_many_arguments)]
+
+use crate::domain::actions::{ActionChange, ActionCounts, ActionItem};
+use crate::domain::{Stamp, User, UserRef};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    super::ctx,
+    crate::domain::actions::{counts, counts_by_incident},
+    crate::server::actions::{self as ops, ActionPatch, ListParams, NewActionInput},
+    crate::server::{db, incidents::stamp, incidents::zone, markdown},
+};
+
+/// Per-incident figures in the overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentCounts {
+    pub incident_id: i64,
+    pub title: String,
+    pub counts: ActionCounts,
+}
+
+/// A list of items with its figures and what the filter and create forms offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionList {
+    pub items: Vec<ActionItem>,
+    pub counts: ActionCounts,
+    pub by_incident: Vec<IncidentCounts>,
+    /// People who can own items.
+    pub owners: Vec<UserRef>,
+    pub teams: Vec<String>,
+    pub me: User,
+}
+
+/// One change as the item page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRow {
+    pub change: ActionChange,
+    pub at: Stamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionPage {
+    pub item: ActionItem,
+    /// The description as sanitised HTML.
+    pub description_html: String,
+    pub created: Stamp,
+    pub history: Vec<ChangeRow>,
+    pub follow_ups: Vec<i64>,
+    pub owners: Vec<UserRef>,
+    pub me: User,
+}
+
+#[cfg(feature = "ssr")]
+async fn owners(pool: &sqlx::PgPool) -> Result<Vec<UserRef>, AppError> {
+    Ok(db::users::list(pool)
+        .await?
+        .into_iter()
+        .filter(User::can_write)
+        .map(|u| UserRef { id: u.id, name: u.name })
+        .collect())
+}
+
+#[cfg(feature = "ssr")]
+async fn action_list(params: ListParams) -> Result<ActionList, AppError> {
+    let (state, me) = ctx::user().await?;
+    let query = ops::parse_filter(&me, &params)?;
+    let items = ops::list(&state.pool, &query).await?;
+    let by_incident = counts_by_incident(&items)
+        .into_iter()
+        .map(|(incident_id, counts)| IncidentCounts {
+            incident_id,
+            title: items
+                .iter()
+                .find(|i| i.incident_id == incident_id)
+                .map(|i| i.incident_title.clone())
+                .unwrap_or_default(),
+            counts,
+        })
+        .collect();
+    Ok(ActionList {
+        counts: counts(&items),
+        items,
+        by_incident,
+        owners: owners(&state.pool).await?,
+        teams: db::users::teams(&state.pool).await?,
+        me,
+    })
+}
+
+/// All action items, filtered as the list page's GET form asks.
+#[server]
+pub async fn list_actions(
+    status: Option<String>,
+    owner: Option<String>,
+    kind: Option<String>,
+    priority: Option<String>,
+    overdue: Option<String>,
+    severity: Option<String>,
+    team: Option<String>,
+    service: Option<String>,
+    incident: Option<String>,
+    sort: Option<String>,
+) -> Result<ActionList, AppError> {
+    action_list(ListParams { incident, owner, status, overdue, kind, priority, severity, service, team, sort }).await
+}
+
+/// The viewer's own items: overdue first, then by due date.
+#[server]
+pub async fn my_actions() -> Result<ActionList, AppError> {
+    action_list(ListParams { owner: Some("me".into()), ..Default::default() }).await
+}
+
+/// One incident's items, for the incident page and the postmortem's action table.
+#[server]
+pub async fn incident_actions(id: i64) -> Result<ActionList, AppError> {
+    action_list(ListParams { incident: Some(id.to_string()), ..Default::default() }).await
+}
+
+#[server]
+pub async fn get_action_page(id: i64) -> Result<ActionPage, AppError> {
+    let (state, me) = ctx::user().await?;
+    let item = ops::get(&state.pool, id).await?;
+    let tz = zone(&me);
+    Ok(ActionPage {
+        description_html: markdown::render(&item.description),
+        created: stamp(item.created_at, tz),
+        history: item.history.iter().map(|c| ChangeRow { at: stamp(c.at, tz), change: c.clone() }).collect(),
+        follow_ups: ops::follow_ups(&state.pool, id).await?,
+        owners: owners(&state.pool).await?,
+        item,
+        me,
+    })
+}
+
+/// What an item's create or edit form sent, kept to be shown again beside any error.
+#[cfg(feature = "ssr")]
+struct Typed {
+    title: String,
+    description: Option<String>,
+    owner: Option<String>,
+    due_on: Option<String>,
+    kind: Option<String>,
+    priority: Option<String>,
+    tracker_url: Option<String>,
+    success_criterion: Option<String>,
+    check_back_on: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl Typed {
+    fn keep(&self, e: AppError) -> AppError {
+        fn v(o: &Option<String>) -> &str {
+            o.as_deref().unwrap_or("")
+        }
+        e.with_values([
+            ("title", self.title.as_str()),
+            ("description", v(&self.description)),
+            ("owner", v(&self.owner)),
+            ("due_on", v(&self.due_on)),
+            ("type", v(&self.kind)),
+            ("priority", v(&self.priority)),
+            ("tracker_url", v(&self.tracker_url)),
+            ("success_criterion", v(&self.success_criterion)),
+            ("check_back_on", v(&self.check_back_on)),
+        ])
+    }
+
+    /// The owner field: a user id from the list.
+    fn owner_id(&self) -> Result<Option<i64>, AppError> {
+        match self.owner.as_deref().map(str::trim).unwrap_or("") {
+            "" => Ok(None),
+            s => {
+                s.parse().map(Some).map_err(|_| self.keep(AppError::invalid("owner", "Choose the owner from the list")))
+            }
+        }
+    }
+
+    fn input(&self) -> Result<NewActionInput, AppError> {
+        let v = |o: &Option<String>| o.clone().unwrap_or_default();
+        Ok(NewActionInput {
+            title: self.title.clone(),
+            description: Some(v(&self.description)),
+            owner: self.owner_id()?,
+            due_on: v(&self.due_on),
+            kind: v(&self.kind),
+            priority: v(&self.priority),
+            tracker_url: Some(v(&self.tracker_url)),
+            success_criterion: Some(v(&self.success_criterion)),
+            check_back_on: Some(v(&self.check_back_on)),
+        })
+    }
+
+    /// Every field is on the edit form, so every field is sent.
+    fn patch(&self, version: i32) -> Result<ActionPatch, AppError> {
+        let i = self.input()?;
+        Ok(ActionPatch {
+            version: Some(version),
+            title: Some(i.title),
+            description: i.description,
+            owner: i.owner,
+            due_on: Some(i.due_on),
+            kind: Some(i.kind),
+            priority: Some(i.priority),
+            status: None,
+            reason: None,
+            tracker_url: i.tracker_url,
+            success_criterion: i.success_criterion,
+            check_back_on: i.check_back_on,
+        })
+    }
+}
+
+/// Creates an item on an incident; on failure everything typed comes back with the messages.
+#[server]
+pub async fn create_action(
+    incident_id: i64,
+    title: String,
+    description: Option<String>,
+    owner: Option<String>,
+    due_on: Option<String>,
+    kind: Option<String>,
+    priority: Option<String>,
+    tracker_url: Option<String>,
+    success_criterion: Option<String>,
+    check_back_on: Option<String>,
+) -> Result<ActionItem, AppError> {
+    let (state, user) = ctx::user().await?;
+    let typed =
+        Typed { title, description, owner, due_on, kind, priority, tracker_url, success_criterion, check_back_on };
+    ops::create(&state.pool, &user, incident_id, typed.input()?).await.map_err(|e| typed.keep(e))
+}
+
+/// Saves the item's details from its edit form.
+#[server]
+pub async fn edit_action(
+    id: i64,
+    version: i32,
+    title: String,
+    description: Option<String>,
+    owner: Option<String>,
+    due_on: Option<String>,
+    kind: Option<String>,
+    priority: Option<String>,
+    tracker_url: Option<String>,
+    success_criterion: Option<String>,
+    check_back_on: Option<String>,
+) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let typed =
+        Typed { title, description, owner, due_on, kind, priority, tracker_url, success_criterion, check_back_on };
+    ops::update(&state.pool, &user, id, typed.patch(version)?).await.map_err(|e| typed.keep(e))?;
+    Ok(())
+}
+
+/// Moves the item along its status machine; won't-do takes a reason.
+#[server]
+pub async fn move_action(id: i64, version: i32, status: String, reason: Option<String>) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let patch = ActionPatch {
+        version: Some(version),
+        status: Some(status.clone()),
+        reason: reason.clone().filter(|r| !r.trim().is_empty()),
+        ..Default::default()
+    };
+    ops::update(&state.pool, &user, id, patch)
+        .await
+        .map_err(|e| e.with_values([("status", status.as_str()), ("reason", reason.as_deref().unwrap_or(""))]))?;
+    Ok(())
+}
+
+/// Answers "did it work?".
+#[server]
+pub async fn answer_check_back(id: i64, outcome: Option<String>, note: Option<String>) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let outcome = outcome.unwrap_or_default();
+    ops::check(&state.pool, &user, id, &outcome, note.as_deref())
+        .await
+        .map_err(|e| e.with_values([("outcome", outcome.as_str()), ("note", note.as_deref().unwrap_or(""))]))?;
+    Ok(())
+}
+
+/// One click from a "did not work" answer to a new follow-up, then to its page.
+#[server]
+pub async fn follow_up_action(id: i64) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let (item, _) = ops::follow_up(&state.pool, &user, id).await?;
+    leptos_axum::redirect(&format!("/actions/{}", item.id));
+    Ok(())
+}
