@@ -67,8 +67,9 @@ async fn owners(pool: &sqlx::PgPool) -> Result<Vec<UserRef>, AppError> {
         .collect())
 }
 
+/// `teams` fills the filter form's choices; only the overview needs them.
 #[cfg(feature = "ssr")]
-async fn action_list(params: ListParams) -> Result<ActionList, AppError> {
+async fn action_list(params: ListParams, teams: bool) -> Result<ActionList, AppError> {
     let (state, me) = ctx::user().await?;
     let query = ops::parse_filter(&me, &params)?;
     let items = ops::list(&state.pool, &query).await?;
@@ -89,7 +90,7 @@ async fn action_list(params: ListParams) -> Result<ActionList, AppError> {
         items,
         by_incident,
         owners: owners(&state.pool).await?,
-        teams: db::users::teams(&state.pool).await?,
+        teams: if teams { db::users::teams(&state.pool).await? } else { Vec::new() },
         me,
     })
 }
@@ -108,19 +109,20 @@ pub async fn list_actions(
     incident: Option<String>,
     sort: Option<String>,
 ) -> Result<ActionList, AppError> {
-    action_list(ListParams { incident, owner, status, overdue, kind, priority, severity, service, team, sort }).await
+    action_list(ListParams { incident, owner, status, overdue, kind, priority, severity, service, team, sort }, true)
+        .await
 }
 
 /// The viewer's own items: overdue first, then by due date.
 #[server]
 pub async fn my_actions() -> Result<ActionList, AppError> {
-    action_list(ListParams { owner: Some("me".into()), ..Default::default() }).await
+    action_list(ListParams { owner: Some("me".into()), ..Default::default() }, false).await
 }
 
 /// One incident's items, for the incident page and the postmortem's action table.
 #[server]
 pub async fn incident_actions(id: i64) -> Result<ActionList, AppError> {
-    action_list(ListParams { incident: Some(id.to_string()), ..Default::default() }).await
+    action_list(ListParams { incident: Some(id.to_string()), ..Default::default() }, false).await
 }
 
 #[server]
