@@ -119,6 +119,13 @@ pub async fn my_actions() -> Result<ActionList, AppError> {
     action_list(ListParams { owner: Some("me".into()), ..Default::default() }, false).await
 }
 
+/// The viewer's overdue items, for the top bar's badge.
+#[server]
+pub async fn my_overdue_count() -> Result<i64, AppError> {
+    let (state, me) = ctx::user().await?;
+    ops::overdue_count(&state.pool, &me).await
+}
+
 /// One incident's items, for the incident page and the postmortem's action table.
 #[server]
 pub async fn incident_actions(id: i64) -> Result<ActionList, AppError> {

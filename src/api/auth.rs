@@ -112,6 +112,13 @@ pub async fn add_user(
 }
 
 #[server]
+pub async fn set_user_team(user_id: i64, team: Option<String>) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let team = team.unwrap_or_default();
+    accounts::set_team(&state.pool, &user, user_id, &team).await.map_err(|e| e.with_values([("team", team.as_str())]))
+}
+
+#[server]
 pub async fn save_profile(time_zone: String, team: Option<String>) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
     let team = team.unwrap_or_default();

@@ -4,6 +4,7 @@
 pub mod components;
 pub mod pages;
 
+use crate::api::actions::my_overdue_count;
 use crate::api::auth::{current_user, SignOut};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -80,6 +81,7 @@ fn Header() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     // Re-read on navigation, so signing in or out shows at once.
     let me = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| current_user());
+    let overdue = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| my_overdue_count());
     view! {
         <header class="topbar">
             <A href="/incidents" attr:class="brand">"Debrief"</A>
@@ -91,7 +93,16 @@ fn Header() -> impl IntoView {
                             view! {
                                 <nav aria-label="Main">
                                     <A href="/incidents">"Incidents"</A>
-                                    <A href="/actions/mine">"Action items"</A>
+                                    <A href="/actions/mine">
+                                        "Action items"
+                                        <Suspense fallback=|| ()>
+                                            {move || Suspend::new(async move {
+                                                overdue.await.ok().filter(|n| *n > 0).map(|n| view! {
+                                                    " "<span class="badge overdue" title="Your overdue action items" data-testid="overdue-badge">{n}</span>
+                                                })
+                                            })}
+                                        </Suspense>
+                                    </A>
                                     <A href="/library">"Library"</A>
                                     {admin.then(|| view! { <A href="/users">"Users"</A> <A href="/settings/template">"Settings"</A> })}
                                     <A href="/profile">{user.name.clone()}</A>

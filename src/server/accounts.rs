@@ -141,6 +141,14 @@ pub async fn set_time_zone(pool: &PgPool, user: &User, tz: &str) -> AppResult<()
     db::users::set_time_zone(pool, user.id, tz.name()).await
 }
 
+/// An admin puts someone in a team (empty for none).
+pub async fn set_team(pool: &PgPool, admin: &User, user_id: i64, team: &str) -> AppResult<()> {
+    require_admin(admin)?;
+    let team = validate::team(team).map_err(|m| AppError::invalid("team", m))?;
+    db::users::by_id(pool, user_id).await?.ok_or_else(|| AppError::NotFound(format!("There is no user {user_id}")))?;
+    db::users::set_team(pool, user_id, &team).await
+}
+
 /// One's own time zone and team, checked together so the form shows both problems at once.
 pub async fn save_profile(pool: &PgPool, user: &User, tz: &str, team: &str) -> AppResult<()> {
     let mut errs = FieldErrors::new();

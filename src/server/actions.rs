@@ -267,6 +267,11 @@ pub async fn follow_up(pool: &PgPool, user: &User, id: i64) -> AppResult<(Action
     Ok((get(pool, new_id).await?, true))
 }
 
+/// How many of the user's own items are overdue in their calendar, for the badge in the top bar.
+pub async fn overdue_count(pool: &PgPool, user: &User) -> AppResult<i64> {
+    db::actions::count_overdue(pool, user.id, owner_today(&user.time_zone, Utc::now())).await
+}
+
 /// The items that follow up `id`.
 pub async fn follow_ups(pool: &PgPool, id: i64) -> AppResult<Vec<i64>> {
     db::actions::follow_ups(pool, id).await

@@ -68,6 +68,13 @@ async fn items_filter_by_the_owner_team_and_sort_latest_first(pool: PgPool) {
     let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
     let (grace, _) = app.token("grace@example.com", "Grace", "member").await;
     accounts::save_profile(&app.pool, &grace, "Pacific/Auckland", " Payments ").await.unwrap();
+    let (_, grace_token) = app.token("grace2@example.com", "Grace Two", "member").await;
+    let g = Api::new(&app, &grace_token);
+    let (_, me) = g.get("/me").await;
+    let forbidden = accounts::set_team(&app.pool, &grace, me["id"].as_i64().unwrap(), "Payments").await;
+    assert!(matches!(forbidden, Err(debrief::error::AppError::Forbidden(_))), "only admins set others' teams");
+    accounts::set_team(&app.pool, &ada, me["id"].as_i64().unwrap(), "Search").await.unwrap();
+    assert_eq!(g.get("/me").await.1["team"], "Search");
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
     let first = create(&api, inc, item(ada.id, json!({"due_on": in_days(3)}))).await;
@@ -153,6 +160,7 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
     assert_eq!(res.status(), StatusCode::FOUND);
     let (_, html) = page(&http, &app, &incident).await;
     assert!(html.contains("Alert on checkout 5xx") && html.contains("Overdue"), "{html}");
+    assert!(html.contains("data-testid=\"overdue-badge\""), "the top bar counts my overdue items: {html}");
     let item_id: i64 = sqlx::query_scalar("SELECT id FROM action_items").fetch_one(&ada).await.unwrap();
     let item_page = format!("/actions/{item_id}");
 
@@ -179,6 +187,7 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
     // My items and the filtered overview render; a bad filter is a message, not a failure.
     let (status, html) = page(&http, &app, "/actions/mine").await;
     assert_eq!(status, 200);
+    assert!(!html.contains("overdue-badge"), "dropped items are not overdue: {html}");
     assert!(html.contains("Alert on checkout 5xx"), "{html}");
     let (status, html) = page(&http, &app, "/actions?status=wont_do&severity=SEV2").await;
     assert_eq!(status, 200);
@@ -187,4 +196,16 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
     assert!(html.contains("unknown status") || html.contains("sleeping"), "{html}");
     let (status, _) = page(&http, &app, "/actions/999999").await;
     assert_eq!(status, 404);
+
+    // Admins put people in teams from the Users page; the overview then offers the team as a filter.
+    let (_, html) = page(&http, &app, "/users").await;
+    let set_team = form_action(&html, "set_user_team");
+    let res =
+        post_form(&http, &app, &set_team, "/users", &app.base, &[("user_id", &owner), ("team", "Payments")]).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let (_, html) = page(&http, &app, "/users").await;
+    assert!(html.contains("value=\"Payments\""), "{html}");
+    let (_, html) = page(&http, &app, "/actions?team=Payments").await;
+    assert!(html.contains("<option value=\"Payments\" selected"), "{html}");
+    assert!(html.contains("Alert on checkout 5xx"), "{html}");
 }

@@ -24,8 +24,13 @@ fn CountsLine(counts: ActionCounts) -> impl IntoView {
     view! {
         <p class="counts" data-testid="action-counts">
             {format!(
-                "{} items · {} open · {} in progress · {} done · {} won't do",
-                counts.total, counts.open, counts.in_progress, counts.done, counts.wont_do
+                "{} {} · {} open · {} in progress · {} done · {} won't do",
+                counts.total,
+                if counts.total == 1 { "item" } else { "items" },
+                counts.open,
+                counts.in_progress,
+                counts.done,
+                counts.wont_do
             )}
             {(counts.overdue > 0).then(|| view! { " · " <span class="badge overdue">{format!("{} overdue", counts.overdue)}</span> })}
             {rate.map(|r| view! { " · " <strong>{r}</strong> })}
@@ -105,6 +110,12 @@ fn ActionFields(
         move || if err.get().is_some() { typed(err, field)() } else { stored.clone() }
     };
     let i = item.clone();
+    let mut owners = owners;
+    // An owner who can no longer own items (now a reader) stays selectable, so saving other fields
+    // never changes the owner by accident.
+    if let Some(it) = i.as_ref().filter(|it| !owners.iter().any(|u| u.id == it.owner)) {
+        owners.push(UserRef { id: it.owner, name: it.owner_name.clone() });
+    }
     let owner_now = i.as_ref().map_or(default_owner, |i| i.owner).to_string();
     let kind_now = i.as_ref().map(|i| i.kind.as_str().to_string()).unwrap_or_default();
     let priority_now = i.as_ref().map_or("P2".to_string(), |i| i.priority.as_str().to_string());

@@ -1,4 +1,4 @@
-use crate::api::auth::{list_users, AddUser};
+use crate::api::auth::{list_users, AddUser, SetUserTeam};
 use crate::app::components::{typed, Failure, FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,7 +7,9 @@ use leptos_meta::Title;
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let action = ServerAction::<AddUser>::new();
-    let users = Resource::new(move || action.version().get(), |_| list_users());
+    let set_team = ServerAction::<SetUserTeam>::new();
+    let team_err = Signal::derive(move || set_team.value().get().and_then(Result::err));
+    let users = Resource::new(move || (action.version().get(), set_team.version().get()), |_| list_users());
     let err = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Users"/>
@@ -17,11 +19,22 @@ pub fn UsersPage() -> impl IntoView {
                 match users.await {
                     Err(e) => view! { <Failure error=e/> }.into_any(),
                     Ok(list) => view! {
+                        <FormError error=team_err/>
+                        <FieldError error=team_err field="team"/>
                         <table class="list">
                             <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Team"</th><th>"Time zone"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|u| view! {
-                                    <tr><td>{u.name}</td><td>{u.email}</td><td>{u.role.as_str()}</td><td>{u.team}</td><td>{u.time_zone}</td></tr>
+                                    <tr><td>{u.name.clone()}</td><td>{u.email}</td><td>{u.role.as_str()}</td>
+                                        <td>
+                                            <ActionForm action=set_team attr:class="inline">
+                                                <input type="hidden" name="user_id" value=u.id/>
+                                                <label class="visually-hidden" for=format!("team-{}", u.id)>{format!("Team of {}", u.name)}</label>
+                                                <input id=format!("team-{}", u.id) name="team" size="12" value=u.team/>
+                                                <button type="submit" class="button small">"Set"</button>
+                                            </ActionForm>
+                                        </td>
+                                        <td>{u.time_zone}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

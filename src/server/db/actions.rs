@@ -263,6 +263,17 @@ pub async fn changes(db: impl PgExecutor<'_>, ids: &[i64]) -> AppResult<Vec<(i64
         .collect())
 }
 
+/// How many of `owner`'s unfinished items were due before `today` (the owner's today).
+pub async fn count_overdue(db: impl PgExecutor<'_>, owner: i64, today: NaiveDate) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM action_items WHERE owner_id = $1 AND status IN ('open', 'in_progress') AND due_on < $2",
+    )
+    .bind(owner)
+    .bind(today)
+    .fetch_one(db)
+    .await?)
+}
+
 /// The ids of the items that follow up `id`, oldest first.
 pub async fn follow_ups(db: impl PgExecutor<'_>, id: i64) -> AppResult<Vec<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM action_items WHERE follows_id = $1 ORDER BY id")
