@@ -71,7 +71,7 @@ async fn owners(pool: &sqlx::PgPool) -> Result<Vec<UserRef>, AppError> {
 #[cfg(feature = "ssr")]
 async fn action_list(params: ListParams, teams: bool) -> Result<ActionList, AppError> {
     let (state, me) = ctx::user().await?;
-    let query = ops::parse_filter(&me, &params)?;
+    let query = ops::ListQuery { history: false, ..ops::parse_filter(&me, &params)? };
     let items = ops::list(&state.pool, &query).await?;
     let by_incident = counts_by_incident(&items)
         .into_iter()

@@ -80,28 +80,33 @@ fn Header() -> impl IntoView {
     let location = use_location();
     let sign_out = ServerAction::<SignOut>::new();
     // Re-read on navigation, so signing in or out shows at once.
-    let me = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| current_user());
-    let overdue = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| my_overdue_count());
+    // The user and their overdue count in one resource: one Suspense, and no badge call when signed out.
+    let me = Resource::new(
+        move || (location.pathname.get(), sign_out.version().get()),
+        |_| async move {
+            match current_user().await {
+                Ok(Some(user)) => Ok(Some((user, my_overdue_count().await.unwrap_or(0)))),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            }
+        },
+    );
     view! {
         <header class="topbar">
             <A href="/incidents" attr:class="brand">"Debrief"</A>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match me.await {
-                        Ok(Some(user)) => {
+                        Ok(Some((user, overdue))) => {
                             let admin = user.is_admin();
                             view! {
                                 <nav aria-label="Main">
                                     <A href="/incidents">"Incidents"</A>
                                     <A href="/actions/mine">
                                         "Action items"
-                                        <Suspense fallback=|| ()>
-                                            {move || Suspend::new(async move {
-                                                overdue.await.ok().filter(|n| *n > 0).map(|n| view! {
-                                                    " "<span class="badge overdue" title="Your overdue action items" data-testid="overdue-badge">{n}</span>
-                                                })
-                                            })}
-                                        </Suspense>
+                                        {(overdue > 0).then(|| view! {
+                                            " "<span class="badge overdue" title="Your overdue action items" data-testid="overdue-badge">{overdue}</span>
+                                        })}
                                     </A>
                                     <A href="/library">"Library"</A>
                                     {admin.then(|| view! { <A href="/users">"Users"</A> <A href="/settings/template">"Settings"</A> })}

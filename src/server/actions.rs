@@ -95,6 +95,8 @@ pub struct ListQuery {
 
     /// Listing the viewer's own items: overdue ones come first.
     pub mine: bool,
+    /// Fill in each item's change history (tables do not show it).
+    pub history: bool,
 }
 
 fn not_found(id: i64) -> AppError {
@@ -337,6 +339,7 @@ pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
             limit: 1000,
         },
         overdue,
+        history: true,
     })
 }
 
@@ -348,7 +351,7 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
 /// One incident's items by due date.
 pub async fn of_incident(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<Vec<ActionItem>> {
     let filter = ListFilter { incident: Some(incident_id), limit: 1000, ..Default::default() };
-    list_on(conn, &ListQuery { filter, overdue: None, mine: false }).await
+    list_on(conn, &ListQuery { filter, overdue: None, mine: false, history: false }).await
 }
 
 async fn list_on(conn: &mut sqlx::PgConnection, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
@@ -361,6 +364,9 @@ async fn list_on(conn: &mut sqlx::PgConnection, q: &ListQuery) -> AppResult<Vec<
         .collect();
     if q.mine {
         items.sort_by_key(|i| !i.overdue);
+    }
+    if !q.history {
+        return Ok(items);
     }
     with_history(conn, items).await
 }
