@@ -78,6 +78,7 @@ async fn follow_ups_from_the_postmortem_to_my_action_items(pool: PgPool) {
     b.until_text("[data-testid=action-title]", "Rewrite the cache layer").await;
     b.until_hydrated().await;
     b.find("[data-testid=overdue]").await;
+    b.until_text("[data-testid=overdue-badge]", "1").await;
     b.click("details.wont-do summary").await;
     b.press("Drop it").await;
     b.until_text("#reason-error", "Say why").await;
@@ -96,6 +97,7 @@ async fn follow_ups_from_the_postmortem_to_my_action_items(pool: PgPool) {
     assert!(!todo.contains("Rewrite the cache layer"), "finished items are listed apart: {todo}");
     let counts = b.text("[data-testid=action-counts]").await;
     assert!(counts.contains("3 items") && counts.contains("1 won't do") && counts.contains("50% done"), "{counts}");
+    assert!(b.c.find(Locator::Css("[data-testid=overdue-badge]")).await.is_err(), "nothing of mine is overdue now");
     b.c.find(Locator::LinkText("Follow up: Alert on checkout 5xx")).await.unwrap().click().await.unwrap();
     b.until_url_contains(follow_up.trim_start_matches(&app.base)).await;
 
