@@ -104,6 +104,18 @@ pub fn typed(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() 
     move || error.get().and_then(|e| e.value(field)).unwrap_or_default()
 }
 
+/// Text for elements the renderer writes unescaped because it treats them as raw text: `<textarea>`
+/// children and the `<title>`. On the server it is escaped here, or a stored `</textarea><script>` would
+/// run in every reader's browser; in the browser such text is set through the DOM, never parsed.
+pub fn raw_text(text: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    }
+    #[cfg(not(feature = "ssr"))]
+    text
+}
+
 /// Empties `form` once `succeeded` turns true (JavaScript only; without it the page reloads empty).
 pub fn reset_on_success(succeeded: Signal<bool>, form: NodeRef<leptos::html::Form>) {
     Effect::new(move |_| {
@@ -143,3 +155,11 @@ pub fn StatusBadge(status: IncidentStatus) -> impl IntoView {
 /// Fills hidden `time_zone` inputs with the browser's zone (no effect without JavaScript).
 pub const TIME_ZONE_SCRIPT: &str = "document.querySelectorAll('input[name=time_zone]').forEach(function(i){\
 if(!i.value){try{i.value=Intl.DateTimeFormat().resolvedOptions().timeZone}catch(e){}}})";
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    #[test]
+    fn raw_text_cannot_close_its_element() {
+        assert_eq!(super::raw_text("a & b </textarea><script>".into()), "a &amp; b &lt;/textarea&gt;&lt;script&gt;");
+    }
+}

@@ -6,6 +6,7 @@ pub mod pages;
 
 use crate::api::actions::my_overdue_count;
 use crate::api::auth::{current_user, SignOut};
+use components::raw_text;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
@@ -44,7 +45,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Stylesheet id="leptos" href="/pkg/debrief.css"/>
-        <Title formatter=|t: String| if t.is_empty() { "Debrief".to_string() } else { format!("{t} · Debrief") }/>
+        <Title formatter=|t: String| raw_text(if t.is_empty() { "Debrief".to_string() } else { format!("{t} · Debrief") })/>
         <Router>
             <Header/>
             <main id="main">

@@ -138,7 +138,7 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
         ("due_on", "31/12/2026"),
         ("kind", ""),
         ("priority", "P1"),
-        ("description", "Page on a **spike**"),
+        ("description", "Page on a **spike**<script>alert(1)</script>"),
         ("tracker_url", ""),
         ("success_criterion", "Paged within 2 minutes"),
         ("check_back_on", ""),
@@ -168,6 +168,7 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
     let (status, html) = page(&http, &app, &item_page).await;
     assert_eq!(status, 200);
     assert!(html.contains("<strong>spike</strong>"), "{html}");
+    assert!(!html.contains("<script>alert(1)"), "the description is sanitised: {html}");
     let move_action = form_action(&html, "move_action");
     let drop =
         [("id", item_id.to_string()), ("version", "1".into()), ("status", "wont_do".into()), ("reason", "".into())];
@@ -208,4 +209,35 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
     let (_, html) = page(&http, &app, "/actions?team=Payments").await;
     assert!(html.contains("<option value=\"Payments\" selected"), "{html}");
     assert!(html.contains("Alert on checkout 5xx"), "{html}");
+}
+
+/// Stored text is shown in form fields and titles; none of it may break out into markup.
+#[sqlx::test(migrations = "./migrations")]
+async fn stored_text_never_breaks_out_of_form_fields(pool: PgPool) {
+    let app = spawn(pool).await;
+    let http = signed_in(&app).await;
+    let (grace, token) = app.token("grace@example.com", "Grace", "member").await;
+    let api = Api::new(&app, &token);
+    let evil = "</textarea></title><script>alert('x')</script>";
+    let inc = id(&api.declare_titled(evil).await);
+    let (status, _) = api.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
+    assert!(status.is_success());
+    let (status, saved) = crate::support::read(
+        api.request(Method::PUT, &format!("/incidents/{inc}/postmortem/sections/summary"))
+            .json(&json!({"body": evil, "version": 0})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let a = create(&api, inc, item(grace.id, json!({"description": evil, "title": evil}))).await;
+    let done = change(&api, &a, json!({"status": "done"})).await;
+    api.post(&format!("/actions/{}/check", id(&done)), json!({"outcome": "unclear", "note": evil})).await;
+
+    for path in
+        [format!("/incidents/INC-{inc}"), format!("/incidents/INC-{inc}/postmortem"), format!("/actions/{}", id(&a))]
+    {
+        let (status, html) = page(&http, &app, &path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains("&lt;/textarea&gt;") || html.contains("&lt;script&gt;"), "{path} shows the text: {html}");
+        assert!(!html.contains("<script>alert('x')"), "{path} let stored text out as markup: {html}");
+    }
 }

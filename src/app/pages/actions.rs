@@ -5,7 +5,7 @@ use crate::api::actions::{
     get_action_page, incident_actions, list_actions, my_actions, ActionList, ActionPage, AnswerCheckBack, CreateAction,
     EditAction, FollowUpAction, MoveAction,
 };
-use crate::app::components::{reset_on_success, typed, Failure, FieldError, FormError, SeverityBadge, When};
+use crate::app::components::{raw_text, reset_on_success, typed, Failure, FieldError, FormError, SeverityBadge, When};
 use crate::domain::actions::{readable_change, ActionCounts, ActionItem, ActionStatus, ActionType, Outcome, Priority};
 use crate::domain::{incident_ref, incident_url, Severity, UserRef};
 use crate::error::AppError;
@@ -169,7 +169,7 @@ fn ActionFields(
         <label for=id("description")>"Description (Markdown)"</label>
         <textarea id=id("description") name="description" rows="3"
             prop:value=typed_or("description", i.as_ref().map(|i| i.description.clone()).unwrap_or_default())>
-            {typed_or("description", i.as_ref().map(|i| i.description.clone()).unwrap_or_default())()}
+            {raw_text(typed_or("description", i.as_ref().map(|i| i.description.clone()).unwrap_or_default())())}
         </textarea>
         <FieldError error=err field="description"/>
         <label for=id("tracker")>"Tracker ticket (link, optional)"</label>
@@ -350,7 +350,7 @@ fn ActionDetail(
                                 <input type="hidden" name="status" value="wont_do"/>
                                 <label for="wont-do-reason">"Why not? (required: the decision stays on record)"</label>
                                 <textarea id="wont-do-reason" name="reason" rows="2"
-                                    prop:value=typed(move_err, "reason")>{typed(move_err, "reason")()}</textarea>
+                                    prop:value=typed(move_err, "reason")>{raw_text(typed(move_err, "reason")())}</textarea>
                                 <FieldError error=move_err field="reason"/>
                                 <button type="submit" class="button">"Drop it"</button>
                             </ActionForm>
@@ -476,7 +476,7 @@ fn CheckBack(item: ActionItem, answer: ServerAction<AnswerCheckBack>, err: Signa
                 </fieldset>
                 <FieldError error=err field="outcome"/>
                 <label for="check-note">"What did you see?"</label>
-                <textarea id="check-note" name="note" rows="2" prop:value=note_now.clone()>{note_now()}</textarea>
+                <textarea id="check-note" name="note" rows="2" prop:value=note_now.clone()>{raw_text(note_now())}</textarea>
                 <FieldError error=err field="note"/>
                 <button type="submit" class="button primary">"Save the answer"</button>
             </ActionForm>

@@ -1,5 +1,5 @@
 use crate::api::incidents::DeclareIncident;
-use crate::app::components::{typed, FieldError, FormError};
+use crate::app::components::{raw_text, typed, FieldError, FormError};
 use crate::domain::Severity;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,7 +38,7 @@ pub fn DeclarePage() -> impl IntoView {
                 <details open=move || ["summary", "services", "started_at"].into_iter().any(|f| !typed(err, f)().is_empty())>
                     <summary>"More detail (optional)"</summary>
                     <label for="summary">"Summary"</label>
-                    <textarea id="summary" name="summary" rows="3">{typed(err, "summary")}</textarea>
+                    <textarea id="summary" name="summary" rows="3">{move || raw_text(typed(err, "summary")())}</textarea>
                     <FieldError error=err field="summary"/>
                     <label for="services">"Affected services (comma-separated)"</label>
                     <input id="services" name="services" value=typed(err, "services")/>

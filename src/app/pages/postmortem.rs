@@ -4,7 +4,7 @@ use crate::api::postmortems::{
     SavePostmortemSection, SaveSettings, SaveTemplate, StartPostmortem, SubmitPostmortem, ToggleTimelineEvent,
 };
 use crate::app::components::SeverityBadge;
-use crate::app::components::{typed, Failure, FieldError, FormError};
+use crate::app::components::{raw_text, typed, Failure, FieldError, FormError};
 use crate::app::pages::IncidentActions;
 use crate::domain::blameless::BlamelessFlag;
 use crate::domain::diff::DiffLine;
@@ -330,7 +330,7 @@ fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, review: ReviewActio
                             {section_choices.clone()}
                         </select>
                         <label for="review-comment">"Ask for changes"</label>
-                        <textarea id="review-comment" name="comment" rows="3">{typed(err, "comment")}</textarea>
+                        <textarea id="review-comment" name="comment" rows="3">{move || raw_text(typed(err, "comment")())}</textarea>
                         <button type="submit" class="button">"Request changes"</button>
                     </ActionForm>
                 }.into_any(),
@@ -487,7 +487,7 @@ fn SectionEditor(
                 <input type="hidden" name="version" value=version/>
                 <label class="visually-hidden" for=body_id.clone()>{section.title.clone()}</label>
                 <textarea id=body_id name="body" rows="6" node_ref=text on:input=on_input
-                    prop:value=initial>{initial.clone()}</textarea>
+                    prop:value=initial>{let initial = initial.clone(); move || raw_text(initial())}</textarea>
                 <FieldError error=err field="body"/>
                 {move || err.get().filter(|e| !matches!(e, AppError::Conflict { .. })).map(|e| view! {
                     <FormError error=Signal::derive(move || Some(e.clone()))/>
@@ -621,7 +621,7 @@ pub fn TemplatePage() -> impl IntoView {
                                 <textarea id="sections" name="sections" rows="16" class="mono">
                                     {move || {
                                         let typed = typed(err, "sections")();
-                                        if typed.is_empty() { current.clone() } else { typed }
+                                        raw_text(if typed.is_empty() { current.clone() } else { typed })
                                     }}
                                 </textarea>
                                 <FieldError error=err field="sections"/>
