@@ -15,6 +15,13 @@ use leptos_router::{path, SsrMode};
 use pages::*;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Only scripts with this response's nonce may run (Leptos puts it on its own inline scripts).
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&crate::server::headers::content_security_policy(&nonce)) {
+            res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -6,6 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod embedded_pg;
+pub mod headers;
 pub mod incidents;
 pub mod live;
 pub mod markdown;
@@ -60,6 +61,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(csrf::middleware))
+        .layer(axum::middleware::from_fn(headers::middleware))
         .layer(sessions)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state))

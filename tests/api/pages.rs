@@ -198,3 +198,28 @@ async fn database_down_is_said_plainly(pool: PgPool) {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unavailable");
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn pages_allow_only_their_own_scripts(pool: PgPool) {
+    let app = spawn(pool).await;
+    let http = signed_in(&app).await;
+    let res = http.get(app.url("/incidents")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers().clone();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    let csp = h["content-security-policy"].to_str().unwrap().to_string();
+    let html = res.text().await.unwrap();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce in the policy");
+    assert!(nonce.len() >= 16, "{csp}");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "Leptos' scripts carry the policy's nonce");
+    // Every script on the page carries it, including the sign-in page's own.
+    let (_, login) = page(&browser_like(), &app, "/login").await;
+    let tags: Vec<&str> = login.split("<script").skip(1).map(|t| &t[..t.find('>').unwrap()]).collect();
+    assert!(!tags.is_empty() && tags.iter().all(|t| t.contains("nonce=\"")), "{tags:?}");
+
+    let res = http.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff", "API answers carry the headers too");
+    let other = http.get(app.url("/incidents")).send().await.unwrap();
+    assert_ne!(other.headers()["content-security-policy"].to_str().unwrap(), csp, "a fresh nonce per response");
+}

@@ -43,6 +43,11 @@ async fn follow_ups_from_the_postmortem_to_my_action_items(pool: PgPool) {
     assert!(res.status().is_success());
 
     let b = Browser::start().await;
+    // The page's Content-Security-Policy lets its own inline script run: it fills in the browser's zone.
+    b.goto(&app.url("/login")).await;
+    b.until_hydrated().await;
+    let zone = b.js("return document.querySelector('input[name=time_zone]').value").await;
+    assert!(zone.as_str().is_some_and(|z| !z.is_empty()), "time zone script blocked: {zone}");
     b.sign_in(&app.base, "ada@example.com", PASSWORD).await;
     b.goto(&app.url(&format!("{url}/postmortem"))).await;
     b.until_hydrated().await;

@@ -38,7 +38,7 @@ pub fn SetupPage() -> impl IntoView {
                                 <input type="hidden" name="time_zone" value=""/>
                                 <button type="submit" class="button primary">"Create admin account"</button>
                             </ActionForm>
-                            <script inner_html=TIME_ZONE_SCRIPT></script>
+                            <script nonce=leptos::nonce::use_nonce() inner_html=TIME_ZONE_SCRIPT></script>
                         </section>
                     }
                     .into_any(),
@@ -79,7 +79,7 @@ pub fn LoginPage() -> impl IntoView {
                                 <input type="hidden" name="time_zone" value=""/>
                                 <button type="submit" class="button primary">"Sign in"</button>
                             </ActionForm>
-                            <script inner_html=TIME_ZONE_SCRIPT></script>
+                            <script nonce=leptos::nonce::use_nonce() inner_html=TIME_ZONE_SCRIPT></script>
                         </section>
                     }
                     .into_any(),
