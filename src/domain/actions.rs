@@ -183,6 +183,7 @@ pub struct ActionItem {
     #[serde(default)]
     pub check_back_due: bool,
     pub version: i32,
+    pub created_by: UserRef,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The item whose "did not work" answer this one follows up.
@@ -457,6 +458,7 @@ mod tests {
             overdue,
             check_back_due: false,
             version: 1,
+            created_by: UserRef { id: 1, name: "Ada".into() },
             created_at: t,
             updated_at: t,
             follows: None,

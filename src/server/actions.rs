@@ -630,6 +630,7 @@ mod tests {
                 overdue: false,
                 check_back_due: false,
                 version: 1,
+                created_by: UserRef { id: owner, name: name.into() },
                 created_at: t,
                 updated_at: t,
                 follows: None,

@@ -43,6 +43,7 @@ async fn a_did_not_work_answer_gets_a_follow_up_in_one_step(pool: PgPool) {
     let (status, follow) = api.post(&path, json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{follow}");
     assert_eq!(follow["follows"], id(&a));
+    assert_eq!(follow["created_by"]["name"], "Ada", "whoever clicked made it");
     assert_eq!(follow["incident_id"], inc);
     assert_eq!(follow["title"], "Follow up: Alert on 5xx");
     assert_eq!(follow["owner"], grace.id);

@@ -319,7 +319,7 @@ fn ActionDetail(
                 {(!i.success_criterion.is_empty()).then(|| view! { <dt>"Works when"</dt><dd>{i.success_criterion.clone()}</dd> })}
                 {i.check_back_on.map(|d| view! { <dt>"Check back on"</dt><dd>{d.to_string()}</dd> })}
                 {i.follows.map(|f| view! { <dt>"Follows up"</dt><dd><a href=action_url(f)>{format!("Action item #{f}")}</a></dd> })}
-                <dt>"Created"</dt><dd><When stamp=page.created.clone()/></dd>
+                <dt>"Created"</dt><dd>{i.created_by.name.clone()}" " <When stamp=page.created.clone()/></dd>
             </dl>
             {(!page.description_html.is_empty()).then(|| view! {
                 // Sanitised on the server (pulldown-cmark + ammonia).

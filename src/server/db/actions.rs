@@ -26,6 +26,8 @@ struct ActionRecord {
     outcome: Option<String>,
     outcome_note: String,
     version: i32,
+    created_by: i64,
+    created_by_name: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     follows_id: Option<i64>,
@@ -64,6 +66,7 @@ impl From<ActionRecord> for StoredAction {
                 overdue: false,
                 check_back_due: false,
                 version: r.version,
+                created_by: UserRef { id: r.created_by, name: r.created_by_name },
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 follows: r.follows_id,
@@ -77,9 +80,11 @@ const SELECT: &str = "SELECT a.id, a.incident_id, i.title AS incident_title, i.s
         a.title, a.description,
         a.owner_id, o.name AS owner_name, o.time_zone AS owner_time_zone,
         a.due_on, a.type AS kind, a.priority, a.status, a.reason, a.tracker_url, a.success_criterion,
-        a.check_back_on, a.outcome, a.outcome_note, a.version, a.created_at, a.updated_at, a.follows_id
+        a.check_back_on, a.outcome, a.outcome_note, a.version, a.created_by, c.name AS created_by_name,
+        a.created_at, a.updated_at, a.follows_id
     FROM action_items a
     JOIN users o ON o.id = a.owner_id
+    JOIN users c ON c.id = a.created_by
     JOIN incidents i ON i.id = a.incident_id";
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<StoredAction>> {
