@@ -59,6 +59,10 @@ pub fn export_markdown(input: &ExportInput) -> String {
             (None, false) => blocks.push(body.to_string()),
         }
     }
+    // A template without an action-items section still shows the follow-ups that exist.
+    if !input.actions.is_empty() && !input.sections.iter().any(|s| s.key == "action_items") {
+        blocks.extend(["## Action items".to_string(), actions_table(input.actions)]);
+    }
     let mut out = blocks.join("\n\n");
     out.push('\n');
     out
@@ -259,6 +263,17 @@ mod tests {
             authors,
             published_at: Some(at(16, 0, 0)),
         }
+    }
+
+    #[test]
+    fn action_items_show_even_when_the_template_has_no_section_for_them() {
+        let inc = incident("Checkout down");
+        let secs = sections(&["summary"], &[("summary", "It broke.")]);
+        let actions = [action("Alert on 5xx")];
+        let out = export_markdown(&input(&inc, &secs, &[], &actions, &[]));
+        assert!(out.ends_with("## Action items\n\n| Action | Owner | Due | Priority | Status | Outcome |\n| --- | --- | --- | --- | --- | --- |\n| Alert on 5xx | — | — | medium | open | — |\n"), "{out}");
+        let none = export_markdown(&input(&inc, &secs, &[], &[], &[]));
+        assert!(!none.contains("## Action items"), "{none}");
     }
 
     #[test]

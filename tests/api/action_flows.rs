@@ -242,3 +242,26 @@ async fn stored_text_never_breaks_out_of_form_fields(pool: PgPool) {
         assert!(!html.contains("<script>alert('x')"), "{path} let stored text out as markup: {html}");
     }
 }
+
+/// A template without an action-items section still shows the incident's follow-ups on the write-up
+/// and in its export.
+#[sqlx::test(migrations = "./migrations")]
+async fn follow_ups_show_without_an_action_items_section(pool: PgPool) {
+    let app = spawn(pool).await;
+    let http = signed_in(&app).await;
+    let (grace, token) = app.token("grace@example.com", "Grace", "admin").await;
+    let api = Api::new(&app, &token);
+    let template = json!([{"key": "what", "title": "What happened", "guidance": "Plainly.", "required": true}]);
+    let (status, t) = crate::support::read(api.request(Method::PUT, "/postmortem-template").json(&template)).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let inc = id(&api.declare_titled("Checkout down").await);
+    api.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
+    create(&api, inc, item(grace.id, json!({"title": "Alert on 5xx"}))).await;
+
+    let (status, html) = page(&http, &app, &format!("/incidents/INC-{inc}/postmortem")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"incident-actions\"") && html.contains("Alert on 5xx"), "{html}");
+    let res = api.request(Method::GET, &format!("/incidents/{inc}/postmortem.md")).send().await.unwrap();
+    let md = res.text().await.unwrap();
+    assert!(md.contains("## Action items") && md.contains("| Alert on 5xx | Grace |"), "{md}");
+}

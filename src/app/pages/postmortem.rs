@@ -53,6 +53,13 @@ pub fn PostmortemPage() -> impl IntoView {
                             }.into_any(),
                             Some(pm) => {
                                 let flagged = pm.blameless_flags.len();
+                                // Follow-ups show even when the template has no section for them.
+                                let actions_elsewhere = (!pm.sections.iter().any(|s| s.key == "action_items")).then(|| view! {
+                                    <section class="pm-section" aria-label="Action items">
+                                        <h2>"Action items"</h2>
+                                        <IncidentActions incident_id=i.id/>
+                                    </section>
+                                });
                                 let sections = pm.sections.clone().into_iter().zip(p.rendered).map(|(s, html)| {
                                     let flags: Vec<SectionFlag> =
                                         pm.blameless_flags.iter().filter(|f| f.section == s.key).cloned().collect();
@@ -72,6 +79,7 @@ pub fn PostmortemPage() -> impl IntoView {
                                         </p>
                                     })}
                                     {sections}
+                                    {actions_elsewhere}
                                 }.into_any()
                             }
                         }
