@@ -32,9 +32,16 @@ pub struct ActionList {
     pub items: Vec<ActionItem>,
     pub counts: ActionCounts,
     pub by_incident: Vec<IncidentCounts>,
-    /// People who can own items.
+    /// People who can own items and the teams there are (filter choices; empty unless asked for).
     pub owners: Vec<UserRef>,
     pub teams: Vec<String>,
+    pub me: User,
+}
+
+/// Who may own an item, and who is asking: what the create form needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormOptions {
+    pub owners: Vec<UserRef>,
     pub me: User,
 }
 
@@ -67,9 +74,9 @@ async fn owners(pool: &sqlx::PgPool) -> Result<Vec<UserRef>, AppError> {
         .collect())
 }
 
-/// `teams` fills the filter form's choices; only the overview needs them.
+/// `choices` fills the filter form's owners and teams; only the overview needs them.
 #[cfg(feature = "ssr")]
-async fn action_list(params: ListParams, teams: bool) -> Result<ActionList, AppError> {
+async fn action_list(params: ListParams, choices: bool) -> Result<ActionList, AppError> {
     let (state, me) = ctx::user().await?;
     let query = ops::ListQuery { history: false, ..ops::parse_filter(&me, &params)? };
     let items = ops::list(&state.pool, &query).await?;
@@ -89,8 +96,8 @@ async fn action_list(params: ListParams, teams: bool) -> Result<ActionList, AppE
         counts: counts(&items),
         items,
         by_incident,
-        owners: owners(&state.pool).await?,
-        teams: if teams { db::users::teams(&state.pool).await? } else { Vec::new() },
+        owners: if choices { owners(&state.pool).await? } else { Vec::new() },
+        teams: if choices { db::users::teams(&state.pool).await? } else { Vec::new() },
         me,
     })
 }
@@ -117,6 +124,12 @@ pub async fn list_actions(
 #[server]
 pub async fn my_actions() -> Result<ActionList, AppError> {
     action_list(ListParams { owner: Some("me".into()), ..Default::default() }, false).await
+}
+
+#[server]
+pub async fn action_form_options() -> Result<FormOptions, AppError> {
+    let (state, me) = ctx::user().await?;
+    Ok(FormOptions { owners: owners(&state.pool).await?, me })
 }
 
 /// The viewer's overdue items, for the top bar's badge.

@@ -112,3 +112,39 @@ async fn follow_ups_from_the_postmortem_to_my_action_items(pool: PgPool) {
     assert!(all.contains("Rewrite the cache layer") && !all.contains("Follow up"), "{all}");
     b.quit().await;
 }
+
+/// During an outage the timeline moves all the time: a half-typed action item on the incident page
+/// survives another responder's note arriving live, and is then added in place.
+#[sqlx::test(migrations = "./migrations")]
+async fn a_live_update_keeps_a_half_typed_action_item(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let inc = app.declare(&token, json!({"title": "Checkout down", "severity": "SEV1"})).await;
+    let b = Browser::start().await;
+    b.sign_in(&app.base, "ada@example.com", PASSWORD).await;
+    b.goto(&app.url(inc["url"].as_str().unwrap())).await;
+    b.until_hydrated().await;
+    b.click("[data-testid=new-action]").await;
+    b.fill("#new-action-title", "Alert on checkout 5xx").await;
+
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/incidents/{}/timeline", inc["id"])))
+        .bearer_auth(&token)
+        .json(&json!({"body": "Error rate back to normal"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    b.until_text("[data-testid=timeline]", "Error rate back to normal").await;
+    let typed = b.find("#new-action-title").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(typed, "Alert on checkout 5xx", "the live update wiped the form");
+
+    b.find("#new-action-type").await.select_by_value("alerting").await.unwrap();
+    let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
+    b.js(&format!("document.querySelector('#new-action-due').value = '{due}'")).await;
+    b.press("Add action item").await;
+    b.until_text("[data-testid=incident-actions] [data-testid=action-list]", "Alert on checkout 5xx").await;
+    let cleared = b.find("#new-action-title").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(cleared, "", "the form empties after adding");
+    b.quit().await;
+}

@@ -2,8 +2,8 @@
 //! viewer's own items and the filtered overview.
 
 use crate::api::actions::{
-    get_action_page, incident_actions, list_actions, my_actions, ActionList, ActionPage, AnswerCheckBack, CreateAction,
-    EditAction, FollowUpAction, MoveAction,
+    action_form_options, get_action_page, incident_actions, list_actions, my_actions, ActionPage, AnswerCheckBack,
+    CreateAction, EditAction, FollowUpAction, MoveAction,
 };
 use crate::app::components::{raw_text, reset_on_success, typed, Failure, FieldError, FormError, SeverityBadge, When};
 use crate::domain::actions::{readable_change, ActionCounts, ActionItem, ActionStatus, ActionType, Outcome, Priority};
@@ -197,6 +197,8 @@ fn ActionFields(
 pub fn IncidentActions(incident_id: i64, #[prop(optional, into)] refresh: Signal<u32>) -> impl IntoView {
     let create = ServerAction::<CreateAction>::new();
     let list = Resource::new(move || (refresh.get(), create.version().get()), move |_| incident_actions(incident_id));
+    // Read once: the form sits outside the refreshing list, so a live update never wipes what is typed.
+    let options = Resource::new(|| (), |_| action_form_options());
     let err = Signal::derive(move || create.value().get().and_then(Result::err));
     let form = NodeRef::<leptos::html::Form>::new();
     reset_on_success(Signal::derive(move || create.value().get().is_some_and(|r| r.is_ok())), form);
@@ -206,25 +208,24 @@ pub fn IncidentActions(incident_id: i64, #[prop(optional, into)] refresh: Signal
                 {move || Suspend::new(async move {
                     match list.await {
                         Err(e) => view! { <Failure error=e/> }.into_any(),
-                        Ok(ActionList { items, counts, owners, me, .. }) => view! {
-                            {if items.is_empty() {
-                                view! { <p class="empty">"No action items yet."</p> }.into_any()
-                            } else {
-                                view! { <CountsLine counts/> <ActionTable items/> }.into_any()
-                            }}
-                            {me.can_write().then(|| view! {
-                                <details class="new-action" open=move || err.get().is_some()>
-                                    <summary data-testid="new-action">"Add an action item"</summary>
-                                    <ActionForm action=create node_ref=form attr:class="action-form">
-                                        <input type="hidden" name="incident_id" value=incident_id/>
-                                        <FormError error=err/>
-                                        <ActionFields err owners default_owner=me.id prefix="new-action"/>
-                                        <button type="submit" class="button primary">"Add action item"</button>
-                                    </ActionForm>
-                                </details>
-                            })}
-                        }.into_any(),
+                        Ok(l) if l.items.is_empty() => view! { <p class="empty">"No action items yet."</p> }.into_any(),
+                        Ok(l) => view! { <CountsLine counts=l.counts/> <ActionTable items=l.items/> }.into_any(),
                     }
+                })}
+            </Suspense>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    options.await.ok().filter(|o| o.me.can_write()).map(|o| view! {
+                        <details class="new-action" open=move || err.get().is_some()>
+                            <summary data-testid="new-action">"Add an action item"</summary>
+                            <ActionForm action=create node_ref=form attr:class="action-form">
+                                <input type="hidden" name="incident_id" value=incident_id/>
+                                <FormError error=err/>
+                                <ActionFields err owners=o.owners default_owner=o.me.id prefix="new-action"/>
+                                <button type="submit" class="button primary">"Add action item"</button>
+                            </ActionForm>
+                        </details>
+                    })
                 })}
             </Suspense>
         </div>
