@@ -64,16 +64,6 @@ pub struct ActionPage {
     pub me: User,
 }
 
-#[cfg(feature = "ssr")]
-async fn owners(pool: &sqlx::PgPool) -> Result<Vec<UserRef>, AppError> {
-    Ok(db::users::list(pool)
-        .await?
-        .into_iter()
-        .filter(User::can_write)
-        .map(|u| UserRef { id: u.id, name: u.name })
-        .collect())
-}
-
 /// `choices` fills the filter form's owners and teams; only the overview needs them.
 #[cfg(feature = "ssr")]
 async fn action_list(params: ListParams, choices: bool) -> Result<ActionList, AppError> {
@@ -96,7 +86,7 @@ async fn action_list(params: ListParams, choices: bool) -> Result<ActionList, Ap
         counts: counts(&items),
         items,
         by_incident,
-        owners: if choices { owners(&state.pool).await? } else { Vec::new() },
+        owners: if choices { db::users::writers(&state.pool).await? } else { Vec::new() },
         teams: if choices { db::users::teams(&state.pool).await? } else { Vec::new() },
         me,
     })
@@ -129,14 +119,7 @@ pub async fn my_actions() -> Result<ActionList, AppError> {
 #[server]
 pub async fn action_form_options() -> Result<FormOptions, AppError> {
     let (state, me) = ctx::user().await?;
-    Ok(FormOptions { owners: owners(&state.pool).await?, me })
-}
-
-/// The viewer's overdue items, for the top bar's badge.
-#[server]
-pub async fn my_overdue_count() -> Result<i64, AppError> {
-    let (state, me) = ctx::user().await?;
-    ops::overdue_count(&state.pool, &me).await
+    Ok(FormOptions { owners: db::users::writers(&state.pool).await?, me })
 }
 
 /// One incident's items, for the incident page and the postmortem's action table.
@@ -155,7 +138,7 @@ pub async fn get_action_page(id: i64) -> Result<ActionPage, AppError> {
         created: stamp(item.created_at, tz),
         history: item.history.iter().map(|c| ChangeRow { at: stamp(c.at, tz), change: c.clone() }).collect(),
         follow_ups: ops::follow_ups(&state.pool, id).await?,
-        owners: owners(&state.pool).await?,
+        owners: db::users::writers(&state.pool).await?,
         item,
         me,
     })

@@ -39,12 +39,7 @@ pub async fn get_postmortem_page(reference: String) -> Result<PostmortemPage, Ap
         Err(e) => return Err(e),
     };
     let rendered = postmortem.iter().flat_map(|pm| pm.sections.iter().map(|s| markdown::render(&s.body))).collect();
-    let users = crate::server::db::users::list(&state.pool)
-        .await?
-        .into_iter()
-        .filter(|u| u.can_write())
-        .map(|u| crate::domain::UserRef { id: u.id, name: u.name })
-        .collect();
+    let users = crate::server::db::users::writers(&state.pool).await?;
     Ok(PostmortemPage { incident, postmortem, rendered, me, users })
 }
 

@@ -4,8 +4,7 @@
 pub mod components;
 pub mod pages;
 
-use crate::api::actions::my_overdue_count;
-use crate::api::auth::{current_user, SignOut};
+use crate::api::auth::{top_bar, SignOut};
 use components::raw_text;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -88,17 +87,7 @@ fn Header() -> impl IntoView {
     let location = use_location();
     let sign_out = ServerAction::<SignOut>::new();
     // Re-read on navigation, so signing in or out shows at once.
-    // The user and their overdue count in one resource: one Suspense, and no badge call when signed out.
-    let me = Resource::new(
-        move || (location.pathname.get(), sign_out.version().get()),
-        |_| async move {
-            match current_user().await {
-                Ok(Some(user)) => Ok(Some((user, my_overdue_count().await.unwrap_or(0)))),
-                Ok(None) => Ok(None),
-                Err(e) => Err(e),
-            }
-        },
-    );
+    let me = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| top_bar());
     view! {
         <header class="topbar">
             <A href="/incidents" attr:class="brand">"Debrief"</A>

@@ -425,6 +425,42 @@ pub fn counts_by_incident(items: &[ActionItem]) -> BTreeMap<i64, ActionCounts> {
     groups.into_iter().map(|(id, items)| (id, counts(items))).collect()
 }
 
+/// A plain open item for tests to adjust with struct update syntax.
+#[cfg(test)]
+impl ActionItem {
+    pub(crate) fn sample() -> ActionItem {
+        let t = DateTime::<Utc>::from_timestamp(1_790_000_000, 0).unwrap();
+        ActionItem {
+            id: 1,
+            incident_id: 7,
+            incident_title: "Checkout down".into(),
+            incident_severity: Severity::Sev2,
+            title: "Add a canary".into(),
+            description: String::new(),
+            owner: 1,
+            owner_name: "Ada".into(),
+            due_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            kind: ActionType::Prevent,
+            priority: Priority::P2,
+            status: ActionStatus::Open,
+            reason: None,
+            tracker_url: None,
+            success_criterion: String::new(),
+            check_back_on: None,
+            outcome: None,
+            outcome_note: String::new(),
+            overdue: false,
+            check_back_due: false,
+            version: 1,
+            created_by: UserRef { id: 1, name: "Ada".into() },
+            created_at: t,
+            updated_at: t,
+            follows: None,
+            history: vec![],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,35 +471,7 @@ mod tests {
     }
 
     fn item(incident_id: i64, status: ActionStatus, overdue: bool) -> ActionItem {
-        let t = DateTime::<Utc>::from_timestamp(1_790_000_000, 0).unwrap();
-        ActionItem {
-            id: 1,
-            incident_id,
-            incident_title: "Checkout down".into(),
-            incident_severity: Severity::Sev2,
-            title: "Add a canary".into(),
-            description: String::new(),
-            owner: 1,
-            owner_name: "Ada".into(),
-            due_on: d("2026-12-01"),
-            kind: ActionType::Prevent,
-            priority: Priority::P2,
-            status,
-            reason: None,
-            tracker_url: None,
-            success_criterion: String::new(),
-            check_back_on: None,
-            outcome: None,
-            outcome_note: String::new(),
-            overdue,
-            check_back_due: false,
-            version: 1,
-            created_by: UserRef { id: 1, name: "Ada".into() },
-            created_at: t,
-            updated_at: t,
-            follows: None,
-            history: vec![],
-        }
+        ActionItem { incident_id, status, overdue, ..ActionItem::sample() }
     }
 
     #[test]

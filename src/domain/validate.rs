@@ -105,6 +105,11 @@ pub fn password(input: &str) -> Result<(), String> {
     }
 }
 
+/// An optional form or query value, trimmed; `None` when absent or blank.
+pub fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// Collects per-field results: `check(&mut errs, "title", validate::title(x))` keeps going after the
 /// first failure so a form shows every problem at once.
 pub fn check<T>(errs: &mut FieldErrors, field: &str, r: Result<T, String>) -> Option<T> {

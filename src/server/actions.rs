@@ -9,7 +9,7 @@ use crate::domain::actions::{
     Priority,
 };
 use crate::domain::time::parse_zone;
-use crate::domain::validate::{self, FieldErrors};
+use crate::domain::validate::{self, non_empty, FieldErrors};
 use crate::domain::{incident_ref, incident_url, Severity, User, UserRef};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -101,10 +101,6 @@ pub struct ListQuery {
 
 fn not_found(id: i64) -> AppError {
     AppError::NotFound(format!("There is no action item {id}"))
-}
-
-fn non_empty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn required<T: std::str::FromStr<Err = String>>(s: &str, missing: &str) -> Result<T, String> {
@@ -605,36 +601,19 @@ mod tests {
     use chrono::TimeZone;
 
     fn stored(id: i64, owner: i64, name: &str, tz: &str, due: &str, status: ActionStatus) -> StoredAction {
-        let t = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
         StoredAction {
             owner_time_zone: tz.into(),
             item: ActionItem {
                 id,
-                incident_id: 7,
-                incident_title: "Checkout down".into(),
-                incident_severity: Severity::Sev2,
                 title: format!("item {id}"),
-                description: String::new(),
                 owner,
                 owner_name: name.into(),
                 due_on: due.parse().unwrap(),
                 kind: ActionType::Alerting,
                 priority: Priority::P1,
                 status,
-                reason: None,
-                tracker_url: None,
-                success_criterion: String::new(),
-                check_back_on: None,
-                outcome: None,
-                outcome_note: String::new(),
-                overdue: false,
-                check_back_due: false,
-                version: 1,
                 created_by: UserRef { id: owner, name: name.into() },
-                created_at: t,
-                updated_at: t,
-                follows: None,
-                history: vec![],
+                ..ActionItem::sample()
             },
         }
     }

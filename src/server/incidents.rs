@@ -7,7 +7,7 @@ use super::markdown;
 use crate::domain::time::{
     format_duration, format_in_zone, format_utc, incident_duration, parse_occurred_at, parse_zone,
 };
-use crate::domain::validate::{self, check, FieldErrors};
+use crate::domain::validate::{self, check, non_empty, FieldErrors};
 use crate::domain::*;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
@@ -64,10 +64,6 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 
 pub fn zone(user: &User) -> Tz {
     parse_zone(&user.time_zone).unwrap_or(Tz::UTC)
-}
-
-fn non_empty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResult<Incident> {

@@ -71,6 +71,13 @@ pub async fn refs(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
     Ok(rows.into_iter().map(|(id, name)| UserRef { id, name }).collect())
 }
 
+/// Everyone who may write (not readers): who can review, own an action item, and so on.
+pub async fn writers(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM users WHERE role <> 'reader' ORDER BY name, id").fetch_all(db).await?;
+    Ok(rows.into_iter().map(|(id, name)| UserRef { id, name }).collect())
+}
+
 /// Inserts a user; a taken email is a field error, not a crash.
 pub async fn insert(
     db: impl PgExecutor<'_>,
