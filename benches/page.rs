@@ -14,7 +14,8 @@ use debrief::server::accounts::{self, NewUser};
 use debrief::server::config::{Cli, Config};
 use debrief::server::embedded_pg::EmbeddedPg;
 use debrief::server::incidents::{self, PAGE_EVENTS};
-use debrief::server::{live::Live, migrate, pool, router, AppState};
+use debrief::server::{live::Live, AppState};
+use debrief::startup::{migrate, pool, router};
 use rand::Rng;
 use reqwest::header::{ACCEPT, ORIGIN};
 use reqwest::{Client, Url};
@@ -95,7 +96,7 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
     println!("seeding {DATABASE}: {INCIDENTS} incidents of {EVENTS} events, INC-{BIG} with {BIG_EVENTS}");
     let admin = seed(&pool).await?;
     let base = serve(pool.clone()).await?;
-    let first = incidents::get(&pool, 1).await.map_err(|e| e.to_string())?;
+    let first = incidents::get(&pool, &admin, 1).await.map_err(|e| e.to_string())?;
     let client = sign_in(&base, &first.title).await?;
 
     println!("incident pages: {CONNECTIONS} connections for {} s", RUN.as_secs());

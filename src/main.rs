@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    debrief::server::main().await
+    debrief::startup::main().await
 }

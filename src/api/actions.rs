@@ -4,93 +4,16 @@
 // A server function takes one argument per form field, and item forms have many.
 #![allow(clippy::too_many_arguments)]
 
-use crate::domain::actions::{ActionChange, ActionCounts, ActionItem};
-use crate::domain::{Stamp, User, UserRef};
+use crate::domain::actions::ActionItem;
+pub use crate::domain::actions::{ActionList, ActionPage, ChangeRow, FormOptions, IncidentCounts};
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
     super::ctx,
-    crate::domain::actions::{counts, counts_by_incident},
     crate::server::actions::{self as ops, ActionPatch, ListParams, NewActionInput},
-    crate::server::{db, incidents::stamp, incidents::zone, markdown},
 };
-
-/// Per-incident figures in the overview.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IncidentCounts {
-    pub incident_id: i64,
-    pub title: String,
-    pub counts: ActionCounts,
-}
-
-/// A list of items with its figures and what the filter and create forms offer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActionList {
-    pub items: Vec<ActionItem>,
-    pub counts: ActionCounts,
-    pub by_incident: Vec<IncidentCounts>,
-    /// People who can own items and the teams there are (filter choices; empty unless asked for).
-    pub owners: Vec<UserRef>,
-    pub teams: Vec<String>,
-    pub me: User,
-}
-
-/// Who may own an item, and who is asking: what the create form needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FormOptions {
-    pub owners: Vec<UserRef>,
-    pub me: User,
-}
-
-/// One change as the item page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeRow {
-    pub change: ActionChange,
-    pub at: Stamp,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActionPage {
-    pub item: ActionItem,
-    /// The description as sanitised HTML.
-    pub description_html: String,
-    pub created: Stamp,
-    pub history: Vec<ChangeRow>,
-    pub follow_ups: Vec<i64>,
-    pub owners: Vec<UserRef>,
-    pub me: User,
-}
-
-/// `choices` fills the filter form's owners and teams; only the overview needs them.
-#[cfg(feature = "ssr")]
-async fn action_list(params: ListParams, choices: bool) -> Result<ActionList, AppError> {
-    let (state, me) = ctx::user().await?;
-    let query = ops::ListQuery { history: false, ..ops::parse_filter(&me, &params)? };
-    let items = ops::list(&state.pool, &query).await?;
-    let by_incident = counts_by_incident(&items)
-        .into_iter()
-        .map(|(incident_id, counts)| IncidentCounts {
-            incident_id,
-            title: items
-                .iter()
-                .find(|i| i.incident_id == incident_id)
-                .map(|i| i.incident_title.clone())
-                .unwrap_or_default(),
-            counts,
-        })
-        .collect();
-    Ok(ActionList {
-        counts: counts(&items),
-        items,
-        by_incident,
-        owners: if choices { db::users::writers(&state.pool).await? } else { Vec::new() },
-        teams: if choices { db::users::teams(&state.pool).await? } else { Vec::new() },
-        me,
-    })
-}
 
 /// All action items, filtered as the list page's GET form asks.
 #[server]
@@ -106,42 +29,35 @@ pub async fn list_actions(
     incident: Option<String>,
     sort: Option<String>,
 ) -> Result<ActionList, AppError> {
-    action_list(ListParams { incident, owner, status, overdue, kind, priority, severity, service, team, sort }, true)
-        .await
+    let (state, me) = ctx::user().await?;
+    let params = ListParams { incident, owner, status, overdue, kind, priority, severity, service, team, sort };
+    ops::list_page(&state.pool, &me, &params, true).await
 }
 
 /// The viewer's own items: overdue first, then by due date.
 #[server]
 pub async fn my_actions() -> Result<ActionList, AppError> {
-    action_list(ListParams { owner: Some("me".into()), ..Default::default() }, false).await
+    let (state, me) = ctx::user().await?;
+    ops::list_page(&state.pool, &me, &ListParams { owner: Some("me".into()), ..Default::default() }, false).await
 }
 
 #[server]
 pub async fn action_form_options() -> Result<FormOptions, AppError> {
     let (state, me) = ctx::user().await?;
-    Ok(FormOptions { owners: db::users::writers(&state.pool).await?, me })
+    ops::form_options(&state.pool, &me).await
 }
 
 /// One incident's items, for the incident page and the postmortem's action table.
 #[server]
 pub async fn incident_actions(id: i64) -> Result<ActionList, AppError> {
-    action_list(ListParams { incident: Some(id.to_string()), ..Default::default() }, false).await
+    let (state, me) = ctx::user().await?;
+    ops::list_page(&state.pool, &me, &ListParams { incident: Some(id.to_string()), ..Default::default() }, false).await
 }
 
 #[server]
 pub async fn get_action_page(id: i64) -> Result<ActionPage, AppError> {
     let (state, me) = ctx::user().await?;
-    let item = ops::get(&state.pool, id).await?;
-    let tz = zone(&me);
-    Ok(ActionPage {
-        description_html: markdown::render(&item.description),
-        created: stamp(item.created_at, tz),
-        history: item.history.iter().map(|c| ChangeRow { at: stamp(c.at, tz), change: c.clone() }).collect(),
-        follow_ups: ops::follow_ups(&state.pool, id).await?,
-        owners: db::users::writers(&state.pool).await?,
-        item,
-        me,
-    })
+    ops::page(&state.pool, &me, id).await
 }
 
 /// What an item's create or edit form sent, kept to be shown again beside any error.

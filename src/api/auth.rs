@@ -92,8 +92,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server]
 pub async fn list_users() -> Result<Vec<User>, AppError> {
     let (state, user) = ctx::user().await?;
-    accounts::require_admin(&user)?;
-    crate::server::db::users::list(&state.pool).await
+    accounts::list_users(&state.pool, &user).await
 }
 
 #[server]
@@ -105,7 +104,6 @@ pub async fn add_user(
     team: Option<String>,
 ) -> Result<User, AppError> {
     let (state, user) = ctx::user().await?;
-    accounts::require_admin(&user)?;
     let team = team.unwrap_or_default();
     let n = accounts::NewUser {
         email: &email,
@@ -115,7 +113,7 @@ pub async fn add_user(
         time_zone: None,
         team: Some(&team),
     };
-    accounts::create_user(&state.pool, n).await.map_err(|e| {
+    accounts::add_user(&state.pool, &user, n).await.map_err(|e| {
         e.with_values([("email", email.as_str()), ("name", name.as_str()), ("role", role.as_str()), ("team", &team)])
     })
 }

@@ -18,7 +18,7 @@ fn id_of(reference: &str) -> Result<i64, AppError> {
 pub async fn list_incidents(status: Option<String>, severity: Option<String>) -> Result<Vec<IncidentRow>, AppError> {
     let (state, user) = ctx::user().await?;
     let filter = ops::parse_filter(status.as_deref(), severity.as_deref())?;
-    Ok(ops::rows(ops::list(&state.pool, &filter).await?, &user))
+    Ok(ops::rows(ops::list(&state.pool, &user, &filter).await?, &user))
 }
 
 #[server]
@@ -35,15 +35,18 @@ pub async fn declare_incident(
     summary: Option<String>,
     services: Option<String>,
     started_at: Option<String>,
+    private: Option<String>,
 ) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
     let severity = severity.unwrap_or_default();
+    let input_private = private.is_some();
     let input = DeclareInput {
         title: title.clone(),
         severity: severity.clone(),
         summary: summary.clone(),
         services: services.as_deref().map(|s| vec![s.to_string()]),
         started_at: started_at.clone(),
+        private: Some(private.is_some()),
     };
     let incident = ops::declare(&state.pool, &user, input).await.map_err(|e| {
         e.with_values([
@@ -52,6 +55,7 @@ pub async fn declare_incident(
             ("summary", summary.as_deref().unwrap_or("")),
             ("services", services.as_deref().unwrap_or("")),
             ("started_at", started_at.as_deref().unwrap_or("")),
+            ("private", if input_private { "on" } else { "" }),
         ])
     })?;
     leptos_axum::redirect(&incident.url);
@@ -67,7 +71,7 @@ pub async fn change_incident(
     severity: Option<String>,
 ) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    let patch = IncidentPatch { version: Some(version), status, severity, title: None, summary: None };
+    let patch = IncidentPatch { version: Some(version), status, severity, ..Default::default() };
     ops::update(&state.pool, &user, id, patch).await?;
     Ok(())
 }
@@ -95,5 +99,31 @@ pub async fn add_note(id: i64, body: String, occurred_at: Option<String>, key: O
             ("key", key.as_deref().unwrap_or("")),
         ])
     })?;
+    Ok(())
+}
+
+/// Makes the incident private (`private` is "true") or public.
+#[server]
+pub async fn set_incident_private(id: i64, version: i32, private: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let patch = IncidentPatch { version: Some(version), private: Some(private == "true"), ..Default::default() };
+    ops::update(&state.pool, &user, id, patch).await?;
+    Ok(())
+}
+
+/// "Add people": a name or email, matched to one person.
+#[server]
+pub async fn add_participant(id: i64, person: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let keep = |e: AppError| e.with_values([("person", person.as_str())]);
+    let found = ops::find_person(&state.pool, &user, &person).await.map_err(keep)?;
+    ops::add_participant(&state.pool, &user, id, found.id).await.map_err(keep)?;
+    Ok(())
+}
+
+#[server]
+pub async fn remove_participant(id: i64, user_id: i64) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    ops::remove_participant(&state.pool, &user, id, user_id).await?;
     Ok(())
 }

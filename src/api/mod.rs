@@ -12,7 +12,7 @@ pub mod rest;
 pub(crate) mod ctx {
     use crate::domain::User;
     use crate::error::{internal, AppError};
-    use crate::server::{accounts, AppState};
+    use crate::server::{accounts, AppState, RequestUser};
     use leptos::prelude::*;
     use tower_sessions::Session;
 
@@ -23,10 +23,6 @@ pub(crate) mod ctx {
     pub async fn session() -> Result<Session, AppError> {
         leptos_axum::extract::<Session>().await.map_err(internal)
     }
-
-    /// The signed-in user, looked up once per request: a page's header and body both ask.
-    #[derive(Clone, Default)]
-    pub struct RequestUser(std::sync::Arc<std::sync::Mutex<Option<User>>>);
 
     /// The signed-in user with the state; Unauthorized (or SetupRequired) otherwise.
     pub async fn user() -> Result<(AppState, User), AppError> {

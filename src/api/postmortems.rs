@@ -1,27 +1,14 @@
-use crate::domain::postmortem::{Postmortem, Revision, TemplateSection};
-use crate::domain::{diff::DiffLine, Incident, User};
+use crate::domain::postmortem::TemplateSection;
+pub use crate::domain::postmortem::{HistoryPage, PostmortemPage, Preview};
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
     super::ctx,
     crate::domain::parse_incident_ref,
-    crate::server::{incidents, markdown, postmortems as ops},
+    crate::server::{incidents, postmortems as ops},
 };
-
-/// What the postmortem page shows: the incident, the write-up (if started) and each section's
-/// saved text rendered to sanitised HTML.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PostmortemPage {
-    pub incident: Incident,
-    pub postmortem: Option<Postmortem>,
-    pub rendered: Vec<String>,
-    pub me: User,
-    /// Everyone who could review.
-    pub users: Vec<crate::domain::UserRef>,
-}
 
 #[cfg(feature = "ssr")]
 fn id_of(reference: &str) -> Result<i64, AppError> {
@@ -31,16 +18,7 @@ fn id_of(reference: &str) -> Result<i64, AppError> {
 #[server]
 pub async fn get_postmortem_page(reference: String) -> Result<PostmortemPage, AppError> {
     let (state, me) = ctx::user().await?;
-    let id = id_of(&reference)?;
-    let incident = incidents::get(&state.pool, id).await?;
-    let postmortem = match ops::get(&state.pool, id).await {
-        Ok(pm) => Some(pm),
-        Err(AppError::NotFound(_)) => None,
-        Err(e) => return Err(e),
-    };
-    let rendered = postmortem.iter().flat_map(|pm| pm.sections.iter().map(|s| markdown::render(&s.body))).collect();
-    let users = crate::server::db::users::writers(&state.pool).await?;
-    Ok(PostmortemPage { incident, postmortem, rendered, me, users })
+    ops::page(&state.pool, &me, id_of(&reference)?).await
 }
 
 #[server]
@@ -63,29 +41,11 @@ pub async fn save_postmortem_section(id: i64, key: String, version: i32, body: S
     Ok(())
 }
 
-/// What the preview shows while writing: the rendered text and its blameless-language hits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Preview {
-    pub html: String,
-    pub flags: Vec<crate::domain::blameless::BlamelessFlag>,
-}
-
 /// Renders Markdown exactly as the page will show it and checks its wording, for the live preview.
 #[server]
 pub async fn preview_markdown(body: String) -> Result<Preview, AppError> {
-    let (state, _) = ctx::user().await?;
-    let names: Vec<String> = crate::server::db::users::refs(&state.pool).await?.into_iter().map(|u| u.name).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    Ok(Preview { html: markdown::render(&body), flags: crate::domain::blameless::check(&body, &names) })
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryPage {
-    pub incident: Incident,
-    pub title: String,
-    pub revisions: Vec<Revision>,
-    /// The diff between the two chosen versions (older first), when both exist.
-    pub diff: Option<(i32, i32, Vec<DiffLine>)>,
+    let (state, me) = ctx::user().await?;
+    ops::preview(&state.pool, &me, &body).await
 }
 
 #[server]
@@ -95,32 +55,14 @@ pub async fn section_history(
     from: Option<i32>,
     to: Option<i32>,
 ) -> Result<HistoryPage, AppError> {
-    let (state, _) = ctx::user().await?;
-    let id = id_of(&reference)?;
-    let incident = incidents::get(&state.pool, id).await?;
-    let pm = ops::get(&state.pool, id).await?;
-    let title = pm.sections.iter().find(|s| s.key == key).map(|s| s.title.clone()).unwrap_or_else(|| key.clone());
-    let revisions = ops::revisions(&state.pool, id, &key).await?;
-    // Default: the latest change against the one before it.
-    let to = to.or_else(|| revisions.first().map(|r| r.version));
-    let from = from.or_else(|| to.map(|t| t - 1));
-    let body_at = |v: Option<i32>| match v {
-        Some(0) => Some(String::new()),
-        Some(v) => revisions.iter().find(|r| r.version == v).map(|r| r.body.clone()),
-        None => None,
-    };
-    let diff = match (from, to, body_at(from), body_at(to)) {
-        (Some(f), Some(t), Some(a), Some(b)) => Some((f, t, crate::domain::diff::diff_lines(&a, &b))),
-        _ => None,
-    };
-    Ok(HistoryPage { incident, title, revisions, diff })
+    let (state, me) = ctx::user().await?;
+    ops::history(&state.pool, &me, id_of(&reference)?, &key, from, to).await
 }
 
 #[server]
 pub async fn get_template() -> Result<Vec<TemplateSection>, AppError> {
     let (state, user) = ctx::user().await?;
-    crate::server::accounts::require_admin(&user)?;
-    ops::template(&state.pool).await
+    ops::template(&state.pool, &user).await
 }
 
 /// Saves the template from the settings form: one line per section in `sections`, as
@@ -193,21 +135,20 @@ pub async fn list_library(
     service: Option<String>,
     month: Option<String>,
 ) -> Result<Vec<crate::domain::postmortem::LibraryEntry>, AppError> {
-    let (state, _) = ctx::user().await?;
-    ops::library(&state.pool, &ops::LibraryQuery { q, severity, service, month }).await
+    let (state, me) = ctx::user().await?;
+    ops::library(&state.pool, &me, &ops::LibraryQuery { q, severity, service, month }).await
 }
 
 #[server]
 pub async fn get_publication(reference: String) -> Result<crate::domain::postmortem::Publication, AppError> {
-    let (state, _) = ctx::user().await?;
-    ops::publication(&state.pool, id_of(&reference)?).await
+    let (state, me) = ctx::user().await?;
+    ops::publication(&state.pool, &me, id_of(&reference)?).await
 }
 
 #[server]
 pub async fn get_settings() -> Result<(String, String), AppError> {
     let (state, user) = ctx::user().await?;
-    crate::server::accounts::require_admin(&user)?;
-    let s = crate::server::webhook::settings(&state.pool).await?;
+    let s = crate::server::webhook::settings_for(&state.pool, &user).await?;
     Ok((s.webhook_url, s.public_url))
 }
 

@@ -3,7 +3,7 @@
 
 use super::incident::wire_enum;
 use super::incident::Severity;
-use super::types::UserRef;
+use super::types::{Stamp, User, UserRef};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -426,6 +426,52 @@ pub fn counts_by_incident(items: &[ActionItem]) -> BTreeMap<i64, ActionCounts> {
 }
 
 /// A plain open item for tests to adjust with struct update syntax.
+/// Per-incident figures in the overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentCounts {
+    pub incident_id: i64,
+    pub title: String,
+    pub counts: ActionCounts,
+}
+
+/// A list of items with its figures and what the filter and create forms offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionList {
+    pub items: Vec<ActionItem>,
+    pub counts: ActionCounts,
+    pub by_incident: Vec<IncidentCounts>,
+    /// People who can own items and the teams there are (filter choices; empty unless asked for).
+    pub owners: Vec<UserRef>,
+    pub teams: Vec<String>,
+    pub me: User,
+}
+
+/// Who may own an item, and who is asking: what the create form needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormOptions {
+    pub owners: Vec<UserRef>,
+    pub me: User,
+}
+
+/// One change as the item page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRow {
+    pub change: ActionChange,
+    pub at: Stamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionPage {
+    pub item: ActionItem,
+    /// The description as sanitised HTML.
+    pub description_html: String,
+    pub created: Stamp,
+    pub history: Vec<ChangeRow>,
+    pub follow_ups: Vec<i64>,
+    pub owners: Vec<UserRef>,
+    pub me: User,
+}
+
 #[cfg(test)]
 impl ActionItem {
     pub(crate) fn sample() -> ActionItem {

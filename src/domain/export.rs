@@ -207,6 +207,8 @@ mod tests {
             commander: None,
             comms_lead: None,
             scribe: None,
+            private: false,
+            participants: vec![],
             version: 3,
             url: "/incidents/INC-42".into(),
         }

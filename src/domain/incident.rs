@@ -179,6 +179,10 @@ pub enum EventKind {
     Role,
     Title,
     Summary,
+    /// Made private or public.
+    Visibility,
+    /// Someone added to or removed from the incident's participants.
+    Participants,
 }
 
 wire_enum!(EventKind, "event kind", {
@@ -189,6 +193,8 @@ wire_enum!(EventKind, "event kind", {
     Role => "role",
     Title => "title",
     Summary => "summary",
+    Visibility => "visibility",
+    Participants => "participants",
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

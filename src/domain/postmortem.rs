@@ -326,6 +326,35 @@ mod template_text_tests {
     }
 }
 
+/// What the postmortem page shows: the incident, the write-up (if started) and each section's
+/// saved text rendered to sanitised HTML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostmortemPage {
+    pub incident: super::Incident,
+    pub postmortem: Option<Postmortem>,
+    pub rendered: Vec<String>,
+    pub me: super::User,
+    /// Everyone who could review.
+    pub users: Vec<UserRef>,
+}
+
+/// What the preview shows while writing: the rendered text and its blameless-language hits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    pub html: String,
+    pub flags: Vec<super::blameless::BlamelessFlag>,
+}
+
+/// One section's saved versions, and the diff between two of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub incident: super::Incident,
+    pub title: String,
+    pub revisions: Vec<Revision>,
+    /// The diff between the two chosen versions (older first), when both exist.
+    pub diff: Option<(i32, i32, Vec<super::diff::DiffLine>)>,
+}
+
 /// A published write-up as the library lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LibraryEntry {

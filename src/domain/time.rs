@@ -36,8 +36,23 @@ pub use zoned::*;
 #[cfg(feature = "ssr")]
 mod zoned {
     use super::FUTURE_TOLERANCE_SECS;
+    use crate::domain::{Stamp, User};
     use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
     use chrono_tz::Tz;
+
+    /// The reader's zone (UTC when theirs is not one we know).
+    pub fn zone(user: &User) -> Tz {
+        parse_zone(&user.time_zone).unwrap_or(Tz::UTC)
+    }
+
+    /// An instant as a page shows it: ISO for machines, UTC and the reader's zone for people.
+    pub fn stamp(t: DateTime<Utc>, tz: Tz) -> Stamp {
+        Stamp {
+            iso: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            utc: super::format_utc(t),
+            local: format_in_zone(t, tz),
+        }
+    }
 
     /// Parses an IANA zone name such as `Europe/Paris`.
     pub fn parse_zone(name: &str) -> Result<Tz, String> {

@@ -50,6 +50,10 @@ pub struct Incident {
     pub commander: Option<UserRef>,
     pub comms_lead: Option<UserRef>,
     pub scribe: Option<UserRef>,
+    /// Seen only by admins, the declarer, role holders, action-item owners and participants.
+    pub private: bool,
+    /// People added so that they may see the incident while it is private.
+    pub participants: Vec<UserRef>,
     pub version: i32,
     /// The incident's page, relative to the site root.
     pub url: String,
@@ -62,6 +66,12 @@ impl Incident {
             Role::CommsLead => self.comms_lead.as_ref(),
             Role::Scribe => self.scribe.as_ref(),
         }
+    }
+
+    /// Who may make the incident private or public and choose its participants: its commander
+    /// and admins.
+    pub fn may_manage_access(&self, user: &User) -> bool {
+        user.is_admin() || (user.can_write() && self.commander.as_ref().is_some_and(|c| c.id == user.id))
     }
 }
 

@@ -60,6 +60,18 @@ pub async fn create_user(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
     db::users::insert(pool, &email, &name, role, &hash, &clean_zone(n.time_zone), &team).await
 }
 
+/// An admin adds someone.
+pub async fn add_user(pool: &PgPool, admin: &User, n: NewUser<'_>) -> AppResult<User> {
+    super::access::require_admin(admin)?;
+    create_user(pool, n).await
+}
+
+/// Everyone, for the admins' Users page.
+pub async fn list_users(pool: &PgPool, admin: &User) -> AppResult<Vec<User>> {
+    super::access::require_admin(admin)?;
+    db::users::list(pool).await
+}
+
 /// Creates the first admin; refused once any user exists. An advisory lock makes two racing
 /// first visits produce one admin.
 pub async fn create_first_admin(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
@@ -119,23 +131,6 @@ pub async fn session_user(pool: &PgPool, session: &Session) -> AppResult<User> {
     Err(AppError::Unauthorized)
 }
 
-/// Readers may look but not change anything.
-pub fn require_writer(user: &User) -> AppResult<()> {
-    if user.can_write() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("Readers can read incidents and postmortems but not change them".into()))
-    }
-}
-
-pub fn require_admin(user: &User) -> AppResult<()> {
-    if user.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("Only admins can do this".into()))
-    }
-}
-
 pub async fn set_time_zone(pool: &PgPool, user: &User, tz: &str) -> AppResult<()> {
     let tz = parse_zone(tz).map_err(|m| AppError::invalid("time_zone", m))?;
     db::users::set_time_zone(pool, user.id, tz.name()).await
@@ -143,7 +138,7 @@ pub async fn set_time_zone(pool: &PgPool, user: &User, tz: &str) -> AppResult<()
 
 /// An admin puts someone in a team (empty for none).
 pub async fn set_team(pool: &PgPool, admin: &User, user_id: i64, team: &str) -> AppResult<()> {
-    require_admin(admin)?;
+    super::access::require_admin(admin)?;
     let team = validate::team(team).map_err(|m| AppError::invalid("team", m))?;
     db::users::by_id(pool, user_id).await?.ok_or_else(|| AppError::NotFound(format!("There is no user {user_id}")))?;
     db::users::set_team(pool, user_id, &team).await

@@ -2,13 +2,14 @@
 //! Every change is written with its history rows in one transaction; `overdue` is computed in each
 //! owner's own time zone.
 
+use super::access;
 use super::db::{self, actions::ListFilter, actions::StoredAction};
-use super::webhook;
+use super::{markdown, webhook};
 use crate::domain::actions::{
-    self as rules, check_back_due, is_overdue, today_in, ActionChange, ActionItem, ActionStatus, ActionType, Outcome,
-    Priority,
+    self as rules, check_back_due, counts, counts_by_incident, is_overdue, today_in, ActionChange, ActionItem,
+    ActionList, ActionPage, ActionStatus, ActionType, ChangeRow, FormOptions, IncidentCounts, Outcome, Priority,
 };
-use crate::domain::time::parse_zone;
+use crate::domain::time::{parse_zone, stamp, zone};
 use crate::domain::validate::{self, non_empty, FieldErrors};
 use crate::domain::{incident_ref, incident_url, Severity, User, UserRef};
 use crate::error::{AppError, AppResult};
@@ -150,14 +151,35 @@ async fn with_history(db: impl sqlx::PgExecutor<'_>, mut items: Vec<ActionItem>)
     Ok(items)
 }
 
-pub async fn get(pool: &PgPool, id: i64) -> AppResult<ActionItem> {
-    let stored = db::actions::get(pool, id).await?.ok_or_else(|| not_found(id))?;
+/// The item, if `viewer` may see its incident (otherwise the 404 of a missing item).
+pub async fn get(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionItem> {
+    let mut conn = pool.acquire().await?;
+    see_item(&mut conn, viewer, id).await?;
+    load(&mut *conn, id).await
+}
+
+/// Ok when the item exists and `viewer` may see its incident.
+async fn see_item(conn: &mut sqlx::PgConnection, viewer: &User, id: i64) -> AppResult<()> {
+    let incident_id = db::actions::incident_of(&mut *conn, id).await?.ok_or_else(|| not_found(id))?;
+    access::see_incident(&mut *conn, viewer, incident_id).await.map_err(|_| not_found(id))
+}
+
+/// Reads an item whose access the caller has already decided.
+async fn load(conn: &mut sqlx::PgConnection, id: i64) -> AppResult<ActionItem> {
+    let stored = db::actions::get(&mut *conn, id).await?.ok_or_else(|| not_found(id))?;
     let item = finish(stored, Utc::now());
-    Ok(with_history(pool, vec![item]).await?.remove(0))
+    Ok(with_history(conn, vec![item]).await?.remove(0))
+}
+
+/// The owner named on a form: someone who exists and may do the work.
+async fn owner(conn: &mut sqlx::PgConnection, id: i64) -> AppResult<User> {
+    let u = db::users::by_id(&mut *conn, id).await?.ok_or_else(|| AppError::invalid("owner", "No such user"))?;
+    access::require_can_take_work(&u, "own action items").map_err(|m| AppError::invalid("owner", m))?;
+    Ok(u)
 }
 
 pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActionInput) -> AppResult<ActionItem> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let mut errs = FieldErrors::new();
     let title = validate::check(&mut errs, "title", rules::title(&input.title));
     let description =
@@ -196,13 +218,9 @@ pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActi
     };
 
     let mut tx = pool.begin().await?;
-    // A shared row lock: items may be added concurrently, but not to an incident being deleted.
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1 FOR SHARE")
-        .bind(incident_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    exists.ok_or_else(|| AppError::NotFound(format!("There is no incident {}", incident_ref(incident_id))))?;
-    db::users::by_id(&mut *tx, owner).await?.ok_or_else(|| AppError::invalid("owner", "No such user"))?;
+    access::see_incident(&mut *tx, user, incident_id).await?;
+    db::incidents::share_lock(&mut *tx, incident_id).await?.ok_or_else(|| access::no_incident(incident_id))?;
+    let owner = self::owner(&mut tx, owner).await?.id;
     let id = db::actions::insert(
         &mut *tx,
         &db::actions::NewAction {
@@ -223,18 +241,20 @@ pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActi
     .await?;
     db::incidents::notify(&mut *tx, incident_id, "action").await?;
     tx.commit().await?;
-    get(pool, id).await
+    load(&mut *pool.acquire().await?, id).await
 }
 
 /// Creates the follow-up of an item whose check-back said it did not work, in one step. Asking twice
 /// gives the follow-up already made rather than a duplicate; the flag says whether one was created.
 pub async fn follow_up(pool: &PgPool, user: &User, id: i64) -> AppResult<(ActionItem, bool)> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
+    see_item(&mut tx, user, id).await?;
     db::actions::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if let Some(existing) = db::actions::follow_ups(&mut *tx, id).await?.first() {
+        let item = load(&mut tx, *existing).await?;
         tx.rollback().await?;
-        return Ok((get(pool, *existing).await?, false));
+        return Ok((item, false));
     }
     let stored = db::actions::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     let today = owner_today(&stored.owner_time_zone, Utc::now());
@@ -262,7 +282,7 @@ pub async fn follow_up(pool: &PgPool, user: &User, id: i64) -> AppResult<(Action
     .await?;
     db::incidents::notify(&mut *tx, item.incident_id, "action").await?;
     tx.commit().await?;
-    Ok((get(pool, new_id).await?, true))
+    Ok((load(&mut *pool.acquire().await?, new_id).await?, true))
 }
 
 /// How many of the user's own items are overdue in their calendar, for the badge in the top bar.
@@ -270,9 +290,52 @@ pub async fn overdue_count(pool: &PgPool, user: &User) -> AppResult<i64> {
     db::actions::count_overdue(pool, user.id, owner_today(&user.time_zone, Utc::now())).await
 }
 
-/// The items that follow up `id`.
-pub async fn follow_ups(pool: &PgPool, id: i64) -> AppResult<Vec<i64>> {
-    db::actions::follow_ups(pool, id).await
+/// Everything the item page shows.
+pub async fn page(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionPage> {
+    let mut conn = pool.acquire().await?;
+    see_item(&mut conn, viewer, id).await?;
+    let item = load(&mut conn, id).await?;
+    let tz = zone(viewer);
+    Ok(ActionPage {
+        description_html: markdown::render(&item.description),
+        created: stamp(item.created_at, tz),
+        history: item.history.iter().map(|c| ChangeRow { at: stamp(c.at, tz), change: c.clone() }).collect(),
+        follow_ups: db::actions::follow_ups(&mut *conn, id).await?,
+        owners: db::users::writers(&mut *conn).await?,
+        item,
+        me: viewer.clone(),
+    })
+}
+
+/// Who may own an item, for the create form.
+pub async fn form_options(pool: &PgPool, viewer: &User) -> AppResult<FormOptions> {
+    Ok(FormOptions { owners: db::users::writers(pool).await?, me: viewer.clone() })
+}
+
+/// A list page: the items `params` asks for, with their figures; `choices` also fills the filter
+/// form's owners and teams (only the overview needs them).
+pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choices: bool) -> AppResult<ActionList> {
+    let query = ListQuery { history: false, ..parse_filter(viewer, params)? };
+    let mut conn = pool.acquire().await?;
+    let items = list_on(&mut conn, &query).await?;
+    let by_incident = counts_by_incident(&items)
+        .into_iter()
+        .map(|(incident_id, counts)| IncidentCounts {
+            incident_id,
+            title: items
+                .iter()
+                .find(|i| i.incident_id == incident_id)
+                .map(|i| i.incident_title.clone())
+                .unwrap_or_default(),
+            counts,
+        })
+        .collect();
+    let (owners, teams) = if choices {
+        (db::users::writers(&mut *conn).await?, db::users::teams(&mut *conn).await?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(ActionList { counts: counts(&items), items, by_incident, owners, teams, me: viewer.clone() })
 }
 
 pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
@@ -323,6 +386,7 @@ pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
     Ok(ListQuery {
         mine: owner == Some(viewer.id),
         filter: ListFilter {
+            viewer: Some(viewer.id),
             incident,
             owner,
             status,
@@ -344,9 +408,13 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
     list_on(&mut *pool.acquire().await?, q).await
 }
 
-/// One incident's items by due date.
-pub async fn of_incident(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<Vec<ActionItem>> {
-    let filter = ListFilter { incident: Some(incident_id), limit: 1000, ..Default::default() };
+/// One incident's items by due date, as `viewer` (who may see the incident) sees them.
+pub(super) async fn of_incident(
+    conn: &mut sqlx::PgConnection,
+    viewer: &User,
+    incident_id: i64,
+) -> AppResult<Vec<ActionItem>> {
+    let filter = ListFilter { viewer: Some(viewer.id), incident: Some(incident_id), limit: 1000, ..Default::default() };
     list_on(conn, &ListQuery { filter, overdue: None, mine: false, history: false }).await
 }
 
@@ -397,7 +465,7 @@ async fn save(tx: &mut sqlx::PgConnection, user: &User, before: &ActionItem, aft
 }
 
 pub async fn update(pool: &PgPool, user: &User, id: i64, patch: ActionPatch) -> AppResult<ActionItem> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let mut errs = FieldErrors::new();
     let version = validate::check(
         &mut errs,
@@ -428,6 +496,7 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: ActionPatch) -> 
     let version = version.unwrap_or_default();
 
     let mut tx = pool.begin().await?;
+    see_item(&mut tx, user, id).await?;
     let cur_version = db::actions::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if cur_version != version {
         return Err(conflict(&mut tx, id).await?);
@@ -435,7 +504,7 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: ActionPatch) -> 
     let current = db::actions::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?.item;
     let mut next = current.clone();
     if let Some(owner) = patch.owner.filter(|o| *o != current.owner) {
-        let u = db::users::by_id(&mut *tx, owner).await?.ok_or_else(|| AppError::invalid("owner", "No such user"))?;
+        let u = self::owner(&mut tx, owner).await?;
         next.owner = u.id;
         next.owner_name = u.name;
     }
@@ -466,16 +535,17 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: ActionPatch) -> 
         next.check_back_on = d;
     }
     if !save(&mut tx, user, &current, &next).await? {
+        let item = load(&mut tx, id).await?;
         tx.rollback().await?;
-        return get(pool, id).await;
+        return Ok(item);
     }
     tx.commit().await?;
-    get(pool, id).await
+    load(&mut *pool.acquire().await?, id).await
 }
 
 /// Answers the check-back question: did the finished item work?
 pub async fn check(pool: &PgPool, user: &User, id: i64, outcome: &str, note: Option<&str>) -> AppResult<ActionItem> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let mut errs = FieldErrors::new();
     let outcome: Option<Outcome> = validate::check(
         &mut errs,
@@ -487,6 +557,7 @@ pub async fn check(pool: &PgPool, user: &User, id: i64, outcome: &str, note: Opt
         return Err(AppError::fields(errs));
     };
     let mut tx = pool.begin().await?;
+    see_item(&mut tx, user, id).await?;
     db::actions::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     let current = db::actions::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?.item;
     if current.status != ActionStatus::Done {
@@ -498,7 +569,7 @@ pub async fn check(pool: &PgPool, user: &User, id: i64, outcome: &str, note: Opt
     let next = ActionItem { outcome: Some(outcome), outcome_note: note, ..current.clone() };
     save(&mut tx, user, &current, &next).await?;
     tx.commit().await?;
-    get(pool, id).await
+    load(&mut *pool.acquire().await?, id).await
 }
 
 /// One owner's part of the daily digest.

@@ -2,16 +2,14 @@
 //! Each validates with the domain rules, writes in one transaction (the change, its timeline event and
 //! the live notification together) and returns domain types.
 
+use super::access::{self, no_incident as not_found};
 use super::db::{self, incidents::ListFilter, timeline::Cursor};
 use super::markdown;
-use crate::domain::time::{
-    format_duration, format_in_zone, format_utc, incident_duration, parse_occurred_at, parse_zone,
-};
+use crate::domain::time::{format_duration, incident_duration, parse_occurred_at, stamp, zone};
 use crate::domain::validate::{self, check, non_empty, FieldErrors};
 use crate::domain::*;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde::Deserialize;
 use sqlx::PgPool;
 
@@ -30,6 +28,9 @@ pub struct DeclareInput {
     pub services: Option<Vec<String>>,
     #[serde(default)]
     pub started_at: Option<String>,
+    /// Seen only by the people working on it (see `access`).
+    #[serde(default)]
+    pub private: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -43,6 +44,9 @@ pub struct IncidentPatch {
     pub title: Option<String>,
     #[serde(default)]
     pub summary: Option<String>,
+    /// Only the commander or an admin may change this.
+    #[serde(default)]
+    pub private: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,12 +66,8 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
-pub fn zone(user: &User) -> Tz {
-    parse_zone(&user.time_zone).unwrap_or(Tz::UTC)
-}
-
 pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResult<Incident> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let now = Utc::now();
     let mut errs = FieldErrors::new();
     let title = check(&mut errs, "title", validate::title(&input.title));
@@ -94,6 +94,7 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
             services: &services,
             started_at,
             declared_by: user.id,
+            private: input.private.unwrap_or(false),
         },
     )
     .await?;
@@ -105,7 +106,7 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
     }
     db::incidents::notify(&mut *tx, id, "declared").await?;
     tx.commit().await?;
-    get(pool, id).await
+    load(pool, id).await
 }
 
 /// Writes a generated (plain-text) timeline event.
@@ -138,12 +139,16 @@ async fn record(
     .await
 }
 
-pub async fn get(pool: &PgPool, id: i64) -> AppResult<Incident> {
-    db::incidents::get(pool, id).await?.ok_or_else(|| not_found(id))
+/// The incident, if `viewer` may see it.
+pub async fn get(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Incident> {
+    let mut conn = pool.acquire().await?;
+    access::see_incident(&mut *conn, viewer, id).await?;
+    load(&mut *conn, id).await
 }
 
-fn not_found(id: i64) -> AppError {
-    AppError::NotFound(format!("There is no incident {}", incident_ref(id)))
+/// Reads an incident whose access the caller has already decided.
+pub(super) async fn load(db: impl sqlx::PgExecutor<'_>, id: i64) -> AppResult<Incident> {
+    db::incidents::get(db, id).await?.ok_or_else(|| not_found(id))
 }
 
 pub fn parse_filter(status: Option<&str>, severity: Option<&str>) -> AppResult<ListFilter> {
@@ -156,8 +161,8 @@ pub fn parse_filter(status: Option<&str>, severity: Option<&str>) -> AppResult<L
     Ok(ListFilter { status, severity, limit: 500 })
 }
 
-pub async fn list(pool: &PgPool, filter: &ListFilter) -> AppResult<Vec<Incident>> {
-    db::incidents::list(pool, filter).await
+pub async fn list(pool: &PgPool, viewer: &User, filter: &ListFilter) -> AppResult<Vec<Incident>> {
+    db::incidents::list(pool, viewer.id, filter).await
 }
 
 /// The current incident as a conflict payload, so the client can show what changed.
@@ -174,7 +179,7 @@ async fn conflict(tx: &mut sqlx::PgConnection, id: i64) -> AppResult<AppError> {
 }
 
 pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -> AppResult<Incident> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let mut errs = FieldErrors::new();
     let version = check(
         &mut errs,
@@ -192,15 +197,23 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
 
     let now = Utc::now();
     let mut tx = pool.begin().await?;
+    access::see_incident(&mut *tx, user, id).await?;
     let (cur_status, cur_severity, cur_version) =
         db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if cur_version != version {
         return Err(conflict(&mut tx, id).await?);
     }
     let current = db::incidents::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    let private = patch.private.filter(|p| *p != current.private);
+    if private.is_some() {
+        access::manage_access(user, &current)?;
+        if cur_status == IncidentStatus::Closed {
+            return Err(AppError::invalid("private", "A closed incident cannot be made private or public"));
+        }
+    }
     // Asking only for the status it already has is a mistake worth saying; alongside other changes
     // (a client sending the whole incident back) it is simply no change.
-    let only_status = severity.is_none() && title.is_none() && summary.is_none();
+    let only_status = severity.is_none() && title.is_none() && summary.is_none() && patch.private.is_none();
     if status == Some(cur_status) && only_status {
         cur_status.check_transition(cur_status).map_err(|m| AppError::invalid("status", m))?;
     }
@@ -214,7 +227,7 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
     }
     let title = title.filter(|t| *t != current.title);
     let summary = summary.filter(|s| *s != current.summary);
-    if status.is_none() && severity.is_none() && title.is_none() && summary.is_none() {
+    if status.is_none() && severity.is_none() && title.is_none() && summary.is_none() && private.is_none() {
         tx.rollback().await?;
         return Ok(current);
     }
@@ -245,9 +258,22 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
         let body = format!("{} updated the summary", user.name);
         record(&mut tx, id, user, EventKind::Summary, &body, None, None, now).await?;
     }
+    if let Some(p) = private {
+        db::incidents::set_private(&mut *tx, id, p).await?;
+        let (from, to, body) = if p {
+            (
+                "public",
+                "private",
+                format!("{} made the incident private: only its people and admins can see it", user.name),
+            )
+        } else {
+            ("private", "public", format!("{} made the incident public", user.name))
+        };
+        record(&mut tx, id, user, EventKind::Visibility, &body, Some(from), Some(to), now).await?;
+    }
     db::incidents::notify(&mut *tx, id, "updated").await?;
     tx.commit().await?;
-    get(pool, id).await
+    load(pool, id).await
 }
 
 /// Assigns (or, with `None`, clears) a role. `version` is optional: taking a role is idempotent and
@@ -260,9 +286,10 @@ pub async fn assign_role(
     assignee: Option<i64>,
     version: Option<i32>,
 ) -> AppResult<Incident> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let role: Role = role.parse().map_err(|m: String| AppError::invalid("role", m))?;
     let mut tx = pool.begin().await?;
+    access::see_incident(&mut *tx, user, id).await?;
     let (status, _, cur_version) = db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if version.is_some_and(|v| v != cur_version) {
         return Err(conflict(&mut tx, id).await?);
@@ -272,7 +299,11 @@ pub async fn assign_role(
     }
     let assignee = match assignee {
         Some(uid) => {
-            Some(db::users::by_id(&mut *tx, uid).await?.ok_or_else(|| AppError::invalid("user_id", "No such user"))?)
+            let person =
+                db::users::by_id(&mut *tx, uid).await?.ok_or_else(|| AppError::invalid("user_id", "No such user"))?;
+            access::require_can_take_work(&person, "hold an incident role")
+                .map_err(|m| AppError::invalid("user_id", m))?;
+            Some(person)
         }
         None => None,
     };
@@ -294,7 +325,76 @@ pub async fn assign_role(
     record(&mut tx, id, user, EventKind::Role, &body, from, to, Utc::now()).await?;
     db::incidents::notify(&mut *tx, id, "role").await?;
     tx.commit().await?;
-    get(pool, id).await
+    load(pool, id).await
+}
+
+/// Who is being added or removed: a user id, checked here so the page and the API say the same.
+async fn participant(tx: &mut sqlx::PgConnection, user_id: i64) -> AppResult<User> {
+    db::users::by_id(&mut *tx, user_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("user_id", format!("There is no user {user_id}")))
+}
+
+/// Locks the incident for a change of who may see it, after checking the actor may make it.
+async fn lock_for_access(tx: &mut sqlx::PgConnection, user: &User, id: i64) -> AppResult<Incident> {
+    access::require_writer(user)?;
+    access::see_incident(&mut *tx, user, id).await?;
+    db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    let current = load(&mut *tx, id).await?;
+    access::manage_access(user, &current)?;
+    Ok(current)
+}
+
+/// Adds someone to the incident so that they may see it while it is private. Adding someone who
+/// already is a participant changes nothing.
+pub async fn add_participant(pool: &PgPool, user: &User, id: i64, user_id: i64) -> AppResult<Incident> {
+    let mut tx = pool.begin().await?;
+    lock_for_access(&mut tx, user, id).await?;
+    let person = participant(&mut tx, user_id).await?;
+    if db::incidents::add_participant(&mut *tx, id, person.id, user.id).await? {
+        let body = format!("{} added {} to the incident", user.name, person.name);
+        record(&mut tx, id, user, EventKind::Participants, &body, None, Some(&person.name), Utc::now()).await?;
+        db::incidents::notify(&mut *tx, id, "participants").await?;
+    }
+    tx.commit().await?;
+    load(pool, id).await
+}
+
+/// Removes a participant. It takes effect at once: their open live stream ends at this change, and
+/// their next request is a 404 unless a role, an action item or admin rights still let them see it.
+pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i64) -> AppResult<Incident> {
+    let mut tx = pool.begin().await?;
+    let current = lock_for_access(&mut tx, user, id).await?;
+    let person = participant(&mut tx, user_id).await?;
+    if !db::incidents::remove_participant(&mut *tx, id, person.id).await? {
+        return Err(AppError::NotFound(format!("{} is not a participant of {}", person.name, current.reference)));
+    }
+    let body = format!("{} removed {} from the incident", user.name, person.name);
+    record(&mut tx, id, user, EventKind::Participants, &body, Some(&person.name), None, Utc::now()).await?;
+    db::incidents::notify(&mut *tx, id, "participants").await?;
+    tx.commit().await?;
+    load(pool, id).await
+}
+
+/// The one person a name or email typed into "Add people" means.
+pub async fn find_person(pool: &PgPool, viewer: &User, query: &str) -> AppResult<User> {
+    access::require_writer(viewer)?;
+    let q = query.trim();
+    if q.is_empty() || q.chars().count() > 200 {
+        return Err(AppError::invalid("person", "Type a name or an email address (at most 200 characters)"));
+    }
+    let found = db::users::search(pool, q, 6).await?;
+    let exact: Vec<&User> =
+        found.iter().filter(|u| u.email.eq_ignore_ascii_case(q) || u.name.eq_ignore_ascii_case(q)).collect();
+    match (exact.as_slice(), found.as_slice()) {
+        ([one], _) => Ok((*one).clone()),
+        ([], [one]) => Ok(one.clone()),
+        (_, []) => Err(AppError::invalid("person", format!("No one is called or has the email \u{201c}{q}\u{201d}"))),
+        (_, many) => {
+            let names: Vec<String> = many.iter().take(5).map(|u| format!("{} <{}>", u.name, u.email)).collect();
+            Err(AppError::invalid("person", format!("Several people match: {}. Type their email.", names.join(", "))))
+        }
+    }
 }
 
 /// Closes an incident (inside the caller's transaction): by publishing its postmortem, or without
@@ -316,12 +416,13 @@ pub async fn close(tx: &mut sqlx::PgConnection, user: &User, id: i64, reason: Op
 
 /// Closes a resolved incident that needs no postmortem; the reason is kept on the timeline.
 pub async fn close_without_postmortem(pool: &PgPool, user: &User, id: i64, reason: &str) -> AppResult<Incident> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(AppError::invalid("reason", "Say why this incident needs no postmortem"));
     }
     let mut tx = pool.begin().await?;
+    access::see_incident(&mut *tx, user, id).await?;
     let (status, ..) = db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if status != IncidentStatus::Resolved {
         return Err(AppError::invalid("status", format!("Only a resolved incident can be closed (it is {status})")));
@@ -332,7 +433,7 @@ pub async fn close_without_postmortem(pool: &PgPool, user: &User, id: i64, reaso
 }
 
 pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> AppResult<TimelineEvent> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let now = Utc::now();
     let mut errs = FieldErrors::new();
     let body = check(&mut errs, "body", validate::note(&input.body));
@@ -349,12 +450,9 @@ pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> 
     };
     let html = markdown::render(&body);
     let mut tx = pool.begin().await?;
+    access::see_incident(&mut *tx, user, id).await?;
     // A shared row lock: notes may be appended concurrently, but not to an incident being deleted.
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1 FOR SHARE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    exists.ok_or_else(|| not_found(id))?;
+    db::incidents::share_lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     let event_id = db::timeline::insert(
         &mut *tx,
         &db::timeline::NewEvent {
@@ -375,17 +473,10 @@ pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> 
     db::timeline::get(pool, event_id).await?.ok_or_else(|| AppError::not_found("event"))
 }
 
-pub async fn timeline(pool: &PgPool, id: i64) -> AppResult<Vec<TimelineEvent>> {
-    get(pool, id).await?;
-    db::timeline::all(pool, id).await
-}
-
-pub fn stamp(t: DateTime<Utc>, tz: Tz) -> Stamp {
-    Stamp {
-        iso: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        utc: format_utc(t),
-        local: format_in_zone(t, tz),
-    }
+pub async fn timeline(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Vec<TimelineEvent>> {
+    let mut conn = pool.acquire().await?;
+    access::see_incident(&mut *conn, viewer, id).await?;
+    db::timeline::all(&mut *conn, id).await
 }
 
 /// `before` cursors are `<unix micros>_<event id>`.
@@ -416,7 +507,8 @@ pub async fn page(pool: &PgPool, viewer: &User, id: i64, before: Option<&str>) -
     let tz = zone(viewer);
     let now = Utc::now();
     let mut conn = pool.acquire().await?;
-    let incident = db::incidents::get(&mut *conn, id).await?.ok_or_else(|| not_found(id))?;
+    access::see_incident(&mut *conn, viewer, id).await?;
+    let incident = load(&mut *conn, id).await?;
     let before = before.and_then(parse_cursor);
     let events = db::timeline::window(&mut *conn, id, before, PAGE_EVENTS + 1).await?;
     let (older, events) = if events.len() as i64 > PAGE_EVENTS {
@@ -426,7 +518,8 @@ pub async fn page(pool: &PgPool, viewer: &User, id: i64, before: Option<&str>) -
         (None, events)
     };
     let total_events = db::timeline::count(&mut *conn, id).await?;
-    let users = db::users::refs(&mut *conn).await?;
+    // Role holders must be able to write.
+    let users = db::users::writers(&mut *conn).await?;
     let events = events
         .into_iter()
         .map(|e| EventRow {

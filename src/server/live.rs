@@ -1,13 +1,13 @@
 //! Live updates across app instances: every write NOTIFYs `debrief_live` in its transaction; each
 //! instance LISTENs once and fans the notifications out to its Server-Sent Events subscribers.
 
-use axum::extract::{Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use super::db;
+use crate::domain::User;
+use crate::error::AppResult;
 use futures::Stream;
 use serde::Deserialize;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
-use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -63,28 +63,32 @@ async fn listen(pool: &PgPool, sender: &broadcast::Sender<Change>) -> Result<(),
     }
 }
 
-/// `GET /live/incidents/{id}`: an SSE stream of "changed" events for one incident (signed-in users).
-pub async fn incident_stream(
-    State(state): State<super::AppState>,
-    session: tower_sessions::Session,
-    Path(id): Path<i64>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, crate::error::AppError> {
-    super::accounts::session_user(&state.pool, &session).await?;
-    let rx = state.live.subscribe();
-    let stream = futures::stream::unfold(rx, move |mut rx| async move {
+/// One incident's changes as `viewer` may see them, as the words the notifier used ("note",
+/// "role", …; "lagged" when some were missed). Access is checked when the stream opens and again at
+/// every change, so someone removed from a private incident stops receiving at once.
+pub async fn incident_changes(
+    pool: &PgPool,
+    live: &Live,
+    viewer: User,
+    id: i64,
+) -> AppResult<impl Stream<Item = String> + Send + 'static> {
+    super::access::see_incident(pool, &viewer, id).await?;
+    let rx = live.subscribe();
+    let pool = pool.clone();
+    Ok(futures::stream::unfold((rx, pool, viewer), move |(mut rx, pool, viewer)| async move {
         loop {
-            match rx.recv().await {
-                Ok(c) if c.incident_id == id => {
-                    return Some((Ok(Event::default().event("changed").data(c.what)), rx));
-                }
+            let what = match rx.recv().await {
+                Ok(c) if c.incident_id == id => c.what,
                 Ok(_) => continue,
                 // Missed some: tell the page to refresh anyway.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("changed").data("lagged")), rx));
-                }
+                Err(broadcast::error::RecvError::Lagged(_)) => "lagged".to_string(),
                 Err(broadcast::error::RecvError::Closed) => return None,
+            };
+            // A failed check ends the stream too: the page reconnects and is asked again.
+            if !db::incidents::visible(&pool, id, Some(viewer.id)).await.unwrap_or(false) {
+                return None;
             }
+            return Some((what, (rx, pool, viewer)));
         }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    }))
 }

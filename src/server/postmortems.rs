@@ -1,6 +1,7 @@
 //! Postmortem operations: the template, starting a write-up, saving sections with optimistic
 //! concurrency and history, blameless checks and the Markdown export.
 
+use super::access::{self, see_incident};
 use super::db;
 use crate::domain::blameless;
 use crate::domain::export::{export_markdown, ExportInput};
@@ -25,7 +26,9 @@ pub async fn ensure_template(pool: &PgPool) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn template(pool: &PgPool) -> AppResult<Vec<TemplateSection>> {
+/// The template new postmortems start from; admins manage it.
+pub async fn template(pool: &PgPool, user: &User) -> AppResult<Vec<TemplateSection>> {
+    access::require_admin(user)?;
     db::postmortems::template(pool).await
 }
 
@@ -68,30 +71,94 @@ pub async fn save_template(
     user: &User,
     sections: &[TemplateSection],
 ) -> AppResult<Vec<TemplateSection>> {
-    super::accounts::require_admin(user)?;
+    super::access::require_admin(user)?;
     let sections = check_template(sections)?;
     let mut tx = pool.begin().await?;
     db::postmortems::replace_template(&mut tx, &sections).await?;
     tx.commit().await?;
-    template(pool).await
+    db::postmortems::template(pool).await
 }
 
 /// Starts the incident's postmortem from the current template (or returns the existing one).
 pub async fn start(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<(Postmortem, bool)> {
-    super::accounts::require_writer(user)?;
-    super::incidents::get(pool, incident_id).await?;
+    super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
     let created = db::postmortems::start(&mut tx, incident_id, user.id).await?;
     tx.commit().await?;
-    Ok((get(pool, incident_id).await?, created))
+    Ok((reread(pool, incident_id).await?, created))
 }
 
 fn not_started(incident_id: i64) -> AppError {
     AppError::NotFound(format!("{} has no postmortem yet: start one first", crate::domain::incident_ref(incident_id)))
 }
 
-pub async fn get(pool: &PgPool, incident_id: i64) -> AppResult<Postmortem> {
+/// The incident's postmortem, if `viewer` may see the incident.
+pub async fn get(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<Postmortem> {
+    let mut conn = pool.acquire().await?;
+    see_incident(&mut *conn, viewer, incident_id).await?;
+    get_on(&mut conn, incident_id).await
+}
+
+/// Reads the postmortem after a change whose access was decided.
+async fn reread(pool: &PgPool, incident_id: i64) -> AppResult<Postmortem> {
     get_on(&mut *pool.acquire().await?, incident_id).await
+}
+
+/// Everything the postmortem page shows (the write-up is `None` until started).
+pub async fn page(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<PostmortemPage> {
+    let mut conn = pool.acquire().await?;
+    see_incident(&mut *conn, viewer, incident_id).await?;
+    let incident = super::incidents::load(&mut *conn, incident_id).await?;
+    let postmortem = match get_on(&mut conn, incident_id).await {
+        Ok(pm) => Some(pm),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let rendered =
+        postmortem.iter().flat_map(|pm| pm.sections.iter().map(|s| super::markdown::render(&s.body))).collect();
+    let users = db::users::writers(&mut *conn).await?;
+    Ok(PostmortemPage { incident, postmortem, rendered, me: viewer.clone(), users })
+}
+
+/// Renders Markdown exactly as the page will show it and checks its wording, for the live preview.
+pub async fn preview(pool: &PgPool, viewer: &User, body: &str) -> AppResult<Preview> {
+    access::require_writer(viewer)?;
+    if body.chars().count() > SECTION_MAX {
+        return Err(AppError::invalid("body", format!("A section is limited to {SECTION_MAX} characters")));
+    }
+    let names: Vec<String> = db::users::refs(pool).await?.into_iter().map(|u| u.name).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    Ok(Preview { html: super::markdown::render(body), flags: blameless::check(body, &names) })
+}
+
+/// One section's saved versions and, by default, the latest change against the one before it.
+pub async fn history(
+    pool: &PgPool,
+    viewer: &User,
+    incident_id: i64,
+    key: &str,
+    from: Option<i32>,
+    to: Option<i32>,
+) -> AppResult<HistoryPage> {
+    let mut conn = pool.acquire().await?;
+    see_incident(&mut *conn, viewer, incident_id).await?;
+    let incident = super::incidents::load(&mut *conn, incident_id).await?;
+    let pm = get_on(&mut conn, incident_id).await?;
+    let title = pm.sections.iter().find(|s| s.key == key).map(|s| s.title.clone()).unwrap_or_else(|| key.to_string());
+    let revisions = revisions_on(&mut conn, incident_id, key).await?;
+    let to = to.or_else(|| revisions.first().map(|r| r.version));
+    let from = from.or_else(|| to.map(|t| t - 1));
+    let body_at = |v: Option<i32>| match v {
+        Some(0) => Some(String::new()),
+        Some(v) => revisions.iter().find(|r| r.version == v).map(|r| r.body.clone()),
+        None => None,
+    };
+    let diff = match (from, to, body_at(from), body_at(to)) {
+        (Some(f), Some(t), Some(a), Some(b)) => Some((f, t, crate::domain::diff::diff_lines(&a, &b))),
+        _ => None,
+    };
+    Ok(HistoryPage { incident, title, revisions, diff })
 }
 
 /// `get` on a given connection, so a transaction sees its own changes.
@@ -186,7 +253,7 @@ pub async fn save_section(
     key: &str,
     save: SectionSave,
 ) -> AppResult<Section> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let version = save
         .version
         .ok_or_else(|| AppError::invalid("version", "version is required: send the version you started from"))?;
@@ -194,8 +261,9 @@ pub async fn save_section(
         return Err(AppError::invalid("body", format!("A section is limited to {SECTION_MAX} characters")));
     }
     let body = save.body.trim_end().to_string();
-    db::postmortems::header(pool, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
+    db::postmortems::header(&mut *tx, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
     let saved = db::postmortems::save_section(&mut tx, incident_id, key, version, &body, user.id).await?;
     if saved.is_some() {
         db::postmortems::reset_decisions(&mut *tx, incident_id).await?;
@@ -218,11 +286,18 @@ pub async fn save_section(
     Ok(current)
 }
 
-pub async fn revisions(pool: &PgPool, incident_id: i64, key: &str) -> AppResult<Vec<Revision>> {
-    db::postmortems::section(pool, incident_id, key)
+/// Every saved version of one section, newest first.
+pub async fn revisions(pool: &PgPool, viewer: &User, incident_id: i64, key: &str) -> AppResult<Vec<Revision>> {
+    let mut conn = pool.acquire().await?;
+    see_incident(&mut *conn, viewer, incident_id).await?;
+    revisions_on(&mut conn, incident_id, key).await
+}
+
+async fn revisions_on(conn: &mut sqlx::PgConnection, incident_id: i64, key: &str) -> AppResult<Vec<Revision>> {
+    db::postmortems::section(&mut *conn, incident_id, key)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("This postmortem has no section {key:?}")))?;
-    Ok(db::postmortems::revisions(pool, incident_id, key)
+    Ok(db::postmortems::revisions(&mut *conn, incident_id, key)
         .await?
         .into_iter()
         .map(|r| Revision {
@@ -235,19 +310,19 @@ pub async fn revisions(pool: &PgPool, incident_id: i64, key: &str) -> AppResult<
 }
 
 /// The whole write-up as GitHub-flavoured Markdown; the same data gives the same bytes.
-pub async fn export(pool: &PgPool, incident_id: i64) -> AppResult<String> {
-    export_on(&mut *pool.acquire().await?, incident_id).await
+pub async fn export(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<String> {
+    let mut conn = pool.acquire().await?;
+    see_incident(&mut *conn, viewer, incident_id).await?;
+    export_on(&mut conn, viewer, incident_id).await
 }
 
-pub async fn export_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<String> {
-    let incident = db::incidents::get(&mut *conn, incident_id).await?.ok_or_else(|| {
-        AppError::NotFound(format!("There is no incident {}", crate::domain::incident_ref(incident_id)))
-    })?;
+async fn export_on(conn: &mut sqlx::PgConnection, viewer: &User, incident_id: i64) -> AppResult<String> {
+    let incident = super::incidents::load(&mut *conn, incident_id).await?;
     let pm = get_on(&mut *conn, incident_id).await?;
     let key = key_events(&mut *conn, incident_id).await?;
     let timeline = timeline_lines(&key.events, &key.excluded);
     let authors = db::postmortems::authors(&mut *conn, incident_id).await?;
-    let actions: Vec<_> = super::actions::of_incident(&mut *conn, incident_id)
+    let actions: Vec<_> = super::actions::of_incident(&mut *conn, viewer, incident_id)
         .await?
         .iter()
         .map(crate::domain::actions::export_row)
@@ -273,8 +348,9 @@ pub async fn toggle_timeline_event(
     event_id: i64,
     include: bool,
 ) -> AppResult<Postmortem> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
     locked_status(&mut tx, incident_id).await?;
     db::timeline::get(&mut *tx, event_id)
         .await?
@@ -289,7 +365,7 @@ pub async fn toggle_timeline_event(
         db::postmortems::reset_decisions(&mut *tx, incident_id).await?;
     }
     tx.commit().await?;
-    get(pool, incident_id).await
+    reread(pool, incident_id).await
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -323,26 +399,28 @@ pub fn check_factor(input: &FactorInput) -> AppResult<(String, FactorCategory)> 
 
 /// Adds a contributing factor after the others. Blaming words are flagged, never refused.
 pub async fn add_factor(pool: &PgPool, user: &User, incident_id: i64, input: &FactorInput) -> AppResult<Postmortem> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let (factor, category) = check_factor(input)?;
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
     locked_status(&mut tx, incident_id).await?;
     db::postmortems::add_factor(&mut *tx, incident_id, &factor, category, user.id).await?;
     db::postmortems::reset_decisions(&mut *tx, incident_id).await?;
     tx.commit().await?;
-    get(pool, incident_id).await
+    reread(pool, incident_id).await
 }
 
 pub async fn remove_factor(pool: &PgPool, user: &User, incident_id: i64, factor_id: i64) -> AppResult<Postmortem> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
     locked_status(&mut tx, incident_id).await?;
     if !db::postmortems::remove_factor(&mut *tx, incident_id, factor_id).await? {
         return Err(AppError::NotFound(format!("This postmortem has no contributing factor {factor_id}")));
     }
     db::postmortems::reset_decisions(&mut *tx, incident_id).await?;
     tx.commit().await?;
-    get(pool, incident_id).await
+    reread(pool, incident_id).await
 }
 
 /// The permanent, clean page of a published write-up.
@@ -365,8 +443,9 @@ fn wrong_state(now: PostmortemStatus, wanted: &str) -> AppError {
 /// Draft → in review, with the chosen reviewers (admins can always review). Required sections must
 /// be written; blameless flags never block, the reviewers see them.
 pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: &[i64]) -> AppResult<Postmortem> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
     let status = locked_status(&mut tx, incident_id).await?;
     if status == PostmortemStatus::InReview {
         return Err(wrong_state(status, "a draft or published"));
@@ -387,11 +466,17 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: 
         if !u.can_write() {
             return Err(AppError::invalid("reviewers", format!("{} is a reader and cannot review", u.name)));
         }
+        if !db::incidents::visible(&mut *tx, incident_id, Some(u.id)).await? {
+            return Err(AppError::invalid(
+                "reviewers",
+                format!("{} cannot see this private incident: add them to it first", u.name),
+            ));
+        }
     }
     db::postmortems::set_reviewers(&mut tx, incident_id, reviewer_ids).await?;
     db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::InReview).await?;
     tx.commit().await?;
-    get(pool, incident_id).await
+    reread(pool, incident_id).await
 }
 
 /// Assigned reviewers and admins review.
@@ -409,6 +494,7 @@ async fn require_reviewer(tx: &mut sqlx::PgConnection, user: &User, incident_id:
 
 pub async fn approve(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<Postmortem> {
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
     let status = locked_status(&mut tx, incident_id).await?;
     require_reviewer(&mut tx, user, incident_id).await?;
     if status != PostmortemStatus::InReview {
@@ -416,7 +502,7 @@ pub async fn approve(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<
     }
     db::postmortems::decide(&mut *tx, incident_id, user.id, "approved").await?;
     tx.commit().await?;
-    get(pool, incident_id).await
+    reread(pool, incident_id).await
 }
 
 /// Sends the write-up back to draft with a comment saying what to change.
@@ -432,6 +518,7 @@ pub async fn request_changes(
         return Err(AppError::invalid("comment", "Say what should change"));
     }
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
     let status = locked_status(&mut tx, incident_id).await?;
     require_reviewer(&mut tx, user, incident_id).await?;
     if status != PostmortemStatus::InReview {
@@ -441,7 +528,7 @@ pub async fn request_changes(
     db::postmortems::add_comment(&mut *tx, incident_id, section.filter(|s| !s.is_empty()), user.id, comment).await?;
     db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::Draft).await?;
     tx.commit().await?;
-    get(pool, incident_id).await
+    reread(pool, incident_id).await
 }
 
 /// A review comment on the whole write-up or one section; it does not change the state.
@@ -452,11 +539,14 @@ pub async fn comment(
     section: Option<&str>,
     body: &str,
 ) -> AppResult<Postmortem> {
-    super::accounts::require_writer(user)?;
+    super::access::require_writer(user)?;
     let body = crate::domain::validate::note(body).map_err(|m| AppError::invalid("comment", m))?;
-    db::postmortems::header(pool, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
-    db::postmortems::add_comment(pool, incident_id, section.filter(|s| !s.is_empty()), user.id, &body).await?;
-    get(pool, incident_id).await
+    let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
+    db::postmortems::header(&mut *tx, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
+    db::postmortems::add_comment(&mut *tx, incident_id, section.filter(|s| !s.is_empty()), user.id, &body).await?;
+    tx.commit().await?;
+    reread(pool, incident_id).await
 }
 
 /// The Markdown without its front matter, rendered and sanitised for the library page.
@@ -472,6 +562,7 @@ fn publication_html(markdown: &str) -> String {
 /// in the same transaction, then notifies the configured webhook.
 pub async fn publish(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<Postmortem> {
     let mut tx = pool.begin().await?;
+    see_incident(&mut *tx, user, incident_id).await?;
     let status = locked_status(&mut tx, incident_id).await?;
     require_reviewer(&mut tx, user, incident_id).await?;
     match status {
@@ -488,12 +579,15 @@ pub async fn publish(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<
     db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::Published).await?;
     let incident = super::incidents::close(&mut tx, user, incident_id, None).await?;
     // Exported inside the transaction, so the kept copy shows the published, closed state.
-    let markdown = export_on(&mut tx, incident_id).await?;
+    let markdown = export_on(&mut tx, user, incident_id).await?;
     let html = publication_html(&markdown);
     let revision = db::postmortems::publish(&mut *tx, incident_id, user.id, &incident.title, &markdown, &html).await?;
     tx.commit().await?;
-    let pm = get(pool, incident_id).await?;
-    super::webhook::announce(pool, &incident, &pm, revision).await;
+    let pm = reread(pool, incident_id).await?;
+    // The webhook posts to a shared channel: private write-ups are never announced there.
+    if !incident.private {
+        super::webhook::announce(pool, &incident, &pm, revision).await;
+    }
     Ok(pm)
 }
 
@@ -521,7 +615,7 @@ fn entry(r: &db::postmortems::PublicationRecord) -> LibraryEntry {
 }
 
 /// Published write-ups, newest first: full-text search over what was published, and filters.
-pub async fn library(pool: &PgPool, query: &LibraryQuery) -> AppResult<Vec<LibraryEntry>> {
+pub async fn library(pool: &PgPool, viewer: &User, query: &LibraryQuery) -> AppResult<Vec<LibraryEntry>> {
     let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let (q, severity, service, month) =
         (given(&query.q), given(&query.severity), given(&query.service), given(&query.month));
@@ -534,6 +628,7 @@ pub async fn library(pool: &PgPool, query: &LibraryQuery) -> AppResult<Vec<Libra
         None => None,
     };
     let filter = db::postmortems::LibraryFilter {
+        viewer: Some(viewer.id),
         q: q.as_deref(),
         severity: severity.map(|s| s.as_str()),
         service: service.as_deref(),
@@ -543,8 +638,10 @@ pub async fn library(pool: &PgPool, query: &LibraryQuery) -> AppResult<Vec<Libra
     Ok(db::postmortems::library(pool, &filter).await?.iter().map(entry).collect())
 }
 
-pub async fn publication(pool: &PgPool, incident_id: i64) -> AppResult<Publication> {
-    let r = db::postmortems::latest_publication(pool, incident_id).await?.ok_or_else(|| {
+pub async fn publication(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<Publication> {
+    let mut conn = pool.acquire().await?;
+    see_incident(&mut *conn, viewer, incident_id).await?;
+    let r = db::postmortems::latest_publication(&mut *conn, incident_id).await?.ok_or_else(|| {
         AppError::NotFound(format!("{} has no published postmortem", crate::domain::incident_ref(incident_id)))
     })?;
     Ok(Publication { entry: entry(&r), html: r.html.clone() })
@@ -554,13 +651,19 @@ fn xml_escape(s: &str) -> String {
     super::markdown::escape(s)
 }
 
-/// An Atom feed of the latest publications (self-contained: entries carry their HTML).
-pub async fn atom_feed(pool: &PgPool, base_url: &str) -> AppResult<String> {
-    let entries = db::postmortems::library(
-        pool,
-        &db::postmortems::LibraryFilter { q: None, severity: None, service: None, month: None, limit: 50 },
-    )
-    .await?;
+/// An Atom feed of the latest publications `viewer` may see (self-contained: entries carry their HTML).
+pub async fn atom_feed(pool: &PgPool, viewer: &User) -> AppResult<String> {
+    let base = super::webhook::settings(pool).await?.public_url;
+    let base_url = base.as_str();
+    let filter = db::postmortems::LibraryFilter {
+        viewer: Some(viewer.id),
+        q: None,
+        severity: None,
+        service: None,
+        month: None,
+        limit: 50,
+    };
+    let entries = db::postmortems::library(pool, &filter).await?;
     let updated = entries.first().map(|e| e.published_at).unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH);
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");

@@ -10,3 +10,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub live: Live,
 }
+
+/// The signed-in user, looked up once per request: a page's header and body both ask. Put in each
+/// request's context by the router; filled by the first server function that asks.
+#[derive(Clone, Default)]
+pub struct RequestUser(pub std::sync::Arc<std::sync::Mutex<Option<crate::domain::User>>>);

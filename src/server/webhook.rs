@@ -42,8 +42,14 @@ pub async fn settings(pool: &PgPool) -> AppResult<Settings> {
     })
 }
 
+/// The settings as the admin's Settings page and the API show them.
+pub async fn settings_for(pool: &PgPool, user: &crate::domain::User) -> AppResult<Settings> {
+    super::access::require_admin(user)?;
+    settings(pool).await
+}
+
 pub async fn save_settings(pool: &PgPool, user: &crate::domain::User, s: &Settings) -> AppResult<Settings> {
-    super::accounts::require_admin(user)?;
+    super::access::require_admin(user)?;
     let webhook = check_url("webhook_url", &s.webhook_url, true);
     let public = check_url("public_url", &s.public_url, false);
     let (webhook, public) = match (webhook, public) {
@@ -144,6 +150,8 @@ mod tests {
             commander: None,
             comms_lead: None,
             scribe: None,
+            private: false,
+            participants: vec![],
             version: 3,
             url: "/incidents/INC-7".into(),
         }

@@ -69,7 +69,7 @@ async fn user_add_and_token_create_give_a_working_api_token(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn bad_cli_input_is_explained(pool: PgPool) {
-    debrief::server::migrate(&pool).await.unwrap();
+    debrief::startup::migrate(&pool).await.unwrap();
     let p = pool.clone();
     let (ok, _, err) = tokio::task::spawn_blocking(move || {
         debrief(&p, &["user", "add", "--email", "nope", "--name", "X", "--role", "boss"], "short\n")

@@ -170,14 +170,14 @@ async fn cross_site_form_posts_are_refused(pool: PgPool) {
 #[sqlx::test(migrations = "./migrations")]
 async fn database_down_is_said_plainly(pool: PgPool) {
     // An app whose database is unreachable (nothing listens on port 9).
-    let dead = debrief::server::pool("postgres://nobody:x@127.0.0.1:9/none", 2).unwrap();
+    let dead = debrief::startup::pool("postgres://nobody:x@127.0.0.1:9/none", 2).unwrap();
     let state = debrief::server::AppState {
         live: debrief::server::live::Live::start(dead.clone()),
         pool: dead,
         leptos_options: crate::common::leptos_options(),
     };
     drop(pool);
-    let app = debrief::server::router(state, false).await.unwrap();
+    let app = debrief::startup::router(state, false).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -1,7 +1,8 @@
 //! Shared by the API and browser tests: the real app on 127.0.0.1:0 over a fresh database.
 #![allow(dead_code)]
 
-use debrief::server::{accounts, live::Live, router, AppState};
+use debrief::server::{accounts, live::Live, AppState};
+use debrief::startup::router;
 use sqlx::PgPool;
 
 pub struct TestApp {
@@ -21,7 +22,7 @@ pub fn leptos_options() -> leptos::config::LeptosOptions {
 
 pub async fn spawn(pool: PgPool) -> TestApp {
     // `#[sqlx::test]` applied the numbered migrations; this adds the session store's table.
-    debrief::server::migrate(&pool).await.expect("migrate");
+    debrief::startup::migrate(&pool).await.expect("migrate");
     let state = AppState { live: Live::start(pool.clone()), pool: pool.clone(), leptos_options: leptos_options() };
     let app = router(state, false).await.expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

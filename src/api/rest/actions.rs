@@ -26,8 +26,12 @@ pub async fn list(
     Ok(Json(ops::list(&s.pool, &query).await?))
 }
 
-pub async fn show(State(s): State<AppState>, _: ApiUser, ActionId(id): ActionId) -> AppResult<Json<ActionItem>> {
-    Ok(Json(ops::get(&s.pool, id).await?))
+pub async fn show(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    ActionId(id): ActionId,
+) -> AppResult<Json<ActionItem>> {
+    Ok(Json(ops::get(&s.pool, &user, id).await?))
 }
 
 pub async fn update(

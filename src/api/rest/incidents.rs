@@ -16,11 +16,11 @@ pub struct ListQuery {
 
 pub async fn list(
     State(s): State<AppState>,
-    _: ApiUser,
+    ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Vec<Incident>>> {
     let filter = ops::parse_filter(q.status.as_deref(), q.severity.as_deref())?;
-    Ok(Json(ops::list(&s.pool, &filter).await?))
+    Ok(Json(ops::list(&s.pool, &user, &filter).await?))
 }
 
 pub async fn create(
@@ -31,8 +31,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ops::declare(&s.pool, &user, input).await?)))
 }
 
-pub async fn show(State(s): State<AppState>, _: ApiUser, IncidentId(id): IncidentId) -> AppResult<Json<Incident>> {
-    Ok(Json(ops::get(&s.pool, id).await?))
+pub async fn show(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+) -> AppResult<Json<Incident>> {
+    Ok(Json(ops::get(&s.pool, &user, id).await?))
 }
 
 pub async fn update(
@@ -46,10 +50,10 @@ pub async fn update(
 
 pub async fn timeline(
     State(s): State<AppState>,
-    _: ApiUser,
+    ApiUser(user): ApiUser,
     IncidentId(id): IncidentId,
 ) -> AppResult<Json<Vec<TimelineEvent>>> {
-    Ok(Json(ops::timeline(&s.pool, id).await?))
+    Ok(Json(ops::timeline(&s.pool, &user, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -68,4 +72,41 @@ pub async fn add_event(
 ) -> AppResult<(StatusCode, Json<TimelineEvent>)> {
     let input = NoteInput { body: e.body, occurred_at: e.occurred_at, key: e.key };
     Ok((StatusCode::CREATED, Json(ops::add_note(&s.pool, &user, id, input).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct ParticipantInput {
+    user_id: Option<serde_json::Value>,
+}
+
+/// `{user_id}` must be a user's numeric id.
+fn participant_id(v: Option<&serde_json::Value>) -> AppResult<i64> {
+    v.and_then(serde_json::Value::as_i64)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| crate::error::AppError::invalid("user_id", "Give the user's numeric id"))
+}
+
+pub async fn add_participant(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    ApiJson(p): ApiJson<ParticipantInput>,
+) -> AppResult<(StatusCode, Json<Incident>)> {
+    let user_id = participant_id(p.user_id.as_ref())?;
+    Ok((StatusCode::CREATED, Json(ops::add_participant(&s.pool, &user, id, user_id).await?)))
+}
+
+pub async fn remove_participant(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    axum::extract::Path(path): axum::extract::Path<Vec<(String, String)>>,
+) -> AppResult<Json<Incident>> {
+    let raw = path.iter().find(|(k, _)| k == "user_id").map(|(_, v)| v.as_str()).unwrap_or_default();
+    let user_id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| crate::error::AppError::invalid("user_id", format!("{raw:?} is not a user id")))?;
+    Ok(Json(ops::remove_participant(&s.pool, &user, id, user_id).await?))
 }

@@ -3,8 +3,9 @@
 mod actions;
 mod incidents;
 mod postmortems;
+mod site;
 
-pub use postmortems::markdown_response;
+use postmortems::markdown_response;
 
 use crate::domain::User;
 use crate::error::AppError;
@@ -16,12 +17,23 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
+/// The routes outside `/api/v1` that pages link to: downloads, the feed and live streams.
+pub fn site_router() -> Router<AppState> {
+    Router::new()
+        .route("/live/incidents/{id}", get(site::incident_stream))
+        // `reference`, like the page route beside it: the router needs one name per position.
+        .route("/incidents/{reference}/postmortem.md", get(site::postmortem_markdown))
+        .route("/library/feed.xml", get(site::library_feed))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))
         .route("/incidents", get(incidents::list).post(incidents::create))
         .route("/incidents/{id}", get(incidents::show).patch(incidents::update))
         .route("/incidents/{id}/timeline", get(incidents::timeline).post(incidents::add_event))
+        .route("/incidents/{id}/participants", post(incidents::add_participant))
+        .route("/incidents/{id}/participants/{user_id}", delete(incidents::remove_participant))
         .route("/incidents/{id}/actions", post(actions::create))
         .route("/actions", get(actions::list))
         .route("/actions/{id}", get(actions::show).patch(actions::update))
@@ -66,6 +78,20 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// The user signed in by session cookie, for the handlers that pages link to.
+pub struct SessionUser(pub User);
+
+impl FromRequestParts<AppState> for SessionUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = tower_sessions::Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, m)| crate::error::internal(m))?;
+        accounts::session_user(&state.pool, &session).await.map(SessionUser)
+    }
+}
+
 /// JSON body whose parse errors come back in the API's error shape.
 pub struct ApiJson<T>(pub T);
 
@@ -87,12 +113,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// The `{id}` segment of the path as text (empty when it is missing or not even UTF-8).
+/// The `{id}` (or `{reference}`) segment of the path as text (empty when it is missing or not even UTF-8).
 async fn path_id<S: Send + Sync>(parts: &mut Parts, state: &S) -> String {
     Path::<Vec<(String, String)>>::from_request_parts(parts, state)
         .await
         .ok()
-        .and_then(|p| p.0.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v))
+        .and_then(|p| p.0.into_iter().find(|(k, _)| k == "id" || k == "reference").map(|(_, v)| v))
         .unwrap_or_default()
 }
 

@@ -1,5 +1,6 @@
 use super::{ApiJson, ApiUser, IncidentId};
 use crate::domain::postmortem::{Postmortem, Revision, Section, TemplateSection};
+use crate::domain::User;
 use crate::error::{AppError, AppResult};
 use crate::server::postmortems::{self as ops, SectionSave};
 use crate::server::AppState;
@@ -17,8 +18,12 @@ pub async fn start(
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(pm)))
 }
 
-pub async fn show(State(s): State<AppState>, _: ApiUser, IncidentId(id): IncidentId) -> AppResult<Json<Postmortem>> {
-    Ok(Json(ops::get(&s.pool, id).await?))
+pub async fn show(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+) -> AppResult<Json<Postmortem>> {
+    Ok(Json(ops::get(&s.pool, &user, id).await?))
 }
 
 /// The section key is the second path segment after the incident id.
@@ -82,24 +87,24 @@ pub async fn remove_factor(
 
 pub async fn revisions(
     State(s): State<AppState>,
-    _: ApiUser,
+    ApiUser(user): ApiUser,
     IncidentId(id): IncidentId,
     Path(path): Path<Vec<(String, String)>>,
 ) -> AppResult<Json<Vec<Revision>>> {
-    Ok(Json(ops::revisions(&s.pool, id, &section_key(&path)?).await?))
+    Ok(Json(ops::revisions(&s.pool, &user, id, &section_key(&path)?).await?))
 }
 
 pub async fn markdown(
     State(s): State<AppState>,
-    _: ApiUser,
+    ApiUser(user): ApiUser,
     IncidentId(id): IncidentId,
 ) -> AppResult<impl IntoResponse> {
-    markdown_response(&s, id).await
+    markdown_response(&s, &user, id).await
 }
 
 /// `text/markdown`, named after the incident, for the API and the page's download button alike.
-pub async fn markdown_response(s: &AppState, id: i64) -> AppResult<impl IntoResponse + use<>> {
-    let md = ops::export(&s.pool, id).await?;
+pub async fn markdown_response(s: &AppState, user: &User, id: i64) -> AppResult<impl IntoResponse + use<>> {
+    let md = ops::export(&s.pool, user, id).await?;
     let filename = format!("attachment; filename=\"{}-postmortem.md\"", crate::domain::incident_ref(id));
     Ok((
         [(header::CONTENT_TYPE, "text/markdown; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, filename)],
@@ -107,8 +112,8 @@ pub async fn markdown_response(s: &AppState, id: i64) -> AppResult<impl IntoResp
     ))
 }
 
-pub async fn template(State(s): State<AppState>, _: ApiUser) -> AppResult<Json<Vec<TemplateSection>>> {
-    Ok(Json(ops::template(&s.pool).await?))
+pub async fn template(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<TemplateSection>>> {
+    Ok(Json(ops::template(&s.pool, &user).await?))
 }
 
 pub async fn replace_template(
@@ -202,18 +207,17 @@ pub async fn close(
 
 pub async fn library(
     State(s): State<AppState>,
-    _: ApiUser,
+    ApiUser(user): ApiUser,
     super::ApiQuery(q): super::ApiQuery<ops::LibraryQuery>,
 ) -> AppResult<Json<Vec<crate::domain::postmortem::LibraryEntry>>> {
-    Ok(Json(ops::library(&s.pool, &q).await?))
+    Ok(Json(ops::library(&s.pool, &user, &q).await?))
 }
 
 pub async fn settings(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> AppResult<Json<crate::server::webhook::Settings>> {
-    crate::server::accounts::require_admin(&user)?;
-    Ok(Json(crate::server::webhook::settings(&s.pool).await?))
+    Ok(Json(crate::server::webhook::settings_for(&s.pool, &user).await?))
 }
 
 pub async fn save_settings(

@@ -35,6 +35,11 @@ pub fn DeclarePage() -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
                 <FieldError error=err field="severity"/>
+                <label class="choice">
+                    <input type="checkbox" name="private" value="on" checked=move || !typed(err, "private")().is_empty()/>
+                    <strong>"Private"</strong>" "
+                    <span class="hint">"Security, legal or HR: only admins, the people on the incident and those you add can see it"</span>
+                </label>
                 <details open=move || ["summary", "services", "started_at"].into_iter().any(|f| !typed(err, f)().is_empty())>
                     <summary>"More detail (optional)"</summary>
                     <label for="summary">"Summary"</label>

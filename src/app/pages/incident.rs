@@ -3,6 +3,7 @@ use crate::api::postmortems::CloseIncident;
 use crate::app::components::{
     reset_on_success, typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When,
 };
+use crate::app::pages::incident_access::{Access, AccessActions};
 use crate::app::pages::IncidentActions;
 use crate::domain::time::{format_duration, incident_duration};
 use crate::domain::{
@@ -24,11 +25,13 @@ pub fn IncidentPage() -> impl IntoView {
     let change = ServerAction::<ChangeIncident>::new();
     let assign = ServerAction::<AssignRole>::new();
     let note = ServerAction::<AddNote>::new();
+    let access = AccessActions::new();
     // Bumped by the live stream: another responder changed something.
     let remote = RwSignal::new(0u32);
     let page = Resource::new(
         move || {
-            (reference(), before(), remote.get(), change.version().get(), assign.version().get(), note.version().get())
+            let own = change.version().get() + assign.version().get() + note.version().get() + access.version();
+            (reference(), before(), remote.get(), own)
         },
         |(r, b, ..)| get_incident_page(r, b),
     );
@@ -42,7 +45,7 @@ pub fn IncidentPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Err(e) => view! { <Failure error=e/> }.into_any(),
-                        Ok(p) => view! { <Incident page=p change assign/> }.into_any(),
+                        Ok(p) => view! { <Incident page=p.clone() change assign/> <Access page=p actions=access/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -127,6 +130,7 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
                 <p class="facts">
                     <SeverityBadge severity=i.severity/>
                     <StatusBadge status=i.status/>
+                    {i.private.then(|| view! { <span class="badge private" data-testid="private-badge">"Private"</span> })}
                     <span class="duration" data-testid="duration">
                         {if ongoing { "Ongoing for " } else { "Lasted " }} {running_duration(&page)}
                     </span>

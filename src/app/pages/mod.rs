@@ -2,6 +2,7 @@ mod account;
 mod actions;
 mod declare;
 mod incident;
+mod incident_access;
 mod incidents;
 mod postmortem;
 mod users;

@@ -93,6 +93,11 @@ pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<StoredAct
 }
 
 /// Locks the row for a read-check-write inside a transaction; returns its version.
+/// The incident an item belongs to, for the access check.
+pub async fn incident_of(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT incident_id FROM action_items WHERE id = $1").bind(id).fetch_optional(db).await?)
+}
+
 pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i32>> {
     Ok(sqlx::query_scalar("SELECT version FROM action_items WHERE id = $1 FOR UPDATE")
         .bind(id)
@@ -103,6 +108,8 @@ pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i32>> {
 /// The filters the database applies; `overdue` depends on each owner's zone and is applied by the caller.
 #[derive(Debug, Default)]
 pub struct ListFilter {
+    /// Only items of incidents this user may see; `None`: public incidents only.
+    pub viewer: Option<i64>,
     pub incident: Option<i64>,
     pub owner: Option<i64>,
     pub status: Option<ActionStatus>,
@@ -129,6 +136,7 @@ pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<Stor
             AND ($6::text IS NULL OR i.severity = $6)
             AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM unnest(i.services) s WHERE lower(s) = lower($7)))
             AND ($9::text IS NULL OR lower(o.team) = lower($9))
+            AND incident_visible(a.incident_id, $10)
          ORDER BY a.due_on {dir}, a.id {dir} LIMIT $8"
     );
     Ok(sqlx::query_as::<_, ActionRecord>(&q)
@@ -141,6 +149,7 @@ pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<Stor
         .bind(f.service.as_deref())
         .bind(f.limit)
         .bind(f.team.as_deref())
+        .bind(f.viewer)
         .fetch_all(db)
         .await?
         .into_iter()
@@ -148,11 +157,13 @@ pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<Stor
         .collect())
 }
 
-/// Items still to be done, or done with a check-back date that has come somewhere in the world.
+/// Items still to be done, or done with a check-back date that has come somewhere in the world. The
+/// digest goes to a shared channel, so only items of public incidents.
 pub async fn digest_candidates(db: impl PgExecutor<'_>, latest_today: NaiveDate) -> AppResult<Vec<StoredAction>> {
     let q = format!(
-        "{SELECT} WHERE (a.status IN ('open', 'in_progress') AND a.due_on < $1)
-            OR (a.status = 'done' AND a.outcome IS NULL AND a.check_back_on <= $1)
+        "{SELECT} WHERE ((a.status IN ('open', 'in_progress') AND a.due_on < $1)
+                OR (a.status = 'done' AND a.outcome IS NULL AND a.check_back_on <= $1))
+            AND incident_visible(a.incident_id, NULL)
          ORDER BY o.name, a.owner_id, a.due_on, a.id"
     );
     Ok(sqlx::query_as::<_, ActionRecord>(&q)
@@ -271,7 +282,8 @@ pub async fn changes(db: impl PgExecutor<'_>, ids: &[i64]) -> AppResult<Vec<(i64
 /// How many of `owner`'s unfinished items were due before `today` (the owner's today).
 pub async fn count_overdue(db: impl PgExecutor<'_>, owner: i64, today: NaiveDate) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM action_items WHERE owner_id = $1 AND status IN ('open', 'in_progress') AND due_on < $2",
+        "SELECT count(*) FROM action_items
+         WHERE owner_id = $1 AND status IN ('open', 'in_progress') AND due_on < $2 AND incident_visible(incident_id, $1)",
     )
     .bind(owner)
     .bind(today)

@@ -23,6 +23,9 @@ struct IncidentRecord {
     comms_lead_name: Option<String>,
     scribe_id: Option<i64>,
     scribe_name: Option<String>,
+    private: bool,
+    participant_ids: Vec<i64>,
+    participant_names: Vec<String>,
 }
 
 fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
@@ -48,6 +51,13 @@ impl From<IncidentRecord> for Incident {
             commander: user_ref(r.commander_id, r.commander_name),
             comms_lead: user_ref(r.comms_lead_id, r.comms_lead_name),
             scribe: user_ref(r.scribe_id, r.scribe_name),
+            private: r.private,
+            participants: r
+                .participant_ids
+                .into_iter()
+                .zip(r.participant_names)
+                .map(|(id, name)| UserRef { id, name })
+                .collect(),
             version: r.version,
         }
     }
@@ -59,7 +69,11 @@ pub const SELECT: &str = "SELECT i.id, i.title, i.severity, i.status, i.summary,
         i.declared_by, d.name AS declared_by_name,
         i.commander_id, c.name AS commander_name,
         i.comms_lead_id, cl.name AS comms_lead_name,
-        i.scribe_id, s.name AS scribe_name
+        i.scribe_id, s.name AS scribe_name, i.private,
+        ARRAY(SELECT p.user_id FROM incident_participants p JOIN users pu ON pu.id = p.user_id
+              WHERE p.incident_id = i.id ORDER BY pu.name, pu.id) AS participant_ids,
+        ARRAY(SELECT pu.name FROM incident_participants p JOIN users pu ON pu.id = p.user_id
+              WHERE p.incident_id = i.id ORDER BY pu.name, pu.id) AS participant_names
     FROM incidents i
     JOIN users d ON d.id = i.declared_by
     LEFT JOIN users c ON c.id = i.commander_id
@@ -83,6 +97,12 @@ pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<(Inciden
     }))
 }
 
+/// A shared row lock: rows may be added beside the incident concurrently, but not while it is
+/// being deleted.
+pub async fn share_lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1 FOR SHARE").bind(id).fetch_optional(db).await?)
+}
+
 #[derive(Debug)]
 pub struct ListFilter {
     pub status: Option<IncidentStatus>,
@@ -90,16 +110,18 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-/// Open incidents first, then the most recent.
-pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<Incident>> {
+/// Open incidents first, then the most recent; only those `viewer` may see.
+pub async fn list(db: impl PgExecutor<'_>, viewer: i64, f: &ListFilter) -> AppResult<Vec<Incident>> {
     let q = format!(
         "{SELECT} WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.severity = $2)
+           AND incident_visible(i.id, $4)
          ORDER BY (i.status IN ('resolved', 'closed')), i.started_at DESC, i.id DESC LIMIT $3"
     );
     Ok(sqlx::query_as::<_, IncidentRecord>(&q)
         .bind(f.status.map(|s| s.as_str()))
         .bind(f.severity.map(|s| s.as_str()))
         .bind(f.limit)
+        .bind(viewer)
         .fetch_all(db)
         .await?
         .into_iter()
@@ -114,12 +136,13 @@ pub struct NewIncident<'a> {
     pub services: &'a [String],
     pub started_at: DateTime<Utc>,
     pub declared_by: i64,
+    pub private: bool,
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, n: &NewIncident<'_>) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO incidents (title, severity, summary, services, started_at, declared_by, commander_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO incidents (title, severity, summary, services, started_at, declared_by, commander_id, private)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(n.title)
     .bind(n.severity.as_str())
@@ -127,6 +150,7 @@ pub async fn insert(db: impl PgExecutor<'_>, n: &NewIncident<'_>) -> AppResult<i
     .bind(n.services)
     .bind(n.started_at)
     .bind(n.declared_by)
+    .bind(n.private)
     .fetch_one(db)
     .await?)
 }
@@ -181,4 +205,43 @@ pub async fn notify(db: impl PgExecutor<'_>, id: i64, what: &str) -> AppResult<(
     let payload = serde_json::json!({ "incident_id": id, "what": what }).to_string();
     sqlx::query("SELECT pg_notify('debrief_live', $1)").bind(payload).execute(db).await?;
     Ok(())
+}
+
+pub async fn set_private(db: impl PgExecutor<'_>, id: i64, private: bool) -> AppResult<()> {
+    sqlx::query("UPDATE incidents SET private = $2, version = version + 1 WHERE id = $1")
+        .bind(id)
+        .bind(private)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Adds a participant; false when they already were one.
+pub async fn add_participant(db: impl PgExecutor<'_>, id: i64, user_id: i64, added_by: i64) -> AppResult<bool> {
+    let added = sqlx::query(
+        "INSERT INTO incident_participants (incident_id, user_id, added_by) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(added_by)
+    .execute(db)
+    .await?;
+    Ok(added.rows_affected() == 1)
+}
+
+/// Removes a participant; false when they were not one.
+pub async fn remove_participant(db: impl PgExecutor<'_>, id: i64, user_id: i64) -> AppResult<bool> {
+    let removed = sqlx::query("DELETE FROM incident_participants WHERE incident_id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(removed.rows_affected() == 1)
+}
+
+/// Whether `viewer` may see the incident (`None`: everyone, so public incidents only). The rule
+/// itself is the SQL function `incident_visible`, which list queries use directly.
+pub async fn visible(db: impl PgExecutor<'_>, id: i64, viewer: Option<i64>) -> AppResult<bool> {
+    Ok(sqlx::query_scalar("SELECT incident_visible($1, $2)").bind(id).bind(viewer).fetch_one(db).await?)
 }

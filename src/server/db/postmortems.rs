@@ -345,6 +345,8 @@ pub struct PublicationRecord {
 }
 
 pub struct LibraryFilter<'a> {
+    /// Only write-ups of incidents this user may see; `None`: public incidents only.
+    pub viewer: Option<i64>,
     pub q: Option<&'a str>,
     pub severity: Option<&'a str>,
     pub service: Option<&'a str>,
@@ -367,6 +369,7 @@ pub async fn library(db: impl PgExecutor<'_>, f: &LibraryFilter<'_>) -> AppResul
            AND ($2::text IS NULL OR severity = $2)
            AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM unnest(services) s WHERE lower(s) = lower($3)))
            AND ($4::timestamptz IS NULL OR (published_at >= $4 AND published_at < $5))
+           AND incident_visible(incident_id, $7)
          ORDER BY published_at DESC, incident_id DESC LIMIT $6"
     );
     Ok(sqlx::query_as(&q)
@@ -376,6 +379,7 @@ pub async fn library(db: impl PgExecutor<'_>, f: &LibraryFilter<'_>) -> AppResul
         .bind(f.month.map(|m| m.0))
         .bind(f.month.map(|m| m.1))
         .bind(f.limit)
+        .bind(f.viewer)
         .fetch_all(db)
         .await?)
 }

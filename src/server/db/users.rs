@@ -66,6 +66,17 @@ pub async fn list(db: impl PgExecutor<'_>) -> AppResult<Vec<User>> {
     Ok(sqlx::query_as::<_, UserRecord>(&q).fetch_all(db).await?.into_iter().map(User::from).collect())
 }
 
+/// People whose name or email contains `q` (case-insensitive), exact matches first.
+pub async fn search(db: impl PgExecutor<'_>, q: &str, limit: i64) -> AppResult<Vec<User>> {
+    let query = format!(
+        "SELECT {COLUMNS} FROM users
+         WHERE strpos(lower(name), lower($1)) > 0 OR strpos(lower(email), lower($1)) > 0
+         ORDER BY (lower(email) = lower($1) OR lower(name) = lower($1)) DESC, name, id LIMIT $2"
+    );
+    let rows = sqlx::query_as::<_, UserRecord>(&query).bind(q).bind(limit).fetch_all(db).await?;
+    Ok(rows.into_iter().map(User::from).collect())
+}
+
 pub async fn refs(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
     let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users ORDER BY name, id").fetch_all(db).await?;
     Ok(rows.into_iter().map(|(id, name)| UserRef { id, name }).collect())

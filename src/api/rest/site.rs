@@ -1,0 +1,52 @@
+//! Handlers the pages link to outside the JSON API: the Markdown download, the Atom feed and the
+//! live stream. Signed in by session (the feed also by `?token=`); thin like every other handler.
+
+use super::{IncidentId, SessionUser};
+use crate::error::{AppError, AppResult};
+use crate::server::{accounts, live, postmortems as ops, AppState};
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::{Stream, StreamExt};
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// The download button's Markdown, for a signed-in reader (the API has the same behind a token).
+pub async fn postmortem_markdown(
+    State(s): State<AppState>,
+    SessionUser(user): SessionUser,
+    IncidentId(id): IncidentId,
+) -> AppResult<Response> {
+    Ok(super::markdown_response(&s, &user, id).await?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct FeedQuery {
+    token: Option<String>,
+}
+
+/// The Atom feed of publications. Feed readers cannot sign in, so an API token in `?token=` also works.
+pub async fn library_feed(
+    State(s): State<AppState>,
+    session: tower_sessions::Session,
+    Query(q): Query<FeedQuery>,
+) -> AppResult<Response> {
+    let user = match q.token.as_deref() {
+        Some(token) => accounts::token_user(&s.pool, token).await?,
+        None => accounts::session_user(&s.pool, &session).await?,
+    };
+    let xml = ops::atom_feed(&s.pool, &user).await?;
+    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
+}
+
+/// `GET /live/incidents/{id}`: Server-Sent Events, one "changed" event per change to the incident.
+pub async fn incident_stream(
+    State(s): State<AppState>,
+    SessionUser(user): SessionUser,
+    IncidentId(id): IncidentId,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let changes = live::incident_changes(&s.pool, &s.live, user, id).await?;
+    let events = changes.map(|what| Ok(Event::default().event("changed").data(what)));
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

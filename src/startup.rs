@@ -1,0 +1,254 @@
+//! Start-up: the one module that knows every layer. Builds the router (pages, server functions,
+//! the JSON API, downloads, live streams and probes), serves it, and runs the operator commands.
+//! Only built with `ssr`.
+
+use crate::app::{shell, App};
+use crate::server::{accounts, actions, config, csrf, embedded_pg, headers, live, postmortems, AppState, RequestUser};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use config::{Cli, Command, Config, PgCommand, TokenCommand, UserCommand};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::Duration;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The whole app as a router: pages, server functions, the JSON API, live streams and probes.
+/// Tests build exactly this. It does not touch the database, so it starts even while Postgres is down.
+pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, String> {
+    let store = PostgresStore::new(state.pool.clone());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("debrief_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure_cookies)
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::days(14)));
+
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    let context = move || {
+        provide_context(ctx_state.clone());
+        provide_context(RequestUser::default());
+    };
+    let options = state.leptos_options.clone();
+    Ok(Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(crate::api::rest::site_router())
+        .nest("/api/v1", crate::api::rest::router())
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(csrf::middleware))
+        .layer(axum::middleware::from_fn(headers::middleware))
+        .layer(sessions)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state))
+}
+
+async fn readyz(State(pool): State<PgPool>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&pool).await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    }
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// A pool that connects lazily: the app starts (and answers "database unreachable") even while
+/// Postgres is down, and recovers by itself when it is back.
+pub fn pool(url: &str, max: u32) -> Result<PgPool, String> {
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_lazy(url)
+        .map_err(|e| format!("DATABASE_URL is not usable: {e}"))
+}
+
+/// Applies Debrief's migrations, creates the session store's own table if missing, and installs the
+/// default postmortem template on first run.
+pub async fn migrate(pool: &PgPool) -> Result<(), String> {
+    MIGRATOR.run(pool).await.map_err(|e| format!("database migration failed: {e}"))?;
+    PostgresStore::new(pool.clone()).migrate().await.map_err(|e| format!("session store migration: {e}"))?;
+    postmortems::ensure_template(pool).await.map_err(|e| format!("installing the default postmortem template: {e}"))
+}
+
+/// Resolves the database: DATABASE_URL, or the embedded cluster (started if needed).
+fn database(config: &Config) -> Result<(String, Option<embedded_pg::EmbeddedPg>), String> {
+    if let Some(url) = &config.database_url {
+        return Ok((url.clone(), None));
+    }
+    let mut pg = embedded_pg::EmbeddedPg::new(&config.data_dir, config.pg_port)?;
+    pg.start()?;
+    Ok((pg.url()?, Some(pg)))
+}
+
+async fn connect(config: &Config) -> Result<(PgPool, Option<embedded_pg::EmbeddedPg>), String> {
+    let (url, pg) = database(config)?;
+    if let Some(pg) = &pg {
+        pg.ensure_database().await?;
+    }
+    let pool = pool(&url, config.db_pool)?;
+    migrate(&pool).await?;
+    Ok((pool, pg))
+}
+
+pub async fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    let cli = Cli::parse();
+    init_tracing(cli.config.log_json);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("debrief: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => connect(&config).await.map(|_| ()),
+        Command::Pg { command: PgCommand::Up } => {
+            let (url, pg) = database(&Config { database_url: None, ..config })?;
+            if let Some(pg) = pg {
+                pg.ensure_database().await?;
+            }
+            println!("{url}");
+            Ok(())
+        }
+        Command::Pg { command: PgCommand::Down } => {
+            embedded_pg::EmbeddedPg::new(&config.data_dir, config.pg_port)?.stop()
+        }
+        Command::User { command: UserCommand::Add { email, name, role } } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| format!("reading the password: {e}"))?;
+            let (pool, _pg) = connect(&config).await?;
+            let user = accounts::create_user(
+                &pool,
+                accounts::NewUser {
+                    email: &email,
+                    name: &name,
+                    role: &role,
+                    password: password.trim_end_matches(['\r', '\n']),
+                    time_zone: None,
+                    team: None,
+                },
+            )
+            .await
+            .map_err(describe)?;
+            println!("added {} <{}> as {}", user.name, user.email, user.role);
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { email } } => {
+            let (pool, _pg) = connect(&config).await?;
+            println!("{}", accounts::create_token(&pool, &email).await.map_err(describe)?);
+            Ok(())
+        }
+    }
+}
+
+/// An AppError as one line for the terminal, field messages included.
+fn describe(e: crate::error::AppError) -> String {
+    match &e {
+        crate::error::AppError::Invalid { fields, .. } if !fields.is_empty() => {
+            fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ")
+        }
+        _ => e.to_string(),
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let (pool, pg) = connect(&config).await?;
+    let conf = leptos::config::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
+    let mut leptos_options = conf.leptos_options;
+    if let Some(addr) = &config.addr {
+        leptos_options.site_addr = addr.parse().map_err(|e| format!("DEBRIEF_ADDR {addr:?}: {e}"))?;
+    }
+    let addr = leptos_options.site_addr;
+    tokio::spawn(delete_expired_sessions(pool.clone()));
+    tokio::spawn(daily_digest(pool.clone()));
+    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options };
+    let app = router(state, config.secure_cookies).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
+    tracing::info!("Debrief is serving on http://{addr}");
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    if let Some(pg) = pg.filter(|p| p.started_here) {
+        tracing::info!("stopping the embedded Postgres this process started");
+        pg.stop()?;
+    }
+    result.map_err(|e| e.to_string())
+}
+
+/// Expired sessions are deleted hourly; a database outage only delays it.
+async fn delete_expired_sessions(pool: PgPool) {
+    use tower_sessions::ExpiredDeletion;
+    let store = PostgresStore::new(pool);
+    loop {
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
+/// Every instance tries every ten minutes; the day's row in `digest_runs` lets exactly one send it,
+/// and a restart finds the day already taken.
+async fn daily_digest(pool: PgPool) {
+    loop {
+        match actions::send_daily_digest(&pool, chrono::Utc::now()).await {
+            Ok(true) => tracing::info!("daily action-item digest sent"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "daily action-item digest failed; will retry"),
+        }
+        tokio::time::sleep(Duration::from_secs(600)).await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_migration_bounds_its_lock_wait() {
+        for m in super::MIGRATOR.iter() {
+            let first = m.sql.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"));
+            assert!(
+                first.is_some_and(|l| l.trim_start().to_lowercase().starts_with("set lock_timeout")),
+                "migration {} {} must start with SET lock_timeout",
+                m.version,
+                m.description
+            );
+        }
+    }
+}
