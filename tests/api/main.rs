@@ -12,6 +12,7 @@ mod live;
 mod pages;
 mod postmortem_extras;
 mod postmortems;
+mod private;
 mod reviews;
 mod support;
 mod timeline;

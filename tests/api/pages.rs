@@ -48,6 +48,11 @@ pub async fn post_form(
 
 pub async fn signed_in(app: &TestApp) -> Client {
     app.user("ada@example.com", "Ada", "admin").await;
+    sign_in_as(app, "ada@example.com").await
+}
+
+/// A browser signed in as an existing user (whose password is `PASSWORD`).
+pub async fn sign_in_as(app: &TestApp, email: &str) -> Client {
     let http = browser_like();
     let (_, html) = page(&http, app, "/login").await;
     let action = form_action(&html, "sign_in");
@@ -57,7 +62,7 @@ pub async fn signed_in(app: &TestApp) -> Client {
         &action,
         "/login?next=/incidents",
         &app.base,
-        &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/incidents"), ("time_zone", "")],
+        &[("email", email), ("password", PASSWORD), ("next", "/incidents"), ("time_zone", "")],
     )
     .await;
     assert_eq!(res.status(), StatusCode::FOUND);

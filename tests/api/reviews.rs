@@ -44,7 +44,7 @@ async fn edit(api: &Api<'_>, inc: i64, key: &str, body: &str) {
 }
 
 /// Writes every required section: the summary gets `summary`, the others a plain sentence.
-async fn write_required(api: &Api<'_>, inc: i64, summary: &str) {
+pub(crate) async fn write_required(api: &Api<'_>, inc: i64, summary: &str) {
     let pm = postmortem(api, inc).await;
     for key in required_keys(&pm) {
         let body = if key == "summary" { summary.to_string() } else { format!("Written down for {key}.") };
@@ -57,7 +57,7 @@ async fn action(api: &Api<'_>, inc: i64, what: &str, body: Value) -> (StatusCode
 }
 
 /// An action that must succeed; returns the postmortem.
-async fn act(api: &Api<'_>, inc: i64, what: &str, body: Value) -> Value {
+pub(crate) async fn act(api: &Api<'_>, inc: i64, what: &str, body: Value) -> Value {
     let (status, pm) = action(api, inc, what, body).await;
     assert_eq!(status, StatusCode::OK, "{what}: {pm}");
     pm
