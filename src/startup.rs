@@ -20,6 +20,21 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Every route `router` serves, as `(METHOD, path)` with the router's own parameter syntax: probes,
+/// pages, server functions, the JSON API and the site handlers. The authorization matrix walks it.
+pub fn route_list() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = PROBES.iter().map(|p| ("GET".to_string(), p.to_string())).collect();
+    out.extend(generate_route_list(App).iter().map(|r| ("GET".to_string(), r.path().to_string())));
+    out.extend(leptos::server_fn::axum::server_fn_paths().map(|(path, method)| (method.to_string(), path.to_string())));
+    out.extend(crate::api::rest::site_routes().into_iter().map(|(m, p)| (m.to_string(), p.to_string())));
+    out.extend(crate::api::rest::api_routes().into_iter().map(|(m, p)| (m.to_string(), format!("/api/v1{p}"))));
+    out.sort();
+    out.dedup();
+    out
+}
+
+const PROBES: [&str; 2] = ["/healthz", "/readyz"];
+
 /// The whole app as a router: pages, server functions, the JSON API, live streams and probes.
 /// Tests build exactly this. It does not touch the database, so it starts even while Postgres is down.
 pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, String> {
@@ -39,12 +54,13 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
     };
     let options = state.leptos_options.clone();
     Ok(Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
+        .route(PROBES[0], get(|| async { "ok" }))
+        .route(PROBES[1], get(readyz))
         .merge(crate::api::rest::site_router())
         .nest("/api/v1", crate::api::rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(crate::api::server_fn_status))
         .layer(axum::middleware::from_fn(csrf::middleware))
         .layer(axum::middleware::from_fn(headers::middleware))
         .layer(sessions)

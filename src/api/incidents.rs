@@ -115,9 +115,9 @@ pub async fn set_incident_private(id: i64, version: i32, private: String) -> Res
 #[server]
 pub async fn add_participant(id: i64, person: String) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    let keep = |e: AppError| e.with_values([("person", person.as_str())]);
-    let found = ops::find_person(&state.pool, &user, &person).await.map_err(keep)?;
-    ops::add_participant(&state.pool, &user, id, found.id).await.map_err(keep)?;
+    ops::add_participant(&state.pool, &user, id, ops::Person::NameOrEmail(&person))
+        .await
+        .map_err(|e| e.with_values([("person", person.as_str())]))?;
     Ok(())
 }
 

@@ -38,3 +38,29 @@ pub(crate) mod ctx {
         Ok((state, user))
     }
 }
+
+/// Server functions answer every error with 500 (server_fn's default). This gives each the status
+/// of its `AppError`, so a 404 or 403 counts as one in logs, proxies and metrics. The body is left
+/// as it is: clients decode any 4xx or 5xx answer as the error it carries.
+#[cfg(feature = "ssr")]
+pub async fn server_fn_status(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::StatusCode;
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // Error bodies are small; one past this limit keeps its 500.
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Some(status) = serde_json::from_slice::<crate::error::AppError>(&bytes)
+        .ok()
+        .and_then(|e| StatusCode::from_u16(e.status()).ok())
+    {
+        parts.status = status;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}

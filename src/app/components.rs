@@ -53,6 +53,24 @@ pub fn Failure(error: AppError) -> impl IntoView {
     }
 }
 
+/// Sends a signed-out visitor to sign in, for pages that load no data of their own (those that do
+/// get the same from their data's `Unauthorized`).
+#[component]
+pub fn RequireSignIn() -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::api::auth::current_user());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(_)) => ().into_any(),
+                    Ok(None) => view! { <Failure error=AppError::Unauthorized/> }.into_any(),
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 /// Sets the HTTP status of a server-rendered page; nothing to do in the browser.
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]

@@ -317,6 +317,7 @@ pub async fn form_options(pool: &PgPool, viewer: &User) -> AppResult<FormOptions
 pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choices: bool) -> AppResult<ActionList> {
     let query = ListQuery { history: false, ..parse_filter(viewer, params)? };
     let mut conn = pool.acquire().await?;
+    see_filtered_incident(&mut conn, viewer, &query).await?;
     let items = list_on(&mut conn, &query).await?;
     let by_incident = counts_by_incident(&items)
         .into_iter()
@@ -404,8 +405,19 @@ pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
 }
 
 /// Sorted by due date (latest first when asked); when listing one's own items, the overdue ones first.
-pub async fn list(pool: &PgPool, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
-    list_on(&mut *pool.acquire().await?, q).await
+pub async fn list(pool: &PgPool, viewer: &User, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
+    let mut conn = pool.acquire().await?;
+    see_filtered_incident(&mut conn, viewer, q).await?;
+    list_on(&mut conn, q).await
+}
+
+/// One incident's items are a 404, like the incident, to those who may not see it (rather than an
+/// empty list that would still say the incident exists).
+async fn see_filtered_incident(conn: &mut sqlx::PgConnection, viewer: &User, q: &ListQuery) -> AppResult<()> {
+    match q.filter.incident {
+        Some(id) => access::see_incident(&mut *conn, viewer, id).await,
+        None => Ok(()),
+    }
 }
 
 /// One incident's items by due date, as `viewer` (who may see the incident) sees them.

@@ -200,16 +200,17 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
     access::see_incident(&mut *tx, user, id).await?;
     let (cur_status, cur_severity, cur_version) =
         db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
-    if cur_version != version {
-        return Err(conflict(&mut tx, id).await?);
-    }
-    let current = db::incidents::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    let current = load(&mut *tx, id).await?;
+    // Who may see it is decided before anything else about the change.
     let private = patch.private.filter(|p| *p != current.private);
     if private.is_some() {
         access::manage_access(user, &current)?;
-        if cur_status == IncidentStatus::Closed {
-            return Err(AppError::invalid("private", "A closed incident cannot be made private or public"));
-        }
+    }
+    if cur_version != version {
+        return Err(conflict(&mut tx, id).await?);
+    }
+    if private.is_some() && cur_status == IncidentStatus::Closed {
+        return Err(AppError::invalid("private", "A closed incident cannot be made private or public"));
     }
     // Asking only for the status it already has is a mistake worth saying; alongside other changes
     // (a client sending the whole incident back) it is simply no change.
@@ -328,11 +329,20 @@ pub async fn assign_role(
     load(pool, id).await
 }
 
-/// Who is being added or removed: a user id, checked here so the page and the API say the same.
-async fn participant(tx: &mut sqlx::PgConnection, user_id: i64) -> AppResult<User> {
-    db::users::by_id(&mut *tx, user_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("user_id", format!("There is no user {user_id}")))
+/// Who is being added: a user id (the API) or a name or email typed into "Add people" (the page).
+pub enum Person<'a> {
+    Id(i64),
+    NameOrEmail(&'a str),
+}
+
+/// Who is being added or removed, checked here so the page and the API say the same.
+async fn participant(tx: &mut sqlx::PgConnection, who: Person<'_>) -> AppResult<User> {
+    match who {
+        Person::Id(user_id) => db::users::by_id(&mut *tx, user_id)
+            .await?
+            .ok_or_else(|| AppError::invalid("user_id", format!("There is no user {user_id}"))),
+        Person::NameOrEmail(q) => find_person(tx, q).await,
+    }
 }
 
 /// Locks the incident for a change of who may see it, after checking the actor may make it.
@@ -347,10 +357,10 @@ async fn lock_for_access(tx: &mut sqlx::PgConnection, user: &User, id: i64) -> A
 
 /// Adds someone to the incident so that they may see it while it is private. Adding someone who
 /// already is a participant changes nothing.
-pub async fn add_participant(pool: &PgPool, user: &User, id: i64, user_id: i64) -> AppResult<Incident> {
+pub async fn add_participant(pool: &PgPool, user: &User, id: i64, who: Person<'_>) -> AppResult<Incident> {
     let mut tx = pool.begin().await?;
     lock_for_access(&mut tx, user, id).await?;
-    let person = participant(&mut tx, user_id).await?;
+    let person = participant(&mut tx, who).await?;
     if db::incidents::add_participant(&mut *tx, id, person.id, user.id).await? {
         let body = format!("{} added {} to the incident", user.name, person.name);
         record(&mut tx, id, user, EventKind::Participants, &body, None, Some(&person.name), Utc::now()).await?;
@@ -365,7 +375,7 @@ pub async fn add_participant(pool: &PgPool, user: &User, id: i64, user_id: i64) 
 pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i64) -> AppResult<Incident> {
     let mut tx = pool.begin().await?;
     let current = lock_for_access(&mut tx, user, id).await?;
-    let person = participant(&mut tx, user_id).await?;
+    let person = participant(&mut tx, Person::Id(user_id)).await?;
     if !db::incidents::remove_participant(&mut *tx, id, person.id).await? {
         return Err(AppError::NotFound(format!("{} is not a participant of {}", person.name, current.reference)));
     }
@@ -377,13 +387,12 @@ pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i6
 }
 
 /// The one person a name or email typed into "Add people" means.
-pub async fn find_person(pool: &PgPool, viewer: &User, query: &str) -> AppResult<User> {
-    access::require_writer(viewer)?;
+async fn find_person(conn: &mut sqlx::PgConnection, query: &str) -> AppResult<User> {
     let q = query.trim();
     if q.is_empty() || q.chars().count() > 200 {
         return Err(AppError::invalid("person", "Type a name or an email address (at most 200 characters)"));
     }
-    let found = db::users::search(pool, q, 6).await?;
+    let found = db::users::search(&mut *conn, q, 6).await?;
     let exact: Vec<&User> =
         found.iter().filter(|u| u.email.eq_ignore_ascii_case(q) || u.name.eq_ignore_ascii_case(q)).collect();
     match (exact.as_slice(), found.as_slice()) {

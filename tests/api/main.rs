@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod incidents;
 mod live;
+mod matrix;
 mod pages;
 mod postmortem_extras;
 mod postmortems;

@@ -23,7 +23,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> AppResult<Json<Vec<ActionItem>>> {
     let query = ops::parse_filter(&user, &q)?;
-    Ok(Json(ops::list(&s.pool, &query).await?))
+    Ok(Json(ops::list(&s.pool, &user, &query).await?))
 }
 
 pub async fn show(

@@ -17,48 +17,83 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
-/// The routes outside `/api/v1` that pages link to: downloads, the feed and live streams.
-pub fn site_router() -> Router<AppState> {
-    Router::new()
-        .route("/live/incidents/{id}", get(site::incident_stream))
-        // `reference`, like the page route beside it: the router needs one name per position.
-        .route("/incidents/{reference}/postmortem.md", get(site::postmortem_markdown))
-        .route("/library/feed.xml", get(site::library_feed))
+/// One table per router: it builds the router and lists its routes as `(METHOD, path)`, so the
+/// authorization matrix test walks exactly what is served and a route added without a row fails it.
+macro_rules! route_table {
+    ($list:ident, $build:ident; $($path:literal => $m:ident($h:expr) $(. $more:ident($h2:expr))*;)+) => {
+        pub fn $list() -> Vec<(&'static str, &'static str)> {
+            let mut out = Vec::new();
+            $(
+                out.push((method_name(stringify!($m)), $path));
+                $(out.push((method_name(stringify!($more)), $path));)*
+            )+
+            out
+        }
+
+        fn $build() -> Router<AppState> {
+            Router::new() $(.route($path, $m($h) $(.$more($h2))*))+
+        }
+    };
 }
 
+fn method_name(routing_fn: &str) -> &'static str {
+    match routing_fn {
+        "get" => "GET",
+        "post" => "POST",
+        "put" => "PUT",
+        "patch" => "PATCH",
+        "delete" => "DELETE",
+        other => unreachable!("add {other} to method_name"),
+    }
+}
+
+route_table! { site_routes, site_table;
+    "/live/incidents/{id}" => get(site::incident_stream);
+    // `reference`, like the page route beside it: the router needs one name per position.
+    "/incidents/{reference}/postmortem.md" => get(site::postmortem_markdown);
+    "/library/feed.xml" => get(site::library_feed);
+}
+
+route_table! { api_routes, api_table;
+    "/me" => get(me);
+    "/incidents" => get(incidents::list).post(incidents::create);
+    "/incidents/{id}" => get(incidents::show).patch(incidents::update);
+    "/incidents/{id}/timeline" => get(incidents::timeline).post(incidents::add_event);
+    "/incidents/{id}/participants" => post(incidents::add_participant);
+    "/incidents/{id}/participants/{user_id}" => delete(incidents::remove_participant);
+    "/incidents/{id}/actions" => post(actions::create);
+    "/actions" => get(actions::list);
+    "/actions/{id}" => get(actions::show).patch(actions::update);
+    "/actions/{id}/check" => post(actions::check);
+    "/actions/{id}/follow-up" => post(actions::follow_up);
+    "/incidents/{id}/postmortem" => get(postmortems::show).post(postmortems::start);
+    "/incidents/{id}/postmortem.md" => get(postmortems::markdown);
+    "/incidents/{id}/postmortem/sections/{key}" => put(postmortems::save_section);
+    "/incidents/{id}/postmortem/sections/{key}/revisions" => get(postmortems::revisions);
+    "/postmortem-template" => get(postmortems::template).put(postmortems::replace_template);
+    "/incidents/{id}/postmortem/submit" => post(postmortems::submit);
+    "/incidents/{id}/postmortem/approve" => post(postmortems::approve);
+    "/incidents/{id}/postmortem/request-changes" => post(postmortems::request_changes);
+    "/incidents/{id}/postmortem/comments" => post(postmortems::comment);
+    "/incidents/{id}/postmortem/publish" => post(postmortems::publish);
+    "/incidents/{id}/postmortem/timeline/{event_id}" => put(postmortems::toggle_timeline_event);
+    "/incidents/{id}/postmortem/factors" => post(postmortems::add_factor);
+    "/incidents/{id}/postmortem/factors/{factor_id}" => delete(postmortems::remove_factor);
+    "/incidents/{id}/close" => post(postmortems::close);
+    "/library" => get(postmortems::library);
+    "/settings" => get(postmortems::settings).put(postmortems::save_settings);
+}
+
+/// The routes outside `/api/v1` that pages link to: downloads, the feed and live streams.
+pub fn site_router() -> Router<AppState> {
+    site_table()
+}
+
+/// The JSON API, mounted under `/api/v1`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/incidents", get(incidents::list).post(incidents::create))
-        .route("/incidents/{id}", get(incidents::show).patch(incidents::update))
-        .route("/incidents/{id}/timeline", get(incidents::timeline).post(incidents::add_event))
-        .route("/incidents/{id}/participants", post(incidents::add_participant))
-        .route("/incidents/{id}/participants/{user_id}", delete(incidents::remove_participant))
-        .route("/incidents/{id}/actions", post(actions::create))
-        .route("/actions", get(actions::list))
-        .route("/actions/{id}", get(actions::show).patch(actions::update))
-        .route("/actions/{id}/check", post(actions::check))
-        .route("/actions/{id}/follow-up", post(actions::follow_up))
-        .route("/incidents/{id}/postmortem", get(postmortems::show).post(postmortems::start))
-        .route("/incidents/{id}/postmortem.md", get(postmortems::markdown))
-        .route("/incidents/{id}/postmortem/sections/{key}", put(postmortems::save_section))
-        .route("/incidents/{id}/postmortem/sections/{key}/revisions", get(postmortems::revisions))
-        .route("/postmortem-template", get(postmortems::template).put(postmortems::replace_template))
-        .route("/incidents/{id}/postmortem/submit", post(postmortems::submit))
-        .route("/incidents/{id}/postmortem/approve", post(postmortems::approve))
-        .route("/incidents/{id}/postmortem/request-changes", post(postmortems::request_changes))
-        .route("/incidents/{id}/postmortem/comments", post(postmortems::comment))
-        .route("/incidents/{id}/postmortem/publish", post(postmortems::publish))
-        .route("/incidents/{id}/postmortem/timeline/{event_id}", put(postmortems::toggle_timeline_event))
-        .route("/incidents/{id}/postmortem/factors", post(postmortems::add_factor))
-        .route("/incidents/{id}/postmortem/factors/{factor_id}", delete(postmortems::remove_factor))
-        .route("/incidents/{id}/close", post(postmortems::close))
-        .route("/library", get(postmortems::library))
-        .route("/settings", get(postmortems::settings).put(postmortems::save_settings))
-        .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
-        .method_not_allowed_fallback(|| async {
-            AppError::MethodNotAllowed("This endpoint does not support that method".into())
-        })
+    api_table().fallback(|| async { AppError::NotFound("No such API endpoint".into()) }).method_not_allowed_fallback(
+        || async { AppError::MethodNotAllowed("This endpoint does not support that method".into()) },
+    )
 }
 
 /// The user behind `Authorization: Bearer <token>`.

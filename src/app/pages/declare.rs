@@ -1,5 +1,5 @@
 use crate::api::incidents::DeclareIncident;
-use crate::app::components::{raw_text, typed, FieldError, FormError};
+use crate::app::components::{raw_text, typed, FieldError, FormError, RequireSignIn};
 use crate::domain::Severity;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +12,7 @@ pub fn DeclarePage() -> impl IntoView {
     let sev = typed(err, "severity");
     view! {
         <Title text="Declare incident"/>
+        <RequireSignIn/>
         <section class="narrow">
             <h1>"Declare an incident"</h1>
             <ActionForm action attr:class="declare-form">
