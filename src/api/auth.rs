@@ -77,7 +77,7 @@ pub async fn sign_in(
 /// Only same-site paths: `?next=https://evil.example` must not turn sign-in into an open redirect.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        Some(n) if crate::domain::redirect::is_local_path(n) => n.to_string(),
         _ => "/incidents".to_string(),
     }
 }
@@ -145,6 +145,9 @@ mod tests {
         assert_eq!(safe_next(Some("/incidents/INC-4")), "/incidents/INC-4");
         assert_eq!(safe_next(Some("https://evil.example")), "/incidents");
         assert_eq!(safe_next(Some("//evil.example")), "/incidents");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/incidents");
+        assert_eq!(safe_next(Some("/%0A")), "/incidents");
+        assert_eq!(safe_next(Some("/incidents?status=resolved")), "/incidents?status=resolved");
         assert_eq!(safe_next(None), "/incidents");
     }
 }

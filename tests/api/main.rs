@@ -13,6 +13,7 @@ mod pages;
 mod postmortem_extras;
 mod postmortems;
 mod reviews;
+mod sign_in;
 mod support;
 mod timeline;
 mod updates;
