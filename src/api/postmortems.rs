@@ -110,7 +110,11 @@ pub async fn section_history(
         None => None,
     };
     let diff = match (from, to, body_at(from), body_at(to)) {
-        (Some(f), Some(t), Some(a), Some(b)) => Some((f, t, crate::domain::diff::diff_lines(&a, &b))),
+        // CPU-bound on long sections: off the async workers.
+        (Some(f), Some(t), Some(a), Some(b)) => {
+            let lines = tokio::task::spawn_blocking(move || crate::domain::diff::diff_lines(&a, &b)).await;
+            Some((f, t, lines.map_err(crate::error::internal)?))
+        }
         _ => None,
     };
     Ok(HistoryPage { incident, title, revisions, diff })
