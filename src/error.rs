@@ -33,6 +33,9 @@ pub enum AppError {
     /// also after a no-JavaScript round trip.
     #[error("{message}")]
     Invalid { message: String, fields: FieldErrors, values: BTreeMap<String, String> },
+    /// Refused before doing the work, because of too many attempts (sign-in); retry after that long.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -101,6 +104,7 @@ impl AppError {
             AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
             AppError::Invalid { .. } => "invalid",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -114,6 +118,7 @@ impl AppError {
             AppError::MethodNotAllowed(_) => 405,
             AppError::Conflict { .. } => 409,
             AppError::Invalid { .. } => 422,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
         }
@@ -175,9 +180,16 @@ mod server {
             match &self {
                 AppError::Invalid { fields, .. } => error["fields"] = serde_json::json!(fields),
                 AppError::Conflict { current: Some(c), .. } => error["current"] = c.clone(),
+                AppError::TooManyRequests { retry_after_secs, .. } => {
+                    error["retry_after_secs"] = serde_json::json!(retry_after_secs)
+                }
                 _ => {}
             }
-            (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
+            let mut res = (status, axum::Json(serde_json::json!({ "error": error }))).into_response();
+            if let AppError::TooManyRequests { retry_after_secs, .. } = &self {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+            }
+            res
         }
     }
 }
@@ -197,6 +209,27 @@ mod tests {
         assert_eq!(e.status(), 422);
         let many = AppError::fields(FieldErrors::from([("a".into(), "x".into()), ("b".into(), "y".into())]));
         assert_eq!(many.to_string(), "Some fields need attention");
+    }
+
+    #[test]
+    fn too_many_requests_is_a_429() {
+        let e = AppError::TooManyRequests {
+            message: "Too many sign-in attempts. Try again in 60 s.".into(),
+            retry_after_secs: 60,
+        };
+        assert_eq!((e.status(), e.code()), (429, "too_many_requests"));
+        assert_eq!(e.to_string(), "Too many sign-in attempts. Try again in 60 s.");
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&text).unwrap(), e);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn too_many_requests_says_when_to_retry() {
+        use axum::response::IntoResponse;
+        let res = AppError::TooManyRequests { message: "wait".into(), retry_after_secs: 42 }.into_response();
+        assert_eq!(res.status(), 429);
+        assert_eq!(res.headers()["retry-after"], "42");
     }
 
     #[test]

@@ -205,6 +205,8 @@ async fn serve(config: Config) -> Result<(), String> {
     let app = router(state, config.secure_cookies).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     tracing::info!("Debrief is serving on http://{addr}");
+    // The peer address feeds the sign-in throttle.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     if let Some(pg) = pg.filter(|p| p.started_here) {
         tracing::info!("stopping the embedded Postgres this process started");

@@ -63,9 +63,18 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     let state = ctx::state()?;
     let session = ctx::session().await?;
-    let user = accounts::sign_in(&state.pool, &session, &email, &password)
-        .await
-        .map_err(|e| e.with_values([("email", email.as_str())]))?;
+    // Missing only if the server was not started with connect info; then only the per-account limit applies.
+    let client =
+        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
+    let user = match accounts::sign_in(&state.pool, &session, &email, &password, client).await {
+        Ok(user) => user,
+        Err(e) => {
+            if let AppError::TooManyRequests { retry_after_secs, .. } = &e {
+                too_many_requests(*retry_after_secs).await;
+            }
+            return Err(e.with_values([("email", email.as_str())]));
+        }
+    };
     // Adopt the browser's zone the first time, so times read locally without a settings visit.
     if let (Some(tz), "UTC") = (time_zone.as_deref().filter(|t| !t.is_empty()), user.time_zone.as_str()) {
         let _ = accounts::set_time_zone(&state.pool, &user, tz).await;
@@ -74,10 +83,24 @@ pub async fn sign_in(
     Ok(())
 }
 
+/// A refused sign-in answers 429 with `Retry-After`. A plain form post (no JavaScript) keeps its
+/// redirect back to the form, which shows the message, and gets only the header.
+#[cfg(feature = "ssr")]
+async fn too_many_requests(retry_after_secs: u64) {
+    use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    res.insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    let headers = leptos_axum::extract::<HeaderMap>().await.unwrap_or_default();
+    let form_post = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    if !form_post {
+        res.set_status(StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
 /// Only same-site paths: `?next=https://evil.example` must not turn sign-in into an open redirect.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        Some(n) if crate::domain::redirect::is_local_path(n) => n.to_string(),
         _ => "/incidents".to_string(),
     }
 }
@@ -143,6 +166,9 @@ mod tests {
         assert_eq!(safe_next(Some("/incidents/INC-4")), "/incidents/INC-4");
         assert_eq!(safe_next(Some("https://evil.example")), "/incidents");
         assert_eq!(safe_next(Some("//evil.example")), "/incidents");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/incidents");
+        assert_eq!(safe_next(Some("/%0A")), "/incidents");
+        assert_eq!(safe_next(Some("/incidents?status=resolved")), "/incidents?status=resolved");
         assert_eq!(safe_next(None), "/incidents");
     }
 }

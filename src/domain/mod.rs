@@ -6,6 +6,8 @@ pub mod diff;
 pub mod export;
 pub mod incident;
 pub mod postmortem;
+pub mod redirect;
+pub mod slack;
 pub mod time;
 pub mod types;
 pub mod validate;

@@ -7,29 +7,118 @@ use crate::domain::{User, UserRole};
 use crate::error::{internal, AppError, AppResult};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
+use std::net::IpAddr;
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
 use tower_sessions::Session;
 
 const USER_KEY: &str = "user_id";
 
-/// Argon2 is deliberately slow: run it off the async workers.
+/// How many Argon2 computations (19 MiB each) run at once in this process. A flood of sign-ins waits
+/// here for its turn instead of filling the blocking pool (512 threads) and the memory.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    Semaphore::new(2 * cores)
+});
+
+/// Argon2 is deliberately slow: run it off the async workers, a bounded number at a time.
+async fn argon2<T: Send + 'static>(work: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
+    let _turn = HASHING.acquire().await.map_err(internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(internal)?
+}
+
 pub async fn hash_password(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
+    argon2(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(internal)
     })
     .await
-    .map_err(internal)?
 }
 
 async fn verify_password(password: String, hash: String) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || {
+    argon2(move || {
         let parsed = PasswordHash::new(&hash).map_err(internal)?;
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
-    .map_err(internal)?
+}
+
+/// At most `failures` failed sign-ins within any `window`.
+#[derive(Clone, Copy)]
+struct Limit {
+    failures: usize,
+    window: TimeDelta,
+}
+
+/// Per account (whoever tries it): guessing one password is slow.
+const PER_ACCOUNT: Limit = Limit { failures: 5, window: TimeDelta::minutes(15) };
+/// Per client address (across accounts): one client cannot try many accounts.
+const PER_ADDRESS: Limit = Limit { failures: 20, window: TimeDelta::minutes(15) };
+
+impl Limit {
+    /// Seconds until one more attempt is allowed under this limit, or `None` if it is allowed now.
+    /// `failures` are the newest ones (any order); those older than the window no longer count, so
+    /// the wait ends when the `self.failures`-th newest leaves the window.
+    fn wait(self, failures: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<u64> {
+        let mut recent: Vec<DateTime<Utc>> = failures.iter().copied().filter(|t| *t > now - self.window).collect();
+        if recent.len() < self.failures {
+            return None;
+        }
+        recent.sort_unstable_by(|a, b| b.cmp(a));
+        let ms = (recent[self.failures - 1] + self.window - now).num_milliseconds();
+        Some((ms.max(0) as u64).div_ceil(1000).max(1))
+    }
+}
+
+/// The account as the throttle knows it: what the user typed, trimmed and lower-cased (bounded, as an
+/// attacker chooses it).
+fn account_key(email: &str) -> String {
+    email.trim().to_lowercase().chars().take(320).collect()
+}
+
+/// The client as the throttle knows it: its address, or for IPv6 its /64, which one subscriber
+/// usually holds whole.
+fn address_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// Counts this attempt as a failure before the password is checked (a success clears it), unless the
+/// account or the address already has too many: then it is refused without hashing anything. The
+/// count and the record happen under a lock shared by every instance, so parallel attempts cannot
+/// all slip in under the limit.
+async fn admit_sign_in(pool: &PgPool, account: &str, address: Option<&str>) -> AppResult<()> {
+    let window = PER_ACCOUNT.window.max(PER_ADDRESS.window).num_seconds();
+    let mut tx = pool.begin().await?;
+    db::users::lock_sign_in(&mut *tx, account, address).await?;
+    let recent = db::users::recent_sign_in_failures(
+        &mut *tx,
+        account,
+        address,
+        window,
+        PER_ACCOUNT.failures as i64,
+        PER_ADDRESS.failures as i64,
+    )
+    .await?;
+    let wait = PER_ACCOUNT.wait(&recent.by_email, recent.now).max(PER_ADDRESS.wait(&recent.by_address, recent.now));
+    if let Some(secs) = wait {
+        tx.rollback().await?;
+        return Err(AppError::TooManyRequests {
+            message: format!("Too many sign-in attempts. Try again in {secs} s."),
+            retry_after_secs: secs,
+        });
+    }
+    db::users::record_sign_in_failure(&mut tx, account, address, window).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A zone name from the browser, if it is one we know; otherwise UTC.
@@ -90,8 +179,17 @@ pub async fn needs_setup(pool: &PgPool) -> AppResult<bool> {
 }
 
 /// Checks the password, then rotates the session id so a pre-login id cannot be reused (fixation).
-pub async fn sign_in(pool: &PgPool, session: &Session, email: &str, password: &str) -> AppResult<User> {
+/// Throttled per account and per client address (`client`, when known); see `admit_sign_in`.
+pub async fn sign_in(
+    pool: &PgPool,
+    session: &Session,
+    email: &str,
+    password: &str,
+    client: Option<IpAddr>,
+) -> AppResult<User> {
     let bad = || AppError::invalid("password", "That email and password do not match an account");
+    let account = account_key(email);
+    admit_sign_in(pool, &account, client.map(address_key).as_deref()).await?;
     let Some((user, hash)) = db::users::credentials(pool, email.trim()).await? else {
         // Spend the same time as a real check so timing does not reveal which emails exist.
         let _ = hash_password(password.to_string()).await;
@@ -100,6 +198,7 @@ pub async fn sign_in(pool: &PgPool, session: &Session, email: &str, password: &s
     if !verify_password(password.to_string(), hash).await? {
         return Err(bad());
     }
+    db::users::clear_sign_in_failures(pool, &account).await?;
     start_session(session, &user).await?;
     Ok(user)
 }
@@ -187,6 +286,60 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password("correct horse battery".into(), h.clone()).await.unwrap());
         assert!(!verify_password("wrong".into(), h).await.unwrap());
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn under_the_limit_is_allowed() {
+        let limit = Limit { failures: 3, window: TimeDelta::seconds(900) };
+        assert_eq!(limit.wait(&[], at(0)), None);
+        assert_eq!(limit.wait(&[at(-10), at(-5)], at(0)), None);
+    }
+
+    #[test]
+    fn the_wait_ends_when_the_oldest_counted_failure_leaves_the_window() {
+        let limit = Limit { failures: 3, window: TimeDelta::seconds(900) };
+        // Three failures 100, 50 and 10 s ago: the one 100 s ago leaves the window in 800 s.
+        assert_eq!(limit.wait(&[at(-10), at(-100), at(-50)], at(0)), Some(800));
+        // With five, it is the third newest (50 s ago) that must go.
+        assert_eq!(limit.wait(&[at(-10), at(-100), at(-50), at(-20), at(-300)], at(0)), Some(850));
+        // Sliding: a failure that left the window does not count.
+        assert_eq!(limit.wait(&[at(-10), at(-50), at(-900)], at(0)), None);
+        assert_eq!(limit.wait(&[at(-10), at(-50), at(-899)], at(0)), Some(1));
+    }
+
+    #[test]
+    fn the_wait_is_whole_seconds_rounded_up_and_never_zero() {
+        let limit = Limit { failures: 1, window: TimeDelta::seconds(60) };
+        let now = at(0) + TimeDelta::milliseconds(1);
+        assert_eq!(limit.wait(&[at(0)], now), Some(60), "59.999 s rounds up");
+        assert_eq!(limit.wait(&[at(0) + TimeDelta::milliseconds(2)], now), Some(61), "a clock a little behind");
+    }
+
+    #[test]
+    fn real_limits_are_five_per_account_and_twenty_per_address_in_fifteen_minutes() {
+        let five: Vec<_> = (1..=5).map(|i| at(-i * 60)).collect();
+        assert_eq!(PER_ACCOUNT.wait(&five[..4], at(0)), None);
+        assert_eq!(PER_ACCOUNT.wait(&five, at(0)), Some(600));
+        let twenty: Vec<_> = (1..=20).map(|i| at(-i * 10)).collect();
+        assert_eq!(PER_ADDRESS.wait(&twenty[..19], at(0)), None);
+        assert_eq!(PER_ADDRESS.wait(&twenty, at(0)), Some(700));
+    }
+
+    #[test]
+    fn throttle_keys() {
+        assert_eq!(account_key("  Ada@Example.COM "), "ada@example.com");
+        assert_eq!(account_key(&"a".repeat(5000)).len(), 320);
+        assert_eq!(address_key("203.0.113.7".parse().unwrap()), "203.0.113.7");
+        assert_eq!(address_key("::ffff:203.0.113.7".parse().unwrap()), "203.0.113.7");
+        assert_eq!(address_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd".parse().unwrap()), "2001:db8:1:2::/64");
+        assert_eq!(
+            address_key("2001:db8:1:2::1".parse().unwrap()),
+            address_key("2001:db8:1:2:ffff::9".parse().unwrap())
+        );
     }
 
     #[test]

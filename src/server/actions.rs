@@ -9,6 +9,7 @@ use crate::domain::actions::{
     self as rules, check_back_due, counts, counts_by_incident, is_overdue, today_in, ActionChange, ActionItem,
     ActionList, ActionPage, ActionStatus, ActionType, ChangeRow, FormOptions, IncidentCounts, Outcome, Priority,
 };
+use crate::domain::slack;
 use crate::domain::time::{parse_zone, stamp, zone};
 use crate::domain::validate::{self, non_empty, FieldErrors};
 use crate::domain::{incident_ref, incident_url, Severity, User, UserRef};
@@ -622,16 +623,18 @@ pub fn digest_message(day: NaiveDate, entries: &[DigestEntry], public_url: &str)
     let overdue: usize = entries.iter().map(|e| e.overdue.len()).sum();
     let checks: usize = entries.iter().map(|e| e.check_backs.len()).sum();
     let text = format!("Action items for {day}: {overdue} overdue, {checks} to check back on");
+    // Names and titles are the users'; only the links are ours (see `domain::slack`).
     let line = |i: &ActionItem| {
         let link = format!("{public_url}{}", incident_url(i.incident_id));
-        format!("<{link}|{} {}> {}", incident_ref(i.incident_id), i.priority, i.title)
+        let label = format!("{} {}", incident_ref(i.incident_id), i.priority);
+        format!("{} {}", slack::link(&link, &label), slack::escape(&i.title))
     };
     let mut blocks = vec![serde_json::json!({
-        "type": "header", "text": { "type": "plain_text", "text": webhook::truncate(&text, 150) }
+        "type": "header", "text": { "type": "plain_text", "text": slack::truncate(&text, 150) }
     })];
     // Slack accepts at most 50 blocks.
     for e in entries.iter().take(48) {
-        let mut body = format!("*{}*", e.owner.name);
+        let mut body = format!("*{}*", slack::escape(&e.owner.name));
         for i in &e.overdue {
             body.push_str(&format!("\n• Overdue since {}: {}", i.due_on, line(i)));
         }
@@ -639,7 +642,7 @@ pub fn digest_message(day: NaiveDate, entries: &[DigestEntry], public_url: &str)
             body.push_str(&format!("\n• Did it work? {}", line(i)));
         }
         blocks.push(serde_json::json!({
-            "type": "section", "text": { "type": "mrkdwn", "text": webhook::truncate(&body, 2900) }
+            "type": "section", "text": { "type": "mrkdwn", "text": slack::truncate(&body, 2900) }
         }));
     }
     if entries.len() > 48 {
@@ -728,6 +731,22 @@ mod tests {
         assert!(ada.starts_with("*Ada*"), "{ada}");
         assert!(ada.contains("<https://debrief.example/incidents/INC-7|INC-7 P1> item 1"), "{ada}");
         assert!(ada.contains("Did it work?"), "{ada}");
+    }
+
+    #[test]
+    fn digest_escapes_what_users_wrote() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 11, 30, 0).unwrap();
+        let mut item = stored(1, 1, "<!channel> Ada", "UTC", "2026-11-20", ActionStatus::Open);
+        item.item.title = "<https://evil|Read the write-up>".into();
+        let entries = digest_entries(vec![item], now);
+        let m = digest_message(now.date_naive(), &entries, "https://debrief.example");
+        assert_eq!(
+            m["blocks"][1]["text"]["text"],
+            "*&lt;!channel&gt; Ada*\n• Overdue since 2026-11-20: <https://debrief.example/incidents/INC-7|INC-7 P1> \
+             &lt;https://evil|Read the write-up&gt;"
+        );
+        let all = m.to_string();
+        assert!(!all.contains("<!channel>") && !all.contains("<https://evil"), "{all}");
     }
 
     #[test]

@@ -5,18 +5,31 @@
 //! - no raw HTML in the text (almost every note and postmortem): link and image URLs are checked on
 //!   the parser's events, and links get the same `rel` the sanitiser would add;
 //! - any raw HTML: the whole output goes through ammonia, an allow-list HTML sanitiser.
+//!
+//! Both paths give the same HTML for the same Markdown: footnotes are written here rather than by
+//! pulldown-cmark so that their links carry the same `rel` the sanitiser adds to every link.
+//!
+//! Ids written by users (footnote names) are prefixed with `fn-`, so `[^main]` cannot take the page's
+//! own `id="main"`; the sanitiser keeps only ids with that prefix, giving any other id it.
 
 use ammonia::Builder;
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 const LINK_REL: &str = "noopener noreferrer nofollow";
+/// Prefix of every id that comes from what a user wrote.
+pub const USER_ID_PREFIX: &str = "fn-";
 
 static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let mut b = Builder::default();
     // Task-list checkboxes are the only inputs allowed, and only as disabled checkboxes.
     b.add_tags(["input"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("div", ["id"])
+        .add_allowed_classes("div", ["footnote-definition"])
+        .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
+        .id_prefix(Some(USER_ID_PREFIX))
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             ("input", "type") if value != "checkbox" => None,
             _ => Some(value.into()),
@@ -33,11 +46,12 @@ pub fn options() -> Options {
 pub fn render(markdown: &str) -> String {
     let raw_html = std::cell::Cell::new(false);
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    let mut footnotes = Footnotes::default();
     let events = Parser::new_ext(markdown, options()).map(|e| {
         if matches!(e, Event::Html(_) | Event::InlineHtml(_)) {
             raw_html.set(true);
         }
-        safe_event(e)
+        footnotes.write(safe_event(e))
     });
     html::push_html(&mut out, events);
     if raw_html.get() {
@@ -47,10 +61,44 @@ pub fn render(markdown: &str) -> String {
     }
 }
 
-/// Keeps a link or image only with a safe URL; links are written with their `rel`.
+/// Footnote numbers in order of first mention, as pulldown-cmark counts them.
+#[derive(Default)]
+struct Footnotes(HashMap<String, usize>);
+
+impl Footnotes {
+    /// Writes footnote references and definitions with prefixed ids; other events pass unchanged.
+    fn write<'a>(&mut self, e: Event<'a>) -> Event<'a> {
+        match e {
+            Event::FootnoteReference(name) => {
+                let (id, n) = self.id_and_number(&name);
+                Event::InlineHtml(CowStr::from(format!(
+                    "<sup class=\"footnote-reference\"><a href=\"#{id}\" rel=\"{LINK_REL}\">{n}</a></sup>"
+                )))
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let (id, n) = self.id_and_number(&name);
+                Event::Html(CowStr::from(format!(
+                    "<div class=\"footnote-definition\" id=\"{id}\"><sup class=\"footnote-definition-label\">{n}</sup>"
+                )))
+            }
+            other => other,
+        }
+    }
+
+    fn id_and_number(&mut self, name: &str) -> (String, usize) {
+        let next = self.0.len() + 1;
+        let n = *self.0.entry(name.to_string()).or_insert(next);
+        (escape(&format!("{USER_ID_PREFIX}{name}")), n)
+    }
+}
+
+/// Keeps a link or image only with a safe URL; links are written with their `rel`. An email autolink
+/// (`<ada@example.com>`) comes without its scheme, which is added back here.
 fn safe_event(e: Event<'_>) -> Event<'_> {
     match e {
-        Event::Start(Tag::Link { dest_url, title, .. }) => {
+        Event::Start(Tag::Link { link_type, dest_url, title, .. }) => {
+            let dest_url =
+                if link_type == LinkType::Email { CowStr::from(format!("mailto:{dest_url}")) } else { dest_url };
             let href = if is_safe_url(&dest_url) { escape(&dest_url) } else { String::new() };
             let title = if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(&title)) };
             let open = if href.is_empty() {
@@ -157,6 +205,48 @@ mod tests {
         let plain = render("[runbook](https://example.com/r)");
         let with_html = render("[runbook](https://example.com/r) <b>x</b>");
         assert!(with_html.starts_with(plain.trim_end().trim_end_matches("</p>")), "{plain} / {with_html}");
+    }
+
+    const FOOTNOTE: &str = "See the runbook[^main].\n\n[^main]: The main runbook.\n";
+
+    #[test]
+    fn footnote_ids_cannot_take_the_page_ids() {
+        let out = render(FOOTNOTE);
+        assert_eq!(
+            out,
+            "<p>See the runbook<sup class=\"footnote-reference\"><a href=\"#fn-main\" rel=\"noopener noreferrer nofollow\">1</a></sup>.</p>\n\
+             <div class=\"footnote-definition\" id=\"fn-main\"><sup class=\"footnote-definition-label\">1</sup>\n\
+             <p>The main runbook.</p>\n</div>\n"
+        );
+        assert!(!out.contains("id=\"main\""), "{out}");
+    }
+
+    #[test]
+    fn email_autolinks_keep_mailto() {
+        assert_eq!(
+            render("Ask <ada@example.com>."),
+            "<p>Ask <a href=\"mailto:ada@example.com\" rel=\"noopener noreferrer nofollow\">ada@example.com</a>.</p>\n"
+        );
+    }
+
+    #[test]
+    fn raw_html_path_renders_footnotes_and_email_links_alike() {
+        let plain = render(&format!("Ask <ada@example.com>.\n\n{FOOTNOTE}"));
+        let with_html = render(&format!("Ask <ada@example.com>.\n\n{FOOTNOTE}\n<b>x</b>\n"));
+        assert_eq!(with_html, format!("{plain}<p><b>x</b></p>\n"));
+        assert_eq!(
+            with_html,
+            "<p>Ask <a href=\"mailto:ada@example.com\" rel=\"noopener noreferrer nofollow\">ada@example.com</a>.</p>\n\
+             <p>See the runbook<sup class=\"footnote-reference\"><a href=\"#fn-main\" rel=\"noopener noreferrer nofollow\">1</a></sup>.</p>\n\
+             <div class=\"footnote-definition\" id=\"fn-main\"><sup class=\"footnote-definition-label\">1</sup>\n\
+             <p>The main runbook.</p>\n</div>\n<p><b>x</b></p>\n"
+        );
+    }
+
+    #[test]
+    fn raw_html_ids_are_prefixed_too() {
+        assert_eq!(render("<div id=\"main\">x</div>"), "<div id=\"fn-main\">x</div>");
+        assert_eq!(render("<p id=\"main\">x</p>"), "<p>x</p>");
     }
 
     #[test]

@@ -155,7 +155,11 @@ pub async fn history(
         None => None,
     };
     let diff = match (from, to, body_at(from), body_at(to)) {
-        (Some(f), Some(t), Some(a), Some(b)) => Some((f, t, crate::domain::diff::diff_lines(&a, &b))),
+        // CPU-bound on long sections: off the async workers.
+        (Some(f), Some(t), Some(a), Some(b)) => {
+            let lines = tokio::task::spawn_blocking(move || crate::domain::diff::diff_lines(&a, &b)).await;
+            Some((f, t, lines.map_err(crate::error::internal)?))
+        }
         _ => None,
     };
     Ok(HistoryPage { incident, title, revisions, diff })
@@ -647,14 +651,18 @@ pub async fn publication(pool: &PgPool, viewer: &User, incident_id: i64) -> AppR
     Ok(Publication { entry: entry(&r), html: r.html.clone() })
 }
 
+/// Text for XML: the five markup characters escaped, and the characters XML 1.0 does not allow at all
+/// (C0 controls other than tab, newline and carriage return; U+FFFE and U+FFFF) dropped, since even
+/// escaped they make the whole feed unreadable to a feed reader.
 fn xml_escape(s: &str) -> String {
-    super::markdown::escape(s)
+    let allowed =
+        |c: &char| !matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    super::markdown::escape(&s.chars().filter(allowed).collect::<String>())
 }
 
 /// An Atom feed of the latest publications `viewer` may see (self-contained: entries carry their HTML).
 pub async fn atom_feed(pool: &PgPool, viewer: &User) -> AppResult<String> {
     let base = super::webhook::settings(pool).await?.public_url;
-    let base_url = base.as_str();
     let filter = db::postmortems::LibraryFilter {
         viewer: Some(viewer.id),
         q: None,
@@ -664,6 +672,11 @@ pub async fn atom_feed(pool: &PgPool, viewer: &User) -> AppResult<String> {
         limit: 50,
     };
     let entries = db::postmortems::library(pool, &filter).await?;
+    Ok(feed_xml(&entries, &base))
+}
+
+/// The feed's XML; every text and attribute goes through `xml_escape`.
+fn feed_xml(entries: &[db::postmortems::PublicationRecord], base_url: &str) -> String {
     let updated = entries.first().map(|e| e.published_at).unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH);
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
@@ -672,7 +685,7 @@ pub async fn atom_feed(pool: &PgPool, viewer: &User) -> AppResult<String> {
         updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         base = xml_escape(base_url)
     ));
-    for r in &entries {
+    for r in entries {
         let e = entry(r);
         let link = format!("{base_url}{}", e.url);
         out.push_str(&format!(
@@ -689,5 +702,51 @@ pub async fn atom_feed(pool: &PgPool, viewer: &User) -> AppResult<String> {
         ));
     }
     out.push_str("</feed>\n");
-    Ok(out)
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escape_drops_what_xml_forbids() {
+        assert_eq!(xml_escape("a\u{1}b\u{b}c\u{1b}[31md\u{fffe}\u{ffff}"), "abc[31md");
+        assert_eq!(xml_escape("tab\tline\ncr\r\u{7f}é\u{fffd}"), "tab\tline\ncr\r\u{7f}é\u{fffd}");
+        assert_eq!(xml_escape("<b a=\"1\">'&'</b>"), "&lt;b a=&quot;1&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn feed_stays_valid_xml_whatever_a_title_holds() {
+        let title = "Disk \u{1}full\u{b} \u{1b}[31m<script>alert('x')</script> & \"more\" ]]>";
+        let record = db::postmortems::PublicationRecord {
+            incident_id: 7,
+            revision: 2,
+            published_at: chrono::DateTime::UNIX_EPOCH,
+            published_by: "Ada \u{1}<Lovelace>".into(),
+            title: title.into(),
+            severity: "SEV1".into(),
+            services: vec![],
+            html: "<p>Bad\u{2} &amp; <b>bold</b></p>".into(),
+            markdown: String::new(),
+        };
+        let xml = feed_xml(&[record], "https://debrief.example/?a=1&b=<2>");
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
+        let atom = "http://www.w3.org/2005/Atom";
+        let entry = doc.descendants().find(|n| n.has_tag_name((atom, "entry"))).expect("an entry");
+        let text = |parent: roxmltree::Node, name: &str| {
+            parent
+                .children()
+                .find(|n| n.has_tag_name((atom, name)))
+                .and_then(|n| n.text())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(text(entry, "title"), "INC-7 Disk full [31m<script>alert('x')</script> & \"more\" ]]> (SEV1)");
+        assert_eq!(text(entry, "content"), "<p>Bad &amp; <b>bold</b></p>");
+        let author = entry.descendants().find(|n| n.has_tag_name((atom, "name"))).and_then(|n| n.text());
+        assert_eq!(author, Some("Ada <Lovelace>"));
+        let link = entry.children().find(|n| n.has_tag_name((atom, "link"))).and_then(|n| n.attribute("href"));
+        assert_eq!(link, Some("https://debrief.example/?a=1&b=<2>/library/INC-7"));
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::db;
 use crate::domain::postmortem::Postmortem;
+use crate::domain::slack;
 use crate::domain::Incident;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -69,29 +70,22 @@ pub async fn save_settings(pool: &PgPool, user: &crate::domain::User, s: &Settin
     settings(pool).await
 }
 
-/// The message: one line of `text` for notifications, and blocks with the summary and a link.
+/// The message: one line of `text` for notifications, and blocks with the summary and a link. Every
+/// piece a user wrote is escaped for Slack (see `domain::slack`).
 pub fn message(incident: &Incident, summary: &str, link: &str, revision: i32) -> serde_json::Value {
     let verb =
         if revision > 1 { format!("Revised postmortem (revision {revision})") } else { "Postmortem published".into() };
-    let text = format!("{verb}: {} {} ({})", incident.reference, incident.title, incident.severity);
+    let text = format!("{verb}: {} {} ({})", incident.reference, slack::escape(&incident.title), incident.severity);
     let summary = summary.trim();
-    let summary = if summary.is_empty() { "_No summary._" } else { summary };
+    let summary = if summary.is_empty() { "_No summary._".to_string() } else { slack::escape(summary) };
     serde_json::json!({
-        "text": format!("{text} {link}"),
+        "text": format!("{text} {}", slack::escape(link)),
         "blocks": [
-            { "type": "header", "text": { "type": "plain_text", "text": truncate(&text, 150) } },
-            { "type": "section", "text": { "type": "mrkdwn", "text": truncate(summary, 2900) } },
-            { "type": "section", "text": { "type": "mrkdwn", "text": format!("<{link}|Read the write-up>") } },
+            { "type": "header", "text": { "type": "plain_text", "text": slack::truncate(&text, 150) } },
+            { "type": "section", "text": { "type": "mrkdwn", "text": slack::truncate(&summary, 2900) } },
+            { "type": "section", "text": { "type": "mrkdwn", "text": slack::link(link, "Read the write-up") } },
         ]
     })
-}
-
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
-    }
 }
 
 /// Sends the announcement in the background: a slow or failing receiver never holds up publishing,
@@ -165,6 +159,26 @@ mod tests {
         assert_eq!(m["blocks"][1]["text"]["text"], "Checkout failed.");
         let again = message(&incident(), "", "x", 2);
         assert!(again["text"].as_str().unwrap().starts_with("Revised postmortem (revision 2)"));
+    }
+
+    #[test]
+    fn user_text_cannot_ping_or_disguise_links() {
+        let mut inc = incident();
+        inc.title = "<!channel> Checkout & cart".into();
+        let summary = "See <https://evil|Read the write-up> now";
+        let m = message(&inc, summary, "https://debrief.example/library/INC-7", 1);
+        assert_eq!(
+            m["text"],
+            "Postmortem published: INC-7 &lt;!channel&gt; Checkout &amp; cart (SEV1) https://debrief.example/library/INC-7"
+        );
+        assert_eq!(
+            m["blocks"][0]["text"]["text"],
+            "Postmortem published: INC-7 &lt;!channel&gt; Checkout &amp; cart (SEV1)"
+        );
+        assert_eq!(m["blocks"][1]["text"]["text"], "See &lt;https://evil|Read the write-up&gt; now");
+        assert_eq!(m["blocks"][2]["text"]["text"], "<https://debrief.example/library/INC-7|Read the write-up>");
+        let all = m.to_string();
+        assert!(!all.contains("<!channel>") && !all.contains("<https://evil"), "{all}");
     }
 
     #[test]

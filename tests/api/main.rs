@@ -15,6 +15,7 @@ mod postmortem_extras;
 mod postmortems;
 mod private;
 mod reviews;
+mod sign_in;
 mod support;
 mod timeline;
 mod updates;

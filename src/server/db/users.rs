@@ -150,3 +150,79 @@ pub async fn by_token(db: impl PgExecutor<'_>, token_hash: &str) -> AppResult<Op
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
     Ok(sqlx::query_as::<_, UserRecord>(q).bind(token_hash).fetch_optional(db).await?.map(User::from))
 }
+
+/// Holds, until the transaction ends, the sign-in bookkeeping of one account and one client address,
+/// so that attempts racing on other instances count each other. Accounts and addresses have separate
+/// key spaces; a lock is always taken account first, so two attempts cannot wait on each other.
+pub async fn lock_sign_in(db: impl PgExecutor<'_>, email: &str, address: Option<&str>) -> AppResult<()> {
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtext('debrief:sign-in:email'), hashtext($1)),
+                pg_advisory_xact_lock(hashtext('debrief:sign-in:address'), hashtext($2))",
+    )
+    .bind(email)
+    .bind(address)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The database's clock and the newest failures within the last `window_secs`: at most `email_limit`
+/// for the account and `address_limit` for the address (none when the address is unknown).
+pub struct SignInFailures {
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub by_email: Vec<chrono::DateTime<chrono::Utc>>,
+    pub by_address: Vec<chrono::DateTime<chrono::Utc>>,
+}
+
+pub async fn recent_sign_in_failures(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    address: Option<&str>,
+    window_secs: i64,
+    email_limit: i64,
+    address_limit: i64,
+) -> AppResult<SignInFailures> {
+    let (now, by_email, by_address) = sqlx::query_as(
+        "SELECT now(),
+            ARRAY(SELECT failed_at FROM sign_in_failures
+                  WHERE email = $1 AND failed_at > now() - make_interval(secs => $3)
+                  ORDER BY failed_at DESC LIMIT $4),
+            ARRAY(SELECT failed_at FROM sign_in_failures
+                  WHERE address = $2 AND failed_at > now() - make_interval(secs => $3)
+                  ORDER BY failed_at DESC LIMIT $5)",
+    )
+    .bind(email)
+    .bind(address)
+    .bind(window_secs as f64)
+    .bind(email_limit)
+    .bind(address_limit)
+    .fetch_one(db)
+    .await?;
+    Ok(SignInFailures { now, by_email, by_address })
+}
+
+/// Records a failed (or not yet checked) sign-in, and deletes every failure older than the window,
+/// so the table holds one window's worth at most.
+pub async fn record_sign_in_failure(
+    conn: &mut sqlx::PgConnection,
+    email: &str,
+    address: Option<&str>,
+    window_secs: i64,
+) -> AppResult<()> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE failed_at <= now() - make_interval(secs => $1)")
+        .bind(window_secs as f64)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO sign_in_failures (email, address) VALUES ($1, $2)")
+        .bind(email)
+        .bind(address)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets an account's failures (after it signed in).
+pub async fn clear_sign_in_failures(db: impl PgExecutor<'_>, email: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1").bind(email).execute(db).await?;
+    Ok(())
+}
