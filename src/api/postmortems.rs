@@ -112,9 +112,11 @@ pub async fn request_postmortem_changes(id: i64, comment: String, section: Optio
 }
 
 #[server]
-pub async fn publish_postmortem(id: i64) -> Result<(), AppError> {
+pub async fn publish_postmortem(id: i64, override_reason: Option<String>) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    ops::publish(&state.pool, &user, id).await?;
+    ops::publish(&state.pool, &user, id, override_reason.as_deref())
+        .await
+        .map_err(|e| e.with_values([("override_reason", override_reason.as_deref().unwrap_or(""))]))?;
     leptos_axum::redirect(&ops::library_url(id));
     Ok(())
 }

@@ -355,6 +355,49 @@ pub struct HistoryPage {
     pub diff: Option<(i32, i32, Vec<super::diff::DiffLine>)>,
 }
 
+/// How long an admin's reason for publishing without an independent approval may be.
+pub const OVERRIDE_REASON_MAX: usize = 2000;
+
+/// Whether someone who wrote none of the write-up approved it: a write-up is never published on
+/// its own authors' word.
+pub fn independently_approved(approvers: &[i64], authors: &[i64]) -> bool {
+    approvers.iter().any(|a| !authors.contains(a))
+}
+
+/// An admin's reason for publishing without an independent approval: `None` when none was given.
+pub fn override_reason(reason: Option<&str>) -> Result<Option<String>, String> {
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(r) if r.chars().count() > OVERRIDE_REASON_MAX => {
+            Err(format!("The reason is limited to {OVERRIDE_REASON_MAX} characters"))
+        }
+        Some(r) => Ok(Some(r.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod review_rule_tests {
+    use super::*;
+
+    #[test]
+    fn an_authors_approval_is_not_independent() {
+        assert!(!independently_approved(&[], &[1]));
+        assert!(!independently_approved(&[1], &[1, 2]), "an author approving their own write-up");
+        assert!(!independently_approved(&[1, 2], &[1, 2]), "co-authors approving each other");
+        assert!(independently_approved(&[1, 3], &[1, 2]));
+        assert!(independently_approved(&[3], &[]), "nobody wrote anything yet");
+    }
+
+    #[test]
+    fn override_reasons_are_trimmed_and_bounded() {
+        assert_eq!(override_reason(None), Ok(None));
+        assert_eq!(override_reason(Some("   ")), Ok(None));
+        assert_eq!(override_reason(Some(" Reviewer on leave ")), Ok(Some("Reviewer on leave".into())));
+        assert!(override_reason(Some(&"x".repeat(OVERRIDE_REASON_MAX + 1))).is_err());
+        assert!(override_reason(Some(&"é".repeat(OVERRIDE_REASON_MAX))).is_ok(), "characters, not bytes");
+    }
+}
+
 /// A published write-up as the library lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LibraryEntry {
@@ -367,6 +410,8 @@ pub struct LibraryEntry {
     pub revision: i32,
     pub published_at: DateTime<Utc>,
     pub published_by: String,
+    /// Why an admin published it without an independent approval; `None` when it had one.
+    pub override_reason: Option<String>,
     /// The permanent page.
     pub url: String,
 }

@@ -13,6 +13,12 @@ pub const SERVICE_MAX: usize = 64;
 pub const SERVICES_MAX: usize = 20;
 pub const NAME_MAX: usize = 100;
 pub const PASSWORD_MIN: usize = 10;
+/// Long enough for any passphrase; short enough that hashing it costs what hashing costs.
+pub const PASSWORD_MAX: usize = 1_000;
+/// Close reasons, review comments' section names and other one-line texts.
+pub const REASON_MAX: usize = 2_000;
+/// Search words and filter values typed into a list's filter form.
+pub const QUERY_MAX: usize = 200;
 
 pub fn title(input: &str) -> Result<String, String> {
     let t = input.trim();
@@ -98,11 +104,40 @@ pub fn team(input: &str) -> Result<String, String> {
 }
 
 pub fn password(input: &str) -> Result<(), String> {
-    if input.chars().count() < PASSWORD_MIN {
-        Err(format!("Use at least {PASSWORD_MIN} characters"))
-    } else {
-        Ok(())
+    match input.chars().count() {
+        n if n < PASSWORD_MIN => Err(format!("Use at least {PASSWORD_MIN} characters")),
+        n if n > PASSWORD_MAX => Err(format!("Use at most {PASSWORD_MAX} characters")),
+        _ => Ok(()),
     }
+}
+
+/// Why an incident is closed without a postmortem: required, one paragraph at most.
+pub fn close_reason(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    match t.chars().count() {
+        0 => Err("Say why this incident needs no postmortem".into()),
+        n if n > REASON_MAX => Err(format!("The reason is limited to {REASON_MAX} characters")),
+        _ => Ok(t.to_string()),
+    }
+}
+
+/// What a reviewer asks to change: required, as long as a note may be.
+pub fn review_comment(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    match t.chars().count() {
+        0 => Err("Say what should change".into()),
+        n if n > NOTE_MAX => Err(format!("A comment is limited to {NOTE_MAX} characters")),
+        _ => Ok(t.to_string()),
+    }
+}
+
+/// A search or filter value; empty means none.
+pub fn query(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    if t.chars().count() > QUERY_MAX {
+        return Err(format!("Search for at most {QUERY_MAX} characters"));
+    }
+    Ok(t.to_string())
 }
 
 /// An optional form or query value, trimmed; `None` when absent or blank.
@@ -132,6 +167,12 @@ mod tests {
         assert!(title("   ").unwrap_err().contains("title"));
         assert!(title(&"x".repeat(300)).unwrap_err().contains("300"));
         assert!(title(&"é".repeat(TITLE_MAX)).is_ok(), "counted in characters, not bytes");
+        assert!(password(&"p".repeat(PASSWORD_MAX)).is_ok());
+        assert!(password(&"p".repeat(PASSWORD_MAX + 1)).unwrap_err().contains("at most"));
+        assert!(close_reason("  ").is_err() && close_reason(&"r".repeat(REASON_MAX + 1)).is_err());
+        assert_eq!(close_reason(" Duplicate of INC-3 ").unwrap(), "Duplicate of INC-3");
+        assert!(review_comment("").is_err() && review_comment(&"c".repeat(NOTE_MAX + 1)).is_err());
+        assert!(query(&"q".repeat(QUERY_MAX)).is_ok() && query(&"q".repeat(QUERY_MAX + 1)).is_err());
     }
 
     #[test]

@@ -190,6 +190,10 @@ pub async fn sign_in(
     let bad = || AppError::invalid("password", "That email and password do not match an account");
     let account = account_key(email);
     admit_sign_in(pool, &account, client.map(address_key).as_deref()).await?;
+    // No account has such a password or email, and hashing a megabyte would cost for nothing.
+    if password.chars().count() > validate::PASSWORD_MAX || email.len() > 254 {
+        return Err(bad());
+    }
     let Some((user, hash)) = db::users::credentials(pool, email.trim()).await? else {
         // Spend the same time as a real check so timing does not reveal which emails exist.
         let _ = hash_password(password.to_string()).await;

@@ -380,11 +380,11 @@ pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
         };
         validate::check(&mut errs, "sort", parsed)
     });
+    let service = non_empty(&p.service).and_then(|s| validate::check(&mut errs, "service", validate::query(s)));
+    let team = non_empty(&p.team).and_then(|s| validate::check(&mut errs, "team", validate::query(s)));
     if !errs.is_empty() {
         return Err(AppError::fields(errs));
     }
-    let service = non_empty(&p.service).map(str::to_string);
-    let team = non_empty(&p.team).map(str::to_string);
     Ok(ListQuery {
         mine: owner == Some(viewer.id),
         filter: ListFilter {

@@ -426,17 +426,14 @@ pub async fn close(tx: &mut sqlx::PgConnection, user: &User, id: i64, reason: Op
 /// Closes a resolved incident that needs no postmortem; the reason is kept on the timeline.
 pub async fn close_without_postmortem(pool: &PgPool, user: &User, id: i64, reason: &str) -> AppResult<Incident> {
     super::access::require_writer(user)?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::invalid("reason", "Say why this incident needs no postmortem"));
-    }
+    let reason = validate::close_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
     let mut tx = pool.begin().await?;
     access::see_incident(&mut *tx, user, id).await?;
     let (status, ..) = db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if status != IncidentStatus::Resolved {
         return Err(AppError::invalid("status", format!("Only a resolved incident can be closed (it is {status})")));
     }
-    let incident = close(&mut tx, user, id, Some(reason)).await?;
+    let incident = close(&mut tx, user, id, Some(&reason)).await?;
     tx.commit().await?;
     Ok(incident)
 }

@@ -463,6 +463,9 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: 
             .collect();
         return Err(AppError::fields(fields));
     }
+    if reviewer_ids.contains(&user.id) {
+        return Err(AppError::invalid("reviewers", "You cannot review your own write-up: choose someone else"));
+    }
     for id in reviewer_ids {
         let u = db::users::by_id(&mut *tx, *id)
             .await?
@@ -504,6 +507,11 @@ pub async fn approve(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<
     if status != PostmortemStatus::InReview {
         return Err(wrong_state(status, "in review"));
     }
+    if db::postmortems::author_ids(&mut *tx, incident_id).await?.contains(&user.id) {
+        return Err(AppError::Forbidden(
+            "You wrote part of this write-up, so your approval would not be independent: ask another reviewer".into(),
+        ));
+    }
     db::postmortems::decide(&mut *tx, incident_id, user.id, "approved").await?;
     tx.commit().await?;
     reread(pool, incident_id).await
@@ -517,10 +525,7 @@ pub async fn request_changes(
     section: Option<&str>,
     comment: &str,
 ) -> AppResult<Postmortem> {
-    let comment = comment.trim();
-    if comment.is_empty() {
-        return Err(AppError::invalid("comment", "Say what should change"));
-    }
+    let comment = crate::domain::validate::review_comment(comment).map_err(|m| AppError::invalid("comment", m))?;
     let mut tx = pool.begin().await?;
     see_incident(&mut *tx, user, incident_id).await?;
     let status = locked_status(&mut tx, incident_id).await?;
@@ -528,8 +533,9 @@ pub async fn request_changes(
     if status != PostmortemStatus::InReview {
         return Err(wrong_state(status, "in review"));
     }
+    let section = comment_section(&mut tx, incident_id, section).await?;
     db::postmortems::decide(&mut *tx, incident_id, user.id, "changes_requested").await?;
-    db::postmortems::add_comment(&mut *tx, incident_id, section.filter(|s| !s.is_empty()), user.id, comment).await?;
+    db::postmortems::add_comment(&mut *tx, incident_id, section.as_deref(), user.id, &comment).await?;
     db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::Draft).await?;
     tx.commit().await?;
     reread(pool, incident_id).await
@@ -548,9 +554,24 @@ pub async fn comment(
     let mut tx = pool.begin().await?;
     see_incident(&mut *tx, user, incident_id).await?;
     db::postmortems::header(&mut *tx, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
-    db::postmortems::add_comment(&mut *tx, incident_id, section.filter(|s| !s.is_empty()), user.id, &body).await?;
+    let section = comment_section(&mut tx, incident_id, section).await?;
+    db::postmortems::add_comment(&mut *tx, incident_id, section.as_deref(), user.id, &body).await?;
     tx.commit().await?;
     reread(pool, incident_id).await
+}
+
+/// The section a comment is about: one of this write-up's, or none for the whole of it.
+async fn comment_section(
+    tx: &mut sqlx::PgConnection,
+    incident_id: i64,
+    section: Option<&str>,
+) -> AppResult<Option<String>> {
+    let Some(key) = section.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    let known = valid_key(key) && db::postmortems::section(&mut *tx, incident_id, key).await?.is_some();
+    if !known {
+        return Err(AppError::invalid("section", "Choose one of the write-up's sections, or the whole write-up"));
+    }
+    Ok(Some(key.to_string()))
 }
 
 /// The Markdown without its front matter, rendered and sanitised for the library page.
@@ -564,28 +585,54 @@ fn publication_html(markdown: &str) -> String {
 
 /// Publishes (or republishes a revised) postmortem: keeps a new publication, closes the incident
 /// in the same transaction, then notifies the configured webhook.
-pub async fn publish(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<Postmortem> {
+///
+/// It needs an approval from someone who wrote none of it. Without one an admin may still publish,
+/// saying why (`override_reason`, shown on the publication). A revision goes through review again.
+pub async fn publish(
+    pool: &PgPool,
+    user: &User,
+    incident_id: i64,
+    override_reason: Option<&str>,
+) -> AppResult<Postmortem> {
+    let reason = crate::domain::postmortem::override_reason(override_reason)
+        .map_err(|m| AppError::invalid("override_reason", m))?;
     let mut tx = pool.begin().await?;
     see_incident(&mut *tx, user, incident_id).await?;
     let status = locked_status(&mut tx, incident_id).await?;
     require_reviewer(&mut tx, user, incident_id).await?;
-    match status {
-        PostmortemStatus::InReview => {
-            let approved =
-                db::postmortems::reviewers(&mut *tx, incident_id).await?.iter().any(|(_, d)| d == "approved");
-            if !approved {
-                return Err(wrong_state(status, "approved by a reviewer"));
-            }
-        }
-        PostmortemStatus::Published => {}
-        PostmortemStatus::Draft => return Err(wrong_state(status, "in review or already published")),
+    if status != PostmortemStatus::InReview {
+        return Err(wrong_state(status, "in review (a revision is sent to review again)"));
     }
+    let approvers: Vec<i64> = db::postmortems::reviewers(&mut *tx, incident_id)
+        .await?
+        .into_iter()
+        .filter(|(_, d)| d == "approved")
+        .map(|(u, _)| u.id)
+        .collect();
+    let authors = db::postmortems::author_ids(&mut *tx, incident_id).await?;
+    let reason = match (crate::domain::postmortem::independently_approved(&approvers, &authors), reason) {
+        // Reviewed as it should be: no override to record.
+        (true, _) => None,
+        (false, Some(_)) if !user.is_admin() => {
+            return Err(AppError::Forbidden("Only admins can publish without an independent approval".into()))
+        }
+        (false, Some(r)) => Some(r),
+        (false, None) => {
+            let admin = if user.is_admin() { " As an admin you may publish anyway by saying why." } else { "" };
+            return Err(AppError::invalid(
+                "override_reason",
+                format!("Publishing needs an approval from someone who did not write the write-up.{admin}"),
+            ));
+        }
+    };
     db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::Published).await?;
     let incident = super::incidents::close(&mut tx, user, incident_id, None).await?;
     // Exported inside the transaction, so the kept copy shows the published, closed state.
     let markdown = export_on(&mut tx, user, incident_id).await?;
     let html = publication_html(&markdown);
-    let revision = db::postmortems::publish(&mut *tx, incident_id, user.id, &incident.title, &markdown, &html).await?;
+    let revision =
+        db::postmortems::publish(&mut *tx, incident_id, user.id, &incident.title, &markdown, &html, reason.as_deref())
+            .await?;
     tx.commit().await?;
     let pm = reread(pool, incident_id).await?;
     // The webhook posts to a shared channel: private write-ups are never announced there.
@@ -614,6 +661,7 @@ fn entry(r: &db::postmortems::PublicationRecord) -> LibraryEntry {
         revision: r.revision,
         published_at: r.published_at,
         published_by: r.published_by.clone(),
+        override_reason: r.override_reason.clone(),
         url: library_url(r.incident_id),
     }
 }
@@ -623,6 +671,11 @@ pub async fn library(pool: &PgPool, viewer: &User, query: &LibraryQuery) -> AppR
     let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let (q, severity, service, month) =
         (given(&query.q), given(&query.severity), given(&query.service), given(&query.month));
+    for (field, value) in [("q", &q), ("service", &service)] {
+        if let Some(v) = value {
+            crate::domain::validate::query(v).map_err(|m| AppError::invalid(field, m))?;
+        }
+    }
     let severity = match severity {
         Some(s) => Some(s.parse::<crate::domain::Severity>().map_err(|m| AppError::invalid("severity", m))?),
         None => None,
@@ -729,6 +782,7 @@ mod tests {
             services: vec![],
             html: "<p>Bad\u{2} &amp; <b>bold</b></p>".into(),
             markdown: String::new(),
+            override_reason: None,
         };
         let xml = feed_xml(&[record], "https://debrief.example/?a=1&b=<2>");
         let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));

@@ -8,6 +8,7 @@ mod actions;
 mod auth;
 mod cli;
 mod incidents;
+mod limits;
 mod live;
 mod matrix;
 mod pages;

@@ -63,15 +63,15 @@ pub(crate) async fn act(api: &Api<'_>, inc: i64, what: &str, body: Value) -> Val
     pm
 }
 
-/// Declares an incident and takes its postmortem all the way to publication as an admin.
+/// Declares an incident and takes its postmortem all the way to publication as an admin, who wrote
+/// it and so publishes with a stated reason (no one else reviewed it).
 async fn publish_new(admin: &Api<'_>, declare: Value, summary: &str) -> i64 {
     let inc = id(&admin.declare(declare).await);
     let (status, pm) = admin.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{pm}");
     write_required(admin, inc, summary).await;
     act(admin, inc, "submit", json!({})).await;
-    act(admin, inc, "approve", json!({})).await;
-    let pm = act(admin, inc, "publish", json!({})).await;
+    let pm = act(admin, inc, "publish", json!({"override_reason": "Small team: no one else was involved"})).await;
     assert_eq!(pm["status"], "published", "{pm}");
     inc
 }
@@ -128,7 +128,7 @@ async fn a_postmortem_is_reviewed_then_published_and_closes_its_incident(pool: P
     expect_error(&action(&l, inc, "submit", json!({})).await, 409, "conflict");
 
     expect_error(&action(&l, inc, "approve", json!({})).await, 403, "forbidden");
-    expect_error(&action(&g, inc, "publish", json!({})).await, 409, "conflict");
+    expect_field_error(&action(&g, inc, "publish", json!({})).await, "override_reason");
     assert_eq!(postmortem(&g, inc).await["status"], "in_review", "nothing published before approval");
 
     expect_field_error(&action(&g, inc, "request-changes", json!({})).await, "comment");
@@ -143,6 +143,9 @@ async fn a_postmortem_is_reviewed_then_published_and_closes_its_incident(pool: P
     assert_eq!(pm["reviewers"][0]["decision"], "changes_requested");
     expect_error(&action(&g, inc, "approve", json!({})).await, 409, "conflict");
     expect_error(&action(&g, inc, "publish", json!({})).await, 409, "conflict");
+    // Naming oneself as the reviewer is refused.
+    let linus_id = l.get("/me").await.1["id"].as_i64().unwrap();
+    expect_field_error(&action(&l, inc, "submit", json!({"reviewers": [linus_id]})).await, "reviewers");
 
     edit(&l, inc, "impact", "About 12,000 checkouts failed over 20 minutes.").await;
     let pm = act(&l, inc, "submit", json!({"reviewers": [grace_user.id]})).await;
@@ -169,8 +172,12 @@ async fn a_postmortem_is_reviewed_then_published_and_closes_its_incident(pool: P
     assert_eq!(entries[0]["ref"], format!("INC-{inc}"));
     assert_eq!(entries[0]["url"], format!("/library/INC-{inc}"));
 
-    // A revised write-up is published again as a new revision.
+    // A revised write-up goes through review again, then is published as a new revision.
     edit(&l, inc, "summary", "Checkout failed for twenty minutes; card payments were retried.").await;
+    expect_error(&action(&g, inc, "publish", json!({})).await, 409, "conflict");
+    act(&l, inc, "submit", json!({"reviewers": [grace_user.id]})).await;
+    expect_field_error(&action(&g, inc, "publish", json!({})).await, "override_reason");
+    act(&g, inc, "approve", json!({})).await;
     let pm = act(&g, inc, "publish", json!({})).await;
     assert_eq!(pm["status"], "published");
     let entries = library(&a, "").await;
@@ -203,8 +210,56 @@ async fn only_reviewers_and_admins_publish(pool: PgPool) {
     let pm = act(&a, inc, "publish", json!({})).await;
     assert_eq!(pm["status"], "published", "an admin publishes without being a named reviewer");
     expect_error(&action(&l, inc, "publish", json!({})).await, 403, "forbidden");
+    act(&l, inc, "submit", json!({"reviewers": [grace_user.id]})).await;
+    act(&g, inc, "approve", json!({})).await;
     act(&g, inc, "publish", json!({})).await;
     assert_eq!(library(&a, "").await[0]["revision"], 2);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn authors_cannot_approve_their_own_write_up(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (grace_user, grace) = app.token("grace@example.com", "Grace", "member").await;
+    let (linus_user, linus) = app.token("linus@example.com", "Linus", "member").await;
+    let (a, g, l) = (Api::new(&app, &ada), Api::new(&app, &grace), Api::new(&app, &linus));
+    let inc = id(&l.declare_titled("Search slow").await);
+    l.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
+    write_required(&l, inc, "Search was slow.").await;
+    // Grace co-writes a section, then is named reviewer: her approval is not independent.
+    edit(&g, inc, "summary", "Search was slow for an hour.").await;
+    act(&l, inc, "submit", json!({"reviewers": [grace_user.id]})).await;
+    let refused = expect_error(&action(&g, inc, "approve", json!({})).await, 403, "forbidden");
+    assert!(refused["message"].as_str().unwrap().contains("independent"), "{refused}");
+    assert!(expect_field_error(&action(&g, inc, "publish", json!({})).await, "override_reason")
+        .contains("someone who did not write"));
+
+    // A member cannot override; an admin can, with a bounded reason, shown on the publication.
+    expect_error(&action(&g, inc, "publish", json!({"override_reason": "trust me"})).await, 403, "forbidden");
+    let long = "x".repeat(2001);
+    expect_field_error(&action(&a, inc, "publish", json!({"override_reason": long})).await, "override_reason");
+    assert_eq!(postmortem(&a, inc).await["status"], "in_review", "nothing was published");
+    let pm = act(
+        &a,
+        inc,
+        "publish",
+        json!({"override_reason": "Both reviewers wrote it; the SRE lead signed off by phone"}),
+    )
+    .await;
+    assert_eq!(pm["status"], "published");
+    let entry = &library(&a, "").await[0];
+    assert_eq!(entry["override_reason"], "Both reviewers wrote it; the SRE lead signed off by phone");
+    let http = crate::pages::signed_in_as_admin(&app).await;
+    let (_, html) = crate::pages::page(&http, &app, &format!("/library/INC-{inc}")).await;
+    assert!(html.contains("data-testid=\"override-reason\"") && html.contains("signed off by phone"), "{html}");
+
+    // An independent reviewer's approval needs no reason, and none is recorded.
+    edit(&l, inc, "impact", "Searches took 8 s at p95.").await;
+    let (_, ada_id) = (linus_user.id, a.get("/me").await.1["id"].as_i64().unwrap());
+    act(&l, inc, "submit", json!({"reviewers": [ada_id]})).await;
+    act(&a, inc, "approve", json!({})).await;
+    act(&a, inc, "publish", json!({})).await;
+    assert_eq!(library(&a, "").await[0]["override_reason"], Value::Null);
 }
 
 #[sqlx::test(migrations = "./migrations")]

@@ -137,15 +137,7 @@ pub async fn submit(
     body: axum::body::Bytes,
 ) -> AppResult<Json<Postmortem>> {
     // The body is optional: no reviewers named means admins review.
-    let input: SubmitInput = if body.iter().all(u8::is_ascii_whitespace) {
-        SubmitInput::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::Invalid {
-            message: format!("The request body is not valid: {e}"),
-            fields: Default::default(),
-            values: Default::default(),
-        })?
-    };
+    let input: SubmitInput = optional_json(&body)?;
     Ok(Json(ops::submit(&s.pool, &user, id, &input.reviewers).await?))
 }
 
@@ -182,12 +174,33 @@ pub async fn comment(
     Ok((StatusCode::CREATED, Json(ops::comment(&s.pool, &user, id, c.section.as_deref(), &c.comment).await?)))
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct PublishInput {
+    #[serde(default)]
+    override_reason: Option<String>,
+}
+
+/// The body is optional: `{"override_reason": "…"}` lets an admin publish without an independent approval.
 pub async fn publish(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
     IncidentId(id): IncidentId,
+    body: axum::body::Bytes,
 ) -> AppResult<Json<Postmortem>> {
-    Ok(Json(ops::publish(&s.pool, &user, id).await?))
+    let input: PublishInput = optional_json(&body)?;
+    Ok(Json(ops::publish(&s.pool, &user, id, input.override_reason.as_deref()).await?))
+}
+
+/// A JSON body that may be left out altogether.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> AppResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| AppError::Invalid {
+        message: format!("The request body is not valid: {e}"),
+        fields: Default::default(),
+        values: Default::default(),
+    })
 }
 
 #[derive(serde::Deserialize)]

@@ -72,7 +72,7 @@ pub fn PostmortemPage() -> impl IntoView {
                                         <span class="badge status" data-testid="pm-status">{pm.status.as_str()}</span>
                                         <a class="button" href=format!("{}/postmortem.md", i.url) download>"Download Markdown"</a>
                                     </p>
-                                    <ReviewPanel pm=pm.clone() users=p.users.clone() me=p.me.id review/>
+                                    <ReviewPanel pm=pm.clone() users=p.users.clone() me=p.me.id admin=p.me.is_admin() review/>
                                     {(flagged > 0).then(|| view! {
                                         <p class="notice" data-testid="blameless-summary">
                                             {format!("{flagged} phrase(s) may read as blame. Each is marked below with a system-focused rewording.")}
@@ -265,9 +265,29 @@ impl ReviewActions {
     }
 }
 
+/// An admin may publish without an approval from someone who did not write it, saying why; the
+/// reason is shown on the publication.
+#[component]
+fn PublishAnyway(id: i64, review: ReviewActions, err: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <details class="publish-anyway" open=move || !typed(err, "override_reason")().is_empty()>
+            <summary>"Publish without an independent approval (admins)"</summary>
+            <ActionForm action=review.publish>
+                <input type="hidden" name="id" value=id/>
+                <label for="override-reason">"Why can no one who did not write it approve it?"</label>
+                <textarea id="override-reason" name="override_reason" rows="2" maxlength="2000" required>
+                    {move || raw_text(typed(err, "override_reason")())}
+                </textarea>
+                <FieldError error=err field="override_reason"/>
+                <button type="submit" class="button">"Publish with this reason"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
 /// Draft → in review → published: who reviews, their decisions, comments, and the next step.
 #[component]
-fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, review: ReviewActions) -> impl IntoView {
+fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, admin: bool, review: ReviewActions) -> impl IntoView {
     let err = Signal::derive(move || review.error());
     let id = pm.incident_id;
     let reviewer_ids: Vec<i64> = pm.reviewers.iter().map(|r| r.user.id).collect();
@@ -312,12 +332,6 @@ fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, review: ReviewActio
                             {if status == PostmortemStatus::Draft { "Submit for review" } else { "Send revision to review" }}
                         </button>
                     </ActionForm>
-                    {(status == PostmortemStatus::Published).then(|| view! {
-                        <ActionForm action=review.publish attr:class="inline">
-                            <input type="hidden" name="id" value=id/>
-                            <button type="submit" class="button">"Republish"</button>
-                        </ActionForm>
-                    })}
                 }.into_any(),
                 PostmortemStatus::InReview => view! {
                     <div class="row">
@@ -330,6 +344,7 @@ fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, review: ReviewActio
                             <button type="submit" class="button primary">"Publish"</button>
                         </ActionForm>
                     </div>
+                    {admin.then(|| view! { <PublishAnyway id review err/> })}
                     <ActionForm action=review.changes>
                         <input type="hidden" name="id" value=id/>
                         <label for="review-section">"Section"</label>
@@ -724,6 +739,12 @@ pub fn PublishedPage() -> impl IntoView {
                                     {(e.revision > 1).then(|| format!(" · revision {}", e.revision))}
                                     " · " <a href=format!("/incidents/{}/postmortem.md", e.reference) download>"Markdown"</a>
                                 </p>
+                                {e.override_reason.clone().map(|r| view! {
+                                    <p class="notice" data-testid="override-reason">
+                                        <strong>"Published without an independent review. "</strong>
+                                        {format!("{}: {r}", e.published_by)}
+                                    </p>
+                                })}
                                 // Rendered and sanitised (pulldown-cmark + ammonia) when it was published.
                                 <div class="md" inner_html=p.html></div>
                             </article>

@@ -193,6 +193,14 @@ pub async fn revisions(db: impl PgExecutor<'_>, incident_id: i64, key: &str) -> 
 }
 
 /// Names of everyone who saved a section, for the export's authors.
+/// Everyone who saved a version of any section.
+pub async fn author_ids(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT author_id FROM section_revisions WHERE incident_id = $1")
+        .bind(incident_id)
+        .fetch_all(db)
+        .await?)
+}
+
 pub async fn authors(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT u.name FROM section_revisions r JOIN users u ON u.id = r.author_id
@@ -315,11 +323,12 @@ pub async fn publish(
     title: &str,
     markdown: &str,
     html: &str,
+    override_reason: Option<&str>,
 ) -> AppResult<i32> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO publications (incident_id, revision, published_by, markdown, html, search)
+        "INSERT INTO publications (incident_id, revision, published_by, markdown, html, search, override_reason)
          VALUES ($1, COALESCE((SELECT max(revision) FROM publications WHERE incident_id = $1), 0) + 1, $2, $4, $5,
-                 setweight(to_tsvector('english', $3), 'A') || setweight(to_tsvector('english', $4), 'B'))
+                 setweight(to_tsvector('english', $3), 'A') || setweight(to_tsvector('english', $4), 'B'), $6)
          RETURNING revision",
     )
     .bind(incident_id)
@@ -327,6 +336,7 @@ pub async fn publish(
     .bind(title)
     .bind(markdown)
     .bind(html)
+    .bind(override_reason)
     .fetch_one(db)
     .await?)
 }
@@ -342,6 +352,7 @@ pub struct PublicationRecord {
     pub services: Vec<String>,
     pub html: String,
     pub markdown: String,
+    pub override_reason: Option<String>,
 }
 
 pub struct LibraryFilter<'a> {
@@ -356,13 +367,14 @@ pub struct LibraryFilter<'a> {
 }
 
 const PUBLICATION_SELECT: &str = "SELECT p.incident_id, p.revision, p.published_at, u.name AS published_by,
-        i.title, i.severity, i.services, p.html, p.markdown, p.search
+        i.title, i.severity, i.services, p.html, p.markdown, p.search, p.override_reason
     FROM publications p JOIN incidents i ON i.id = p.incident_id JOIN users u ON u.id = p.published_by";
 
 /// The latest publication of each incident, newest first, filtered.
 pub async fn library(db: impl PgExecutor<'_>, f: &LibraryFilter<'_>) -> AppResult<Vec<PublicationRecord>> {
     let q = format!(
-        "SELECT incident_id, revision, published_at, published_by, title, severity, services, html, markdown
+        "SELECT incident_id, revision, published_at, published_by, title, severity, services, html, markdown,
+                override_reason
          FROM ({PUBLICATION_SELECT}
             WHERE p.revision = (SELECT max(revision) FROM publications WHERE incident_id = p.incident_id)) latest
          WHERE ($1::text IS NULL OR search @@ websearch_to_tsquery('english', $1))
