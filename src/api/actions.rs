@@ -15,6 +15,12 @@ use {
     crate::server::actions::{self as ops, ActionPatch, ListParams, NewActionInput},
 };
 
+/// One's own items and one incident's are shown whole, up to the largest page.
+#[cfg(feature = "ssr")]
+fn most() -> String {
+    crate::domain::paging::MAX_LIMIT.to_string()
+}
+
 /// All action items, filtered as the list page's GET form asks.
 #[server]
 pub async fn list_actions(
@@ -28,9 +34,23 @@ pub async fn list_actions(
     service: Option<String>,
     incident: Option<String>,
     sort: Option<String>,
+    cursor: Option<String>,
 ) -> Result<ActionList, AppError> {
     let (state, me) = ctx::user().await?;
-    let params = ListParams { incident, owner, status, overdue, kind, priority, severity, service, team, sort };
+    let params = ListParams {
+        incident,
+        owner,
+        status,
+        overdue,
+        kind,
+        priority,
+        severity,
+        service,
+        team,
+        sort,
+        cursor,
+        limit: None,
+    };
     ops::list_page(&state.pool, &me, &params, true).await
 }
 
@@ -38,7 +58,8 @@ pub async fn list_actions(
 #[server]
 pub async fn my_actions() -> Result<ActionList, AppError> {
     let (state, me) = ctx::user().await?;
-    ops::list_page(&state.pool, &me, &ListParams { owner: Some("me".into()), ..Default::default() }, false).await
+    let params = ListParams { owner: Some("me".into()), limit: Some(most()), ..Default::default() };
+    ops::list_page(&state.pool, &me, &params, false).await
 }
 
 #[server]
@@ -51,7 +72,8 @@ pub async fn action_form_options() -> Result<FormOptions, AppError> {
 #[server]
 pub async fn incident_actions(id: i64) -> Result<ActionList, AppError> {
     let (state, me) = ctx::user().await?;
-    ops::list_page(&state.pool, &me, &ListParams { incident: Some(id.to_string()), ..Default::default() }, false).await
+    let params = ListParams { incident: Some(id.to_string()), limit: Some(most()), ..Default::default() };
+    ops::list_page(&state.pool, &me, &params, false).await
 }
 
 #[server]

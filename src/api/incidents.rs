@@ -1,3 +1,4 @@
+use crate::domain::paging::Page;
 use crate::domain::{IncidentPage, IncidentRow};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -15,9 +16,13 @@ fn id_of(reference: &str) -> Result<i64, AppError> {
 }
 
 #[server]
-pub async fn list_incidents(status: Option<String>, severity: Option<String>) -> Result<Vec<IncidentRow>, AppError> {
+pub async fn list_incidents(
+    status: Option<String>,
+    severity: Option<String>,
+    cursor: Option<String>,
+) -> Result<Page<IncidentRow>, AppError> {
     let (state, user) = ctx::user().await?;
-    let filter = ops::parse_filter(status.as_deref(), severity.as_deref())?;
+    let filter = ops::parse_filter(&ops::ListParams { status, severity, cursor, limit: None })?;
     Ok(ops::rows(ops::list(&state.pool, &user, &filter).await?, &user))
 }
 

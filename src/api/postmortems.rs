@@ -136,9 +136,10 @@ pub async fn list_library(
     severity: Option<String>,
     service: Option<String>,
     month: Option<String>,
-) -> Result<Vec<crate::domain::postmortem::LibraryEntry>, AppError> {
+    cursor: Option<String>,
+) -> Result<crate::domain::paging::Page<crate::domain::postmortem::LibraryEntry>, AppError> {
     let (state, me) = ctx::user().await?;
-    ops::library(&state.pool, &me, &ops::LibraryQuery { q, severity, service, month }).await
+    ops::library(&state.pool, &me, &ops::LibraryQuery { q, severity, service, month, cursor, limit: None }).await
 }
 
 #[server]

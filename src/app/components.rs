@@ -71,6 +71,24 @@ pub fn RequireSignIn() -> impl IntoView {
     }
 }
 
+/// "Showing n of total" and, when there is more, a link to the next page that keeps the filters.
+#[component]
+pub fn PageLinks(shown: usize, total: i64, next: Option<String>) -> impl IntoView {
+    let location = use_location();
+    let href = next.map(|cursor| {
+        let search = location.search.get_untracked();
+        let kept = search.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="));
+        let query: Vec<String> = kept.map(str::to_string).chain([format!("cursor={cursor}")]).collect();
+        format!("{}?{}", location.pathname.get_untracked(), query.join("&"))
+    });
+    view! {
+        <p class="hint paging" data-testid="paging">
+            {format!("Showing {shown} of {total}")}
+            {href.map(|h| view! { " · " <a href=h rel="next">"Next page"</a> })}
+        </p>
+    }
+}
+
 /// Sets the HTTP status of a server-rendered page; nothing to do in the browser.
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]

@@ -400,15 +400,22 @@ pub struct ActionCounts {
 }
 
 pub fn counts<'a>(items: impl IntoIterator<Item = &'a ActionItem>) -> ActionCounts {
+    tally(items.into_iter().map(|i| (i.status, i.overdue, 1)))
+}
+
+/// Figures from groups of items: (status, overdue, how many) — as the database counts them.
+pub fn tally(groups: impl IntoIterator<Item = (ActionStatus, bool, usize)>) -> ActionCounts {
     let mut c = ActionCounts::default();
-    for item in items {
-        c.total += 1;
-        c.overdue += usize::from(item.overdue);
-        match item.status {
-            ActionStatus::Open => c.open += 1,
-            ActionStatus::InProgress => c.in_progress += 1,
-            ActionStatus::Done => c.done += 1,
-            ActionStatus::WontDo => c.wont_do += 1,
+    for (status, overdue, n) in groups {
+        c.total += n;
+        if overdue {
+            c.overdue += n;
+        }
+        match status {
+            ActionStatus::Open => c.open += n,
+            ActionStatus::InProgress => c.in_progress += n,
+            ActionStatus::Done => c.done += n,
+            ActionStatus::WontDo => c.wont_do += n,
         }
     }
     let meant = c.total - c.wont_do;
@@ -425,7 +432,6 @@ pub fn counts_by_incident(items: &[ActionItem]) -> BTreeMap<i64, ActionCounts> {
     groups.into_iter().map(|(id, items)| (id, counts(items))).collect()
 }
 
-/// A plain open item for tests to adjust with struct update syntax.
 /// Per-incident figures in the overview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentCounts {
@@ -437,7 +443,10 @@ pub struct IncidentCounts {
 /// A list of items with its figures and what the filter and create forms offer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionList {
+    /// One page of the list; `counts` and `by_incident` are the whole list's.
     pub items: Vec<ActionItem>,
+    /// The next page's cursor.
+    pub next: Option<String>,
     pub counts: ActionCounts,
     pub by_incident: Vec<IncidentCounts>,
     /// People who can own items and the teams there are (filter choices; empty unless asked for).
@@ -472,6 +481,7 @@ pub struct ActionPage {
     pub me: User,
 }
 
+/// A plain open item for tests to adjust with struct update syntax.
 #[cfg(test)]
 impl ActionItem {
     pub(crate) fn sample() -> ActionItem {

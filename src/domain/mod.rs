@@ -5,6 +5,7 @@ pub mod blameless;
 pub mod diff;
 pub mod export;
 pub mod incident;
+pub mod paging;
 pub mod postmortem;
 pub mod redirect;
 pub mod slack;

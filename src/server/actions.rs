@@ -6,9 +6,10 @@ use super::access;
 use super::db::{self, actions::ListFilter, actions::StoredAction};
 use super::{markdown, webhook};
 use crate::domain::actions::{
-    self as rules, check_back_due, counts, counts_by_incident, is_overdue, today_in, ActionChange, ActionItem,
-    ActionList, ActionPage, ActionStatus, ActionType, ChangeRow, FormOptions, IncidentCounts, Outcome, Priority,
+    self as rules, check_back_due, is_overdue, tally, today_in, ActionChange, ActionItem, ActionList, ActionPage,
+    ActionStatus, ActionType, ChangeRow, FormOptions, IncidentCounts, Outcome, Priority,
 };
+use crate::domain::paging::Page;
 use crate::domain::slack;
 use crate::domain::time::{parse_zone, stamp, zone};
 use crate::domain::validate::{self, non_empty, FieldErrors};
@@ -18,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use sqlx::PgPool;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewActionInput {
@@ -88,15 +89,15 @@ pub struct ListParams {
     pub team: Option<String>,
     /// `due` (soonest first, the default) or `-due` (latest first).
     pub sort: Option<String>,
+    /// Where the page starts (the previous page's `next`).
+    pub cursor: Option<String>,
+    /// Items per page.
+    pub limit: Option<String>,
 }
 
 #[derive(Debug)]
 pub struct ListQuery {
     pub filter: ListFilter,
-    pub overdue: Option<bool>,
-
-    /// Listing the viewer's own items: overdue ones come first.
-    pub mine: bool,
     /// Fill in each item's change history (tables do not show it).
     pub history: bool,
 }
@@ -319,25 +320,26 @@ pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choice
     let query = ListQuery { history: false, ..parse_filter(viewer, params)? };
     let mut conn = pool.acquire().await?;
     see_filtered_incident(&mut conn, viewer, &query).await?;
-    let items = list_on(&mut conn, &query).await?;
-    let by_incident = counts_by_incident(&items)
+    let t = todays(&mut conn, Utc::now()).await?;
+    let (items, next) = page_on(&mut conn, &query, &t).await?;
+    // The figures are the whole list's, counted by the database, whatever the page holds.
+    let mut groups: BTreeMap<i64, (String, Vec<(ActionStatus, bool, usize)>)> = BTreeMap::new();
+    for (incident_id, title, status, overdue, n) in db::actions::tallies(&mut *conn, &query.filter, &t).await? {
+        let status =
+            status.parse().map_err(|e| crate::error::internal(format!("action item status {status:?}: {e}")))?;
+        groups.entry(incident_id).or_insert_with(|| (title, Vec::new())).1.push((status, overdue, n as usize));
+    }
+    let counts = tally(groups.values().flat_map(|(_, g)| g.iter().copied()));
+    let by_incident = groups
         .into_iter()
-        .map(|(incident_id, counts)| IncidentCounts {
-            incident_id,
-            title: items
-                .iter()
-                .find(|i| i.incident_id == incident_id)
-                .map(|i| i.incident_title.clone())
-                .unwrap_or_default(),
-            counts,
-        })
+        .map(|(incident_id, (title, g))| IncidentCounts { incident_id, title, counts: tally(g) })
         .collect();
     let (owners, teams) = if choices {
         (db::users::writers(&mut *conn).await?, db::users::teams(&mut *conn).await?)
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(ActionList { counts: counts(&items), items, by_incident, owners, teams, me: viewer.clone() })
+    Ok(ActionList { counts, items, next, by_incident, owners, teams, me: viewer.clone() })
 }
 
 pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
@@ -380,14 +382,18 @@ pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
         };
         validate::check(&mut errs, "sort", parsed)
     });
+    let after = non_empty(&p.cursor).and_then(|c| validate::check(&mut errs, "cursor", parse_cursor(c)));
+    let limit = validate::check(&mut errs, "limit", crate::domain::paging::limit(p.limit.as_deref()));
     let service = non_empty(&p.service).and_then(|s| validate::check(&mut errs, "service", validate::query(s)));
     let team = non_empty(&p.team).and_then(|s| validate::check(&mut errs, "team", validate::query(s)));
     if !errs.is_empty() {
         return Err(AppError::fields(errs));
     }
     Ok(ListQuery {
-        mine: owner == Some(viewer.id),
         filter: ListFilter {
+            mine: owner == Some(viewer.id),
+            overdue,
+            after,
             viewer: Some(viewer.id),
             incident,
             owner,
@@ -398,18 +404,43 @@ pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
             service,
             team,
             descending: descending.unwrap_or(false),
-            limit: 1000,
+            limit: limit.unwrap_or(crate::domain::paging::DEFAULT_LIMIT),
         },
-        overdue,
         history: true,
     })
 }
 
+/// `<behind the overdue ones 0|1>_<due YYYY-MM-DD>_<id>`.
+fn parse_cursor(s: &str) -> Result<db::actions::ListCursor, String> {
+    let p = crate::domain::paging::cursor_parts(s, 3)?;
+    let bad = || "That page link is not valid: start from the first page".to_string();
+    Ok(db::actions::ListCursor {
+        later: p[0] == "1",
+        due_on: NaiveDate::parse_from_str(p[1], "%Y-%m-%d").map_err(|_| bad())?,
+        id: p[2].parse().map_err(|_| bad())?,
+    })
+}
+
+fn cursor_of(mine: bool, i: &ActionItem) -> String {
+    format!("{}_{}_{}", u8::from(mine && !i.overdue), i.due_on.format("%Y-%m-%d"), i.id)
+}
+
+/// Today in every owner's zone, for the database to judge "overdue" in each owner's calendar.
+async fn todays(conn: &mut sqlx::PgConnection, now: DateTime<Utc>) -> AppResult<db::actions::Todays> {
+    let zones = db::actions::owner_zones(&mut *conn).await?;
+    let days = zones.iter().map(|z| owner_today(z, now)).collect();
+    Ok(db::actions::Todays { zones, days })
+}
+
 /// Sorted by due date (latest first when asked); when listing one's own items, the overdue ones first.
-pub async fn list(pool: &PgPool, viewer: &User, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
+/// One page, with the whole list's count.
+pub async fn list(pool: &PgPool, viewer: &User, q: &ListQuery) -> AppResult<Page<ActionItem>> {
     let mut conn = pool.acquire().await?;
     see_filtered_incident(&mut conn, viewer, q).await?;
-    list_on(&mut conn, q).await
+    let t = todays(&mut conn, Utc::now()).await?;
+    let (items, next) = page_on(&mut conn, q, &t).await?;
+    let total = db::actions::tallies(&mut *conn, &q.filter, &t).await?.iter().map(|r| r.4).sum();
+    Ok(Page { items, total, next })
 }
 
 /// One incident's items are a 404, like the incident, to those who may not see it (rather than an
@@ -427,25 +458,29 @@ pub(super) async fn of_incident(
     viewer: &User,
     incident_id: i64,
 ) -> AppResult<Vec<ActionItem>> {
-    let filter = ListFilter { viewer: Some(viewer.id), incident: Some(incident_id), limit: 1000, ..Default::default() };
-    list_on(conn, &ListQuery { filter, overdue: None, mine: false, history: false }).await
+    // Every one of them: the export and the postmortem's table list them all.
+    let filter =
+        ListFilter { viewer: Some(viewer.id), incident: Some(incident_id), limit: 100_000, ..Default::default() };
+    let t = todays(conn, Utc::now()).await?;
+    Ok(page_on(conn, &ListQuery { filter, history: false }, &t).await?.0)
 }
 
-async fn list_on(conn: &mut sqlx::PgConnection, q: &ListQuery) -> AppResult<Vec<ActionItem>> {
+/// One page of items and the cursor of the next.
+async fn page_on(
+    conn: &mut sqlx::PgConnection,
+    q: &ListQuery,
+    t: &db::actions::Todays,
+) -> AppResult<(Vec<ActionItem>, Option<String>)> {
     let now = Utc::now();
-    let mut items: Vec<ActionItem> = db::actions::list(&mut *conn, &q.filter)
-        .await?
-        .into_iter()
-        .map(|s| finish(s, now))
-        .filter(|i| q.overdue.is_none_or(|o| i.overdue == o))
-        .collect();
-    if q.mine {
-        items.sort_by_key(|i| !i.overdue);
-    }
-    if !q.history {
-        return Ok(items);
-    }
-    with_history(conn, items).await
+    let limit = q.filter.limit;
+    let probe =
+        ListFilter { limit: limit + 1, service: q.filter.service.clone(), team: q.filter.team.clone(), ..q.filter };
+    let rows: Vec<ActionItem> =
+        db::actions::list(&mut *conn, &probe, t).await?.into_iter().map(|s| finish(s, now)).collect();
+    let mine = q.filter.mine;
+    let page = Page::from_rows(rows, limit, 0, |i| cursor_of(mine, i));
+    let items = if q.history { with_history(conn, page.items).await? } else { page.items };
+    Ok((items, page.next))
 }
 
 /// The current item as a conflict payload, so the client can show what changed.
@@ -760,7 +795,7 @@ mod tests {
             team: String::new(),
         };
         let ok = parse_filter(&me, &ListParams { owner: Some("me".into()), ..Default::default() }).unwrap();
-        assert!(ok.mine && ok.filter.owner == Some(5));
+        assert!(ok.filter.mine && ok.filter.owner == Some(5));
         let bad = ListParams {
             overdue: Some("maybe".into()),
             status: Some("sleeping".into()),

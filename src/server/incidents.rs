@@ -5,6 +5,7 @@
 use super::access::{self, no_incident as not_found};
 use super::db::{self, incidents::ListFilter, timeline::Cursor};
 use super::markdown;
+use crate::domain::paging::Page;
 use crate::domain::time::{format_duration, incident_duration, parse_occurred_at, stamp, zone};
 use crate::domain::validate::{self, check, non_empty, FieldErrors};
 use crate::domain::*;
@@ -151,18 +152,48 @@ pub(super) async fn load(db: impl sqlx::PgExecutor<'_>, id: i64) -> AppResult<In
     db::incidents::get(db, id).await?.ok_or_else(|| not_found(id))
 }
 
-pub fn parse_filter(status: Option<&str>, severity: Option<&str>) -> AppResult<ListFilter> {
-    let mut errs = FieldErrors::new();
-    let status = status.filter(|s| !s.trim().is_empty()).and_then(|s| check(&mut errs, "status", s.parse()));
-    let severity = severity.filter(|s| !s.trim().is_empty()).and_then(|s| check(&mut errs, "severity", s.parse()));
-    if !errs.is_empty() {
-        return Err(AppError::fields(errs));
-    }
-    Ok(ListFilter { status, severity, limit: 500 })
+/// The list's filters and page as typed (the page's GET form or the API's query string).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListParams {
+    pub status: Option<String>,
+    pub severity: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
 }
 
-pub async fn list(pool: &PgPool, viewer: &User, filter: &ListFilter) -> AppResult<Vec<Incident>> {
-    db::incidents::list(pool, viewer.id, filter).await
+pub fn parse_filter(p: &ListParams) -> AppResult<ListFilter> {
+    let mut errs = FieldErrors::new();
+    let status = non_empty(&p.status).and_then(|s| check(&mut errs, "status", s.parse()));
+    let severity = non_empty(&p.severity).and_then(|s| check(&mut errs, "severity", s.parse()));
+    let after = non_empty(&p.cursor).and_then(|c| check(&mut errs, "cursor", parse_list_cursor(c)));
+    let limit = check(&mut errs, "limit", crate::domain::paging::limit(p.limit.as_deref()));
+    match limit {
+        Some(limit) if errs.is_empty() => Ok(ListFilter { status, severity, after, limit }),
+        _ => Err(AppError::fields(errs)),
+    }
+}
+
+/// `<finished 0|1>_<started, unix micros>_<id>`.
+fn parse_list_cursor(s: &str) -> Result<db::incidents::ListCursor, String> {
+    let p = crate::domain::paging::cursor_parts(s, 3)?;
+    let bad = || "That page link is not valid: start from the first page".to_string();
+    Ok(db::incidents::ListCursor {
+        finished: p[0] == "1",
+        started_at: p[1].parse().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(bad)?,
+        id: p[2].parse().map_err(|_| bad())?,
+    })
+}
+
+fn list_cursor(i: &Incident) -> String {
+    format!("{}_{}_{}", u8::from(!i.status.is_open()), i.started_at.timestamp_micros(), i.id)
+}
+
+/// One page of the incidents `viewer` may see, with the whole list's count.
+pub async fn list(pool: &PgPool, viewer: &User, filter: &ListFilter) -> AppResult<Page<Incident>> {
+    let mut conn = pool.acquire().await?;
+    let rows = db::incidents::list(&mut *conn, viewer.id, &ListFilter { limit: filter.limit + 1, ..*filter }).await?;
+    let total = db::incidents::count(&mut *conn, viewer.id, filter).await?;
+    Ok(Page::from_rows(rows, filter.limit, total, list_cursor))
 }
 
 /// The current incident as a conflict payload, so the client can show what changed.
@@ -495,17 +526,15 @@ fn cursor_of(e: &TimelineEvent) -> String {
     format!("{}_{}", e.occurred_at.timestamp_micros(), e.id)
 }
 
-pub fn rows(incidents: Vec<Incident>, viewer: &User) -> Vec<IncidentRow> {
+/// The list page's rows, dated in the viewer's zone.
+pub fn rows(incidents: Page<Incident>, viewer: &User) -> Page<IncidentRow> {
     let tz = zone(viewer);
     let now = Utc::now();
-    incidents
-        .into_iter()
-        .map(|i| IncidentRow {
-            started: stamp(i.started_at, tz),
-            duration: format_duration(incident_duration(i.started_at, i.resolved_at, now)),
-            incident: i,
-        })
-        .collect()
+    incidents.map(|i| IncidentRow {
+        started: stamp(i.started_at, tz),
+        duration: format_duration(incident_duration(i.started_at, i.resolved_at, now)),
+        incident: i,
+    })
 }
 
 /// Everything the incident page shows, on one connection.
@@ -562,10 +591,24 @@ mod tests {
         assert!(parse_cursor("1_x").is_none());
     }
 
+    fn params(status: &str, severity: &str, cursor: &str, limit: &str) -> ListParams {
+        let s = |v: &str| Some(v.to_string());
+        ListParams { status: s(status), severity: s(severity), cursor: s(cursor), limit: s(limit) }
+    }
+
     #[test]
     fn filters_reject_unknown_values() {
-        assert!(parse_filter(Some("investigating"), Some("SEV1")).is_ok());
-        let e = parse_filter(Some("sleeping"), Some("")).unwrap_err();
+        assert!(parse_filter(&params("investigating", "SEV1", "", "")).is_ok());
+        let e = parse_filter(&params("sleeping", "", "nope", "500")).unwrap_err();
         assert!(e.field("status").unwrap().contains("unknown status"));
+        assert!(e.field("cursor").is_some() && e.field("limit").is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn list_cursors_round_trip() {
+        let f = parse_filter(&params("", "", "1_1763875414000000_42", "10")).unwrap();
+        let c = f.after.unwrap();
+        assert!(c.finished && c.id == 42 && c.started_at.timestamp() == 1_763_875_414);
+        assert_eq!(f.limit, 10);
     }
 }

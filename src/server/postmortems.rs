@@ -5,6 +5,7 @@ use super::access::{self, see_incident};
 use super::db;
 use crate::domain::blameless;
 use crate::domain::export::{export_markdown, ExportInput};
+use crate::domain::paging::Page;
 use crate::domain::postmortem::*;
 use crate::domain::{User, UserRef};
 use crate::error::{AppError, AppResult};
@@ -649,6 +650,8 @@ pub struct LibraryQuery {
     pub service: Option<String>,
     /// `YYYY-MM`
     pub month: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
 }
 
 fn entry(r: &db::postmortems::PublicationRecord) -> LibraryEntry {
@@ -667,7 +670,7 @@ fn entry(r: &db::postmortems::PublicationRecord) -> LibraryEntry {
 }
 
 /// Published write-ups, newest first: full-text search over what was published, and filters.
-pub async fn library(pool: &PgPool, viewer: &User, query: &LibraryQuery) -> AppResult<Vec<LibraryEntry>> {
+pub async fn library(pool: &PgPool, viewer: &User, query: &LibraryQuery) -> AppResult<Page<LibraryEntry>> {
     let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let (q, severity, service, month) =
         (given(&query.q), given(&query.severity), given(&query.service), given(&query.month));
@@ -684,15 +687,32 @@ pub async fn library(pool: &PgPool, viewer: &User, query: &LibraryQuery) -> AppR
         Some(m) => Some(month_bounds(&m).ok_or_else(|| AppError::invalid("month", "Use a month such as 2026-11"))?),
         None => None,
     };
+    let limit = crate::domain::paging::limit(query.limit.as_deref()).map_err(|m| AppError::invalid("limit", m))?;
+    let after = match query.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(library_cursor(c).map_err(|m| AppError::invalid("cursor", m))?),
+    };
     let filter = db::postmortems::LibraryFilter {
         viewer: Some(viewer.id),
+        after,
         q: q.as_deref(),
         severity: severity.map(|s| s.as_str()),
         service: service.as_deref(),
         month,
-        limit: 200,
+        limit: limit + 1,
     };
-    Ok(db::postmortems::library(pool, &filter).await?.iter().map(entry).collect())
+    let mut conn = pool.acquire().await?;
+    let rows: Vec<LibraryEntry> = db::postmortems::library(&mut *conn, &filter).await?.iter().map(entry).collect();
+    let total = db::postmortems::library_count(&mut *conn, &filter).await?;
+    Ok(Page::from_rows(rows, limit, total, |e| format!("{}_{}", e.published_at.timestamp_micros(), e.incident_id)))
+}
+
+/// `<published, unix micros>_<incident id>`.
+fn library_cursor(s: &str) -> Result<(chrono::DateTime<chrono::Utc>, i64), String> {
+    let p = crate::domain::paging::cursor_parts(s, 2)?;
+    let bad = || "That page link is not valid: start from the first page".to_string();
+    let at = p[0].parse().ok().and_then(chrono::DateTime::from_timestamp_micros).ok_or_else(bad)?;
+    Ok((at, p[1].parse().map_err(|_| bad())?))
 }
 
 pub async fn publication(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<Publication> {
@@ -722,6 +742,7 @@ pub async fn atom_feed(pool: &PgPool, viewer: &User) -> AppResult<String> {
         severity: None,
         service: None,
         month: None,
+        after: None,
         limit: 50,
     };
     let entries = db::postmortems::library(pool, &filter).await?;

@@ -12,6 +12,7 @@ mod limits;
 mod live;
 mod matrix;
 mod pages;
+mod paging;
 mod postmortem_extras;
 mod postmortems;
 mod private;

@@ -7,4 +7,5 @@ mod actions;
 mod browser;
 mod flows;
 mod postmortem;
+mod private;
 mod publish;

@@ -17,13 +17,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ops::create(&s.pool, &user, id, input).await?)))
 }
 
+/// A page of items (`limit`, `cursor`); the total and the next page are in the headers.
 pub async fn list(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
+    uri: axum::http::Uri,
     ApiQuery(q): ApiQuery<ListParams>,
-) -> AppResult<Json<Vec<ActionItem>>> {
+) -> AppResult<axum::response::Response> {
     let query = ops::parse_filter(&user, &q)?;
-    Ok(Json(ops::list(&s.pool, &user, &query).await?))
+    Ok(super::paged(&uri, ops::list(&s.pool, &user, &query).await?))
 }
 
 pub async fn show(

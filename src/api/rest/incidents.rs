@@ -8,19 +8,15 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    status: Option<String>,
-    severity: Option<String>,
-}
-
+/// A page of incidents (`limit`, `cursor`); the total and the next page are in the headers.
 pub async fn list(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> AppResult<Json<Vec<Incident>>> {
-    let filter = ops::parse_filter(q.status.as_deref(), q.severity.as_deref())?;
-    Ok(Json(ops::list(&s.pool, &user, &filter).await?))
+    uri: axum::http::Uri,
+    ApiQuery(q): ApiQuery<ops::ListParams>,
+) -> AppResult<axum::response::Response> {
+    let filter = ops::parse_filter(&q)?;
+    Ok(super::paged(&uri, ops::list(&s.pool, &user, &filter).await?))
 }
 
 pub async fn create(

@@ -204,6 +204,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// A page of a list as the API answers it: the items as a JSON array (so a client that reads only the
+/// first page sees the list it always did), the whole list's count in `X-Total-Count`, and the next
+/// page, when there is one, as `Link: <…&cursor=…>; rel="next"`.
+fn paged<T: serde::Serialize>(uri: &axum::http::Uri, page: crate::domain::paging::Page<T>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut res = Json(page.items).into_response();
+    let headers = res.headers_mut();
+    headers.insert("x-total-count", page.total.into());
+    if let Some(next) = page.next {
+        let others = uri.query().unwrap_or("").split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="));
+        let query: Vec<String> = others.map(str::to_string).chain([format!("cursor={next}")]).collect();
+        let link = format!("</api/v1{}?{}>; rel=\"next\"", uri.path(), query.join("&"));
+        if let Ok(v) = axum::http::HeaderValue::from_str(&link) {
+            headers.insert(axum::http::header::LINK, v);
+        }
+    }
+    res
+}
+
 async fn me(ApiUser(user): ApiUser) -> Json<serde_json::Value> {
     Json(
         serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role, "time_zone": user.time_zone, "team": user.team }),

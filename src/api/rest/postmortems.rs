@@ -218,12 +218,14 @@ pub async fn close(
     Ok(Json(crate::server::incidents::close_without_postmortem(&s.pool, &user, id, &c.reason).await?))
 }
 
+/// A page of the library (`limit`, `cursor`); the total and the next page are in the headers.
 pub async fn library(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
+    uri: axum::http::Uri,
     super::ApiQuery(q): super::ApiQuery<ops::LibraryQuery>,
-) -> AppResult<Json<Vec<crate::domain::postmortem::LibraryEntry>>> {
-    Ok(Json(ops::library(&s.pool, &user, &q).await?))
+) -> AppResult<axum::response::Response> {
+    Ok(super::paged(&uri, ops::library(&s.pool, &user, &q).await?))
 }
 
 pub async fn settings(

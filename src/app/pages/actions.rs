@@ -5,7 +5,9 @@ use crate::api::actions::{
     action_form_options, get_action_page, incident_actions, list_actions, my_actions, ActionPage, AnswerCheckBack,
     CreateAction, EditAction, FollowUpAction, MoveAction,
 };
-use crate::app::components::{raw_text, reset_on_success, typed, Failure, FieldError, FormError, SeverityBadge, When};
+use crate::app::components::{
+    raw_text, reset_on_success, typed, Failure, FieldError, FormError, PageLinks, SeverityBadge, When,
+};
 use crate::domain::actions::{readable_change, ActionCounts, ActionItem, ActionStatus, ActionType, Outcome, Priority};
 use crate::domain::{incident_ref, incident_url, Severity, UserRef};
 use crate::error::AppError;
@@ -553,11 +555,11 @@ pub fn ActionsPage() -> impl IntoView {
         move || {
             (
                 [q("status"), q("owner"), q("type"), q("priority"), q("overdue")],
-                [q("severity"), q("team"), q("service"), q("incident"), q("sort")],
+                [q("severity"), q("team"), q("service"), q("incident"), q("sort"), q("cursor")],
             )
         },
-        |([status, owner, kind, priority, overdue], [severity, team, service, incident, sort])| {
-            list_actions(status, owner, kind, priority, overdue, severity, team, service, incident, sort)
+        |([status, owner, kind, priority, overdue], [severity, team, service, incident, sort, cursor])| {
+            list_actions(status, owner, kind, priority, overdue, severity, team, service, incident, sort, cursor)
         },
     );
     let selected = move |k: &'static str, v: String| move || q(k).as_deref() == Some(v.as_str());
@@ -620,6 +622,7 @@ pub fn ActionsPage() -> impl IntoView {
                         <button type="submit" class="button">"Filter"</button>
                         <a href="/actions">"Clear"</a>
                     </form>
+                    <PageLinks shown=l.items.len() total=l.counts.total as i64 next=l.next.clone()/>
                     <CountsLine counts=l.counts/>
                     {if l.items.is_empty() {
                         view! { <p class="empty">"No action items match."</p> }.into_any()

@@ -1,7 +1,7 @@
 //! Who may see an incident: the private switch and the participants ("Add people").
 
 use crate::api::incidents::{AddParticipant, RemoveParticipant, SetIncidentPrivate};
-use crate::app::components::{typed, FieldError, FormError};
+use crate::app::components::{reset_on_success, typed, FieldError, FormError};
 use crate::domain::{IncidentPage as PageData, IncidentStatus};
 use leptos::prelude::*;
 
@@ -77,8 +77,10 @@ pub fn Access(page: PageData, actions: AccessActions) -> impl IntoView {
 #[component]
 fn AddPeople(id: i64, action: ServerAction<AddParticipant>) -> impl IntoView {
     let err = Signal::derive(move || action.value().get().and_then(Result::err));
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_on_success(Signal::derive(move || action.value().get().is_some_and(|r| r.is_ok())), form);
     view! {
-        <ActionForm action attr:class="inline add-people">
+        <ActionForm action node_ref=form attr:class="inline add-people">
             <input type="hidden" name="id" value=id/>
             <label for="add-person">"Add people"</label>
             <input id="add-person" name="person" required maxlength="200" autocomplete="off"

@@ -1,5 +1,5 @@
 use crate::api::incidents::list_incidents;
-use crate::app::components::{Failure, SeverityBadge, StatusBadge, When};
+use crate::app::components::{Failure, PageLinks, SeverityBadge, StatusBadge, When};
 use crate::domain::{IncidentStatus, Severity};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +12,8 @@ pub fn IncidentsPage() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status").filter(|s| !s.is_empty());
     let severity = move || query.read().get("severity").filter(|s| !s.is_empty());
-    let incidents = Resource::new(move || (status(), severity()), |(st, sev)| list_incidents(st, sev));
+    let cursor = move || query.read().get("cursor").filter(|s| !s.is_empty());
+    let incidents = Resource::new(move || (status(), severity(), cursor()), |(st, sev, c)| list_incidents(st, sev, c));
     view! {
         <Title text="Incidents"/>
         <div class="page-head">
@@ -41,16 +42,17 @@ pub fn IncidentsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match incidents.await {
                     Err(e) => view! { <Failure error=e/> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! {
+                    Ok(page) if page.items.is_empty() => view! {
                         <p class="empty">"No incidents match. "<A href="/incidents/new">"Declare one"</A>" when something breaks."</p>
                     }.into_any(),
-                    Ok(rows) => view! {
+                    Ok(page) => view! {
+                        <PageLinks shown=page.items.len() total=page.total next=page.next.clone()/>
                         <table class="list incidents" data-testid="incident-list">
                             <thead>
                                 <tr><th>"Ref"</th><th>"Title"</th><th>"Severity"</th><th>"Status"</th><th>"Started"</th><th>"Duration"</th></tr>
                             </thead>
                             <tbody>
-                                {rows.into_iter().map(|r| {
+                                {page.items.into_iter().map(|r| {
                                     let open = r.incident.status.is_open();
                                     view! {
                                         <tr class:open=open>

@@ -3,8 +3,8 @@ use crate::api::postmortems::{
     AddContributingFactor, ApprovePostmortem, PublishPostmortem, RemoveContributingFactor, RequestPostmortemChanges,
     SavePostmortemSection, SaveSettings, SaveTemplate, StartPostmortem, SubmitPostmortem, ToggleTimelineEvent,
 };
-use crate::app::components::SeverityBadge;
 use crate::app::components::{raw_text, typed, Failure, FieldError, FormError};
+use crate::app::components::{PageLinks, SeverityBadge};
 use crate::app::pages::IncidentActions;
 use crate::domain::blameless::BlamelessFlag;
 use crate::domain::diff::DiffLine;
@@ -665,8 +665,8 @@ pub fn LibraryPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     let entries = Resource::new(
-        move || (get("q"), get("severity"), get("service"), get("month")),
-        |(q, sev, svc, m)| list_library(q, sev, svc, m),
+        move || (get("q"), get("severity"), get("service"), get("month"), get("cursor")),
+        |(q, sev, svc, m, c)| list_library(q, sev, svc, m, c),
     );
     view! {
         <Title text="Library"/>
@@ -695,10 +695,11 @@ pub fn LibraryPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match entries.await {
                     Err(e) => view! { <Failure error=e/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No published postmortems match."</p> }.into_any(),
-                    Ok(list) => view! {
+                    Ok(page) if page.items.is_empty() => view! { <p class="empty">"No published postmortems match."</p> }.into_any(),
+                    Ok(page) => view! {
+                        <PageLinks shown=page.items.len() total=page.total next=page.next.clone()/>
                         <ul class="library" data-testid="library">
-                            {list.into_iter().map(|e| view! {
+                            {page.items.into_iter().map(|e| view! {
                                 <li>
                                     <a href=e.url.clone()>{format!("{} {}", e.reference, e.title)}</a>" "
                                     <SeverityBadge severity=e.severity/>

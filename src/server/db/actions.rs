@@ -76,28 +76,39 @@ impl From<ActionRecord> for StoredAction {
     }
 }
 
-const SELECT: &str = "SELECT a.id, a.incident_id, i.title AS incident_title, i.severity AS incident_severity,
+macro_rules! columns {
+    () => {
+        "a.id, a.incident_id, i.title AS incident_title, i.severity AS incident_severity,
         a.title, a.description,
         a.owner_id, o.name AS owner_name, o.time_zone AS owner_time_zone,
         a.due_on, a.type AS kind, a.priority, a.status, a.reason, a.tracker_url, a.success_criterion,
         a.check_back_on, a.outcome, a.outcome_note, a.version, a.created_by, c.name AS created_by_name,
-        a.created_at, a.updated_at, a.follows_id
-    FROM action_items a
+        a.created_at, a.updated_at, a.follows_id"
+    };
+}
+
+const COLUMNS: &str = columns!();
+
+const SELECT: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM action_items a
     JOIN users o ON o.id = a.owner_id
     JOIN users c ON c.id = a.created_by
-    JOIN incidents i ON i.id = a.incident_id";
+    JOIN incidents i ON i.id = a.incident_id"
+);
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<StoredAction>> {
     let q = format!("{SELECT} WHERE a.id = $1");
     Ok(sqlx::query_as::<_, ActionRecord>(&q).bind(id).fetch_optional(db).await?.map(StoredAction::from))
 }
 
-/// Locks the row for a read-check-write inside a transaction; returns its version.
 /// The incident an item belongs to, for the access check.
 pub async fn incident_of(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT incident_id FROM action_items WHERE id = $1").bind(id).fetch_optional(db).await?)
 }
 
+/// Locks the row for a read-check-write inside a transaction; returns its version.
 pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i32>> {
     Ok(sqlx::query_scalar("SELECT version FROM action_items WHERE id = $1 FOR UPDATE")
         .bind(id)
@@ -105,7 +116,7 @@ pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i32>> {
         .await?)
 }
 
-/// The filters the database applies; `overdue` depends on each owner's zone and is applied by the caller.
+/// The filters the database applies. `overdue` is judged in each owner's own calendar (`Todays`).
 #[derive(Debug, Default)]
 pub struct ListFilter {
     /// Only items of incidents this user may see; `None`: public incidents only.
@@ -119,42 +130,112 @@ pub struct ListFilter {
     pub service: Option<String>,
     /// The owner's team.
     pub team: Option<String>,
+    pub overdue: Option<bool>,
     /// Latest due date first.
     pub descending: bool,
+    /// One's own list: overdue items first.
+    pub mine: bool,
+    /// Items after this one in the list's order.
+    pub after: Option<ListCursor>,
     pub limit: i64,
 }
 
-/// By due date, then creation order.
-pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<StoredAction>> {
-    let dir = if f.descending { "DESC" } else { "ASC" };
-    let q = format!(
-        "{SELECT} WHERE ($1::bigint IS NULL OR a.incident_id = $1)
+/// A position in an item list: behind the overdue ones (own list only), then due date and id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListCursor {
+    pub later: bool,
+    pub due_on: NaiveDate,
+    pub id: i64,
+}
+
+/// Today's date in each owner time zone, computed by the caller with the same zone rules as
+/// everywhere else, so the database judges "overdue" exactly as the pages do.
+#[derive(Debug, Default)]
+pub struct Todays {
+    pub zones: Vec<String>,
+    pub days: Vec<NaiveDate>,
+}
+
+/// Every time zone some user is in.
+pub async fn owner_zones(db: impl PgExecutor<'_>) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT time_zone FROM users").fetch_all(db).await?)
+}
+
+const OVERDUE: &str = "(a.status IN ('open', 'in_progress') AND zt.today IS NOT NULL AND a.due_on < zt.today)";
+
+/// The filtered items' FROM and WHERE; `$1`…`$12` are bound by `bind_filter`.
+fn filtered(select: &str) -> String {
+    format!(
+        "{select} FROM action_items a
+            JOIN users o ON o.id = a.owner_id
+            JOIN users c ON c.id = a.created_by
+            JOIN incidents i ON i.id = a.incident_id
+            LEFT JOIN unnest($10::text[], $11::date[]) AS zt(zone, today) ON zt.zone = o.time_zone
+         WHERE ($1::bigint IS NULL OR a.incident_id = $1)
             AND ($2::bigint IS NULL OR a.owner_id = $2)
             AND ($3::text IS NULL OR a.status = $3)
             AND ($4::text IS NULL OR a.type = $4)
             AND ($5::text IS NULL OR a.priority = $5)
             AND ($6::text IS NULL OR i.severity = $6)
             AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM unnest(i.services) s WHERE lower(s) = lower($7)))
-            AND ($9::text IS NULL OR lower(o.team) = lower($9))
-            AND incident_visible(a.incident_id, $10)
-         ORDER BY a.due_on {dir}, a.id {dir} LIMIT $8"
-    );
-    Ok(sqlx::query_as::<_, ActionRecord>(&q)
-        .bind(f.incident)
+            AND ($8::text IS NULL OR lower(o.team) = lower($8))
+            AND incident_visible(a.incident_id, $9)
+            AND ($12::bool IS NULL OR {OVERDUE} = $12)"
+    )
+}
+
+type Query<'q, O> = sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>;
+
+fn bind_filter<'q, O>(q: Query<'q, O>, f: &'q ListFilter, t: &'q Todays) -> Query<'q, O> {
+    q.bind(f.incident)
         .bind(f.owner)
         .bind(f.status.map(|s| s.as_str()))
         .bind(f.kind.map(|k| k.as_str()))
         .bind(f.priority.map(|p| p.as_str()))
         .bind(f.severity.map(|s| s.as_str()))
         .bind(f.service.as_deref())
-        .bind(f.limit)
         .bind(f.team.as_deref())
         .bind(f.viewer)
+        .bind(&t.zones)
+        .bind(&t.days)
+        .bind(f.overdue)
+}
+
+/// By due date, then creation order (one's own list: overdue first); `limit` items after `after`.
+pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter, t: &Todays) -> AppResult<Vec<StoredAction>> {
+    let (dir, cmp) = if f.descending { ("DESC", "<") } else { ("ASC", ">") };
+    let first = format!("(CASE WHEN $13 THEN NOT {OVERDUE} ELSE false END)");
+    let q = format!(
+        "{} AND ($14::bool IS NULL OR {first} > $14 OR ({first} = $14 AND (a.due_on, a.id) {cmp} ($15, $16)))
+         ORDER BY {first}, a.due_on {dir}, a.id {dir} LIMIT $17",
+        filtered(&format!("SELECT {COLUMNS}"))
+    );
+    let after = f.after;
+    Ok(bind_filter(sqlx::query_as::<_, ActionRecord>(&q), f, t)
+        .bind(f.mine)
+        .bind(after.map(|c| c.later))
+        .bind(after.map(|c| c.due_on))
+        .bind(after.map(|c| c.id))
+        .bind(f.limit)
         .fetch_all(db)
         .await?
         .into_iter()
         .map(StoredAction::from)
         .collect())
+}
+
+/// The whole filtered list's figures, by incident, status and whether overdue: (incident, title,
+/// status, overdue, how many).
+pub async fn tallies(
+    db: impl PgExecutor<'_>,
+    f: &ListFilter,
+    t: &Todays,
+) -> AppResult<Vec<(i64, String, String, bool, i64)>> {
+    let q = format!(
+        "{} GROUP BY 1, 2, 3, 4 ORDER BY 1",
+        filtered(&format!("SELECT a.incident_id, i.title, a.status, {OVERDUE}, count(*)"))
+    );
+    Ok(bind_filter(sqlx::query_as(&q), f, t).fetch_all(db).await?)
 }
 
 /// Items still to be done, or done with a check-back date that has come somewhere in the world. The

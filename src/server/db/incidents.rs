@@ -107,26 +107,55 @@ pub async fn share_lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<i6
 pub struct ListFilter {
     pub status: Option<IncidentStatus>,
     pub severity: Option<Severity>,
+    /// Rows after this one in the list's order (`ListCursor`).
+    pub after: Option<ListCursor>,
     pub limit: i64,
 }
 
-/// Open incidents first, then the most recent; only those `viewer` may see.
+/// A position in the incident list: whether it was finished, when it started, its id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListCursor {
+    pub finished: bool,
+    pub started_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+const LIST_WHERE: &str = "($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.severity = $2)
+    AND incident_visible(i.id, $3)";
+
+/// Open incidents first, then the most recent; only those `viewer` may see, `limit` from `after`.
 pub async fn list(db: impl PgExecutor<'_>, viewer: i64, f: &ListFilter) -> AppResult<Vec<Incident>> {
     let q = format!(
-        "{SELECT} WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.severity = $2)
-           AND incident_visible(i.id, $4)
-         ORDER BY (i.status IN ('resolved', 'closed')), i.started_at DESC, i.id DESC LIMIT $3"
+        "{SELECT} WHERE {LIST_WHERE}
+           AND ($4::bool IS NULL OR (i.status IN ('resolved', 'closed')) > $4
+                OR ((i.status IN ('resolved', 'closed')) = $4 AND (i.started_at, i.id) < ($5, $6)))
+         ORDER BY (i.status IN ('resolved', 'closed')), i.started_at DESC, i.id DESC LIMIT $7"
     );
+    let after = f.after;
     Ok(sqlx::query_as::<_, IncidentRecord>(&q)
         .bind(f.status.map(|s| s.as_str()))
         .bind(f.severity.map(|s| s.as_str()))
-        .bind(f.limit)
         .bind(viewer)
+        .bind(after.map(|c| c.finished))
+        .bind(after.map(|c| c.started_at))
+        .bind(after.map(|c| c.id))
+        .bind(f.limit)
         .fetch_all(db)
         .await?
         .into_iter()
         .map(Incident::from)
         .collect())
+}
+
+/// How many incidents the whole filtered list holds, for `viewer`.
+pub async fn count(db: impl PgExecutor<'_>, viewer: i64, f: &ListFilter) -> AppResult<i64> {
+    let q = format!("SELECT count(*) FROM incidents i WHERE {LIST_WHERE}");
+    Ok(sqlx::query_scalar(&q)
+        .bind(f.status.map(|s| s.as_str()))
+        .bind(f.severity.map(|s| s.as_str()))
+        .bind(viewer)
+        .fetch_one(db)
+        .await?)
 }
 
 pub struct NewIncident<'a> {

@@ -363,6 +363,8 @@ pub struct LibraryFilter<'a> {
     pub service: Option<&'a str>,
     /// First instant of the month and of the next one.
     pub month: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Entries after this one (published at, incident id) in the library's order.
+    pub after: Option<(DateTime<Utc>, i64)>,
     pub limit: i64,
 }
 
@@ -370,30 +372,49 @@ const PUBLICATION_SELECT: &str = "SELECT p.incident_id, p.revision, p.published_
         i.title, i.severity, i.services, p.html, p.markdown, p.search, p.override_reason
     FROM publications p JOIN incidents i ON i.id = p.incident_id JOIN users u ON u.id = p.published_by";
 
-/// The latest publication of each incident, newest first, filtered.
-pub async fn library(db: impl PgExecutor<'_>, f: &LibraryFilter<'_>) -> AppResult<Vec<PublicationRecord>> {
-    let q = format!(
-        "SELECT incident_id, revision, published_at, published_by, title, severity, services, html, markdown,
-                override_reason
-         FROM ({PUBLICATION_SELECT}
+/// Each incident's latest publication, filtered; `$1`…`$6` are the filter's, as bound by `bind_library`.
+fn library_from() -> String {
+    format!(
+        "FROM ({PUBLICATION_SELECT}
             WHERE p.revision = (SELECT max(revision) FROM publications WHERE incident_id = p.incident_id)) latest
          WHERE ($1::text IS NULL OR search @@ websearch_to_tsquery('english', $1))
            AND ($2::text IS NULL OR severity = $2)
            AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM unnest(services) s WHERE lower(s) = lower($3)))
            AND ($4::timestamptz IS NULL OR (published_at >= $4 AND published_at < $5))
-           AND incident_visible(incident_id, $7)
-         ORDER BY published_at DESC, incident_id DESC LIMIT $6"
+           AND incident_visible(incident_id, $6)"
+    )
+}
+
+fn bind_library<'q, O>(
+    q: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    f: &'q LibraryFilter<'_>,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    q.bind(f.q).bind(f.severity).bind(f.service).bind(f.month.map(|m| m.0)).bind(f.month.map(|m| m.1)).bind(f.viewer)
+}
+
+/// The latest publication of each incident, newest first, filtered, `limit` after `after`.
+pub async fn library(db: impl PgExecutor<'_>, f: &LibraryFilter<'_>) -> AppResult<Vec<PublicationRecord>> {
+    let q = format!(
+        "SELECT incident_id, revision, published_at, published_by, title, severity, services, html, markdown,
+                override_reason
+         {}
+           AND ($7::timestamptz IS NULL OR (published_at, incident_id) < ($7, $8))
+         ORDER BY published_at DESC, incident_id DESC LIMIT $9",
+        library_from()
     );
-    Ok(sqlx::query_as(&q)
-        .bind(f.q)
-        .bind(f.severity)
-        .bind(f.service)
-        .bind(f.month.map(|m| m.0))
-        .bind(f.month.map(|m| m.1))
+    Ok(bind_library(sqlx::query_as(&q), f)
+        .bind(f.after.map(|a| a.0))
+        .bind(f.after.map(|a| a.1))
         .bind(f.limit)
-        .bind(f.viewer)
         .fetch_all(db)
         .await?)
+}
+
+/// How many entries the whole filtered library holds.
+pub async fn library_count(db: impl PgExecutor<'_>, f: &LibraryFilter<'_>) -> AppResult<i64> {
+    let q = format!("SELECT count(*) {}", library_from());
+    let (n,): (i64,) = bind_library(sqlx::query_as(&q), f).fetch_one(db).await?;
+    Ok(n)
 }
 
 /// Any edit during review sends every reviewer's decision back to pending: they approved other text.
