@@ -155,7 +155,7 @@ async fn with_history(db: impl sqlx::PgExecutor<'_>, mut items: Vec<ActionItem>)
 pub async fn get(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionItem> {
     let mut conn = pool.acquire().await?;
     see_item(&mut conn, viewer, id).await?;
-    load(&mut *conn, id).await
+    load(&mut conn, id).await
 }
 
 /// Ok when the item exists and `viewer` may see its incident.
