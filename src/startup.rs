@@ -3,6 +3,7 @@
 //! Only built with `ssr`.
 
 use crate::app::{shell, App};
+use crate::server::form_state::{self, FormKey};
 use crate::server::{accounts, actions, config, csrf, embedded_pg, headers, live, postmortems, AppState, RequestUser};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,12 +21,14 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+const SESSION_COOKIE: &str = "debrief_session";
+
 /// The whole app as a router: pages, server functions, the JSON API, live streams and probes.
 /// Tests build exactly this. It does not touch the database, so it starts even while Postgres is down.
 pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, String> {
     let store = PostgresStore::new(state.pool.clone());
     let sessions = SessionManagerLayer::new(store)
-        .with_name("debrief_session")
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure_cookies)
@@ -38,6 +41,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         provide_context(RequestUser::default());
     };
     let options = state.leptos_options.clone();
+    let signer = form_state::Signer { key: state.form_key.clone(), session_cookie: SESSION_COOKIE };
     Ok(Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -48,6 +52,8 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .layer(axum::middleware::from_fn(csrf::middleware))
         .layer(axum::middleware::from_fn(headers::middleware))
         .layer(sessions)
+        // Outside the sessions layer: it binds form state to the session cookie a response sets.
+        .layer(axum::middleware::from_fn_with_state(signer, form_state::middleware))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state))
 }
@@ -81,10 +87,11 @@ pub fn pool(url: &str, max: u32) -> Result<PgPool, String> {
 }
 
 /// Applies Debrief's migrations, creates the session store's own table if missing, and installs the
-/// default postmortem template on first run.
+/// default postmortem template and the form-state signing key on first run.
 pub async fn migrate(pool: &PgPool) -> Result<(), String> {
     MIGRATOR.run(pool).await.map_err(|e| format!("database migration failed: {e}"))?;
     PostgresStore::new(pool.clone()).migrate().await.map_err(|e| format!("session store migration: {e}"))?;
+    FormKey::shared(pool).await.map_err(|e| format!("creating the form-state key: {e}"))?;
     postmortems::ensure_template(pool).await.map_err(|e| format!("installing the default postmortem template: {e}"))
 }
 
@@ -185,7 +192,8 @@ async fn serve(config: Config) -> Result<(), String> {
     let addr = leptos_options.site_addr;
     tokio::spawn(delete_expired_sessions(pool.clone()));
     tokio::spawn(daily_digest(pool.clone()));
-    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options };
+    let form_key = FormKey::shared(&pool).await.map_err(|e| format!("reading the form-state key: {e}"))?;
+    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options, form_key };
     let app = router(state, config.secure_cookies).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     tracing::info!("Debrief is serving on http://{addr}");

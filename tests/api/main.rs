@@ -7,6 +7,7 @@ mod action_flows;
 mod actions;
 mod auth;
 mod cli;
+mod form_state;
 mod incidents;
 mod live;
 mod pages;

@@ -1,7 +1,7 @@
 //! Shared by the API and browser tests: the real app on 127.0.0.1:0 over a fresh database.
 #![allow(dead_code)]
 
-use debrief::server::{accounts, live::Live, AppState};
+use debrief::server::{accounts, form_state::FormKey, live::Live, AppState};
 use debrief::startup::router;
 use sqlx::PgPool;
 
@@ -23,7 +23,9 @@ pub fn leptos_options() -> leptos::config::LeptosOptions {
 pub async fn spawn(pool: PgPool) -> TestApp {
     // `#[sqlx::test]` applied the numbered migrations; this adds the session store's table.
     debrief::startup::migrate(&pool).await.expect("migrate");
-    let state = AppState { live: Live::start(pool.clone()), pool: pool.clone(), leptos_options: leptos_options() };
+    let form_key = FormKey::shared(&pool).await.expect("form-state key");
+    let state =
+        AppState { live: Live::start(pool.clone()), pool: pool.clone(), leptos_options: leptos_options(), form_key };
     let app = router(state, false).await.expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
