@@ -4,7 +4,9 @@
 
 use crate::app::{shell, App};
 use crate::server::form_state::{self, FormKey};
-use crate::server::{accounts, actions, config, csrf, embedded_pg, headers, live, postmortems, AppState, RequestUser};
+use crate::server::{
+    accounts, actions, config, csrf, embedded_pg, headers, live, postmortems, webhook, AppState, RequestUser,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -191,9 +193,10 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let addr = leptos_options.site_addr;
     tokio::spawn(delete_expired_sessions(pool.clone()));
-    tokio::spawn(daily_digest(pool.clone()));
+    let outbound = webhook::Outbound::new(config.webhook_allow_private)?;
+    tokio::spawn(daily_digest(pool.clone(), outbound.clone()));
     let form_key = FormKey::shared(&pool).await.map_err(|e| format!("reading the form-state key: {e}"))?;
-    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options, form_key };
+    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options, form_key, outbound };
     let app = router(state, config.secure_cookies).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     tracing::info!("Debrief is serving on http://{addr}");
@@ -219,9 +222,9 @@ async fn delete_expired_sessions(pool: PgPool) {
 
 /// Every instance tries every ten minutes; the day's row in `digest_runs` lets exactly one send it,
 /// and a restart finds the day already taken.
-async fn daily_digest(pool: PgPool) {
+async fn daily_digest(pool: PgPool, outbound: webhook::Outbound) {
     loop {
-        match actions::send_daily_digest(&pool, chrono::Utc::now()).await {
+        match actions::send_daily_digest(&pool, &outbound, chrono::Utc::now()).await {
             Ok(true) => tracing::info!("daily action-item digest sent"),
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "daily action-item digest failed; will retry"),

@@ -640,7 +640,7 @@ pub fn digest_message(day: NaiveDate, entries: &[DigestEntry], public_url: &str)
 /// Sends the day's digest (the day in UTC) unless some instance already has. Returns whether this call
 /// took the day: claiming it and posting happen in one transaction, so a failed post leaves the day
 /// unclaimed for a later attempt, and a second instance waits for the first and then sends nothing.
-pub async fn send_daily_digest(pool: &PgPool, now: DateTime<Utc>) -> AppResult<bool> {
+pub async fn send_daily_digest(pool: &PgPool, outbound: &webhook::Outbound, now: DateTime<Utc>) -> AppResult<bool> {
     let day = now.date_naive();
     let settings = webhook::settings(pool).await?;
     let mut tx = pool.begin().await?;
@@ -656,7 +656,7 @@ pub async fn send_daily_digest(pool: &PgPool, now: DateTime<Utc>) -> AppResult<b
         return Ok(true);
     }
     let body = digest_message(day, &entries, &settings.public_url);
-    if let Err(e) = webhook::post(&settings.webhook_url, &body).await {
+    if let Err(e) = outbound.post(&settings.webhook_url, &body).await {
         tx.rollback().await?;
         tracing::warn!(error = %e, %day, "daily digest not delivered");
         return Err(AppError::Unavailable(format!("The daily digest was not delivered: {e}")));

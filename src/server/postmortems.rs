@@ -560,7 +560,12 @@ fn publication_html(markdown: &str) -> String {
 
 /// Publishes (or republishes a revised) postmortem: keeps a new publication, closes the incident
 /// in the same transaction, then notifies the configured webhook.
-pub async fn publish(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<Postmortem> {
+pub async fn publish(
+    pool: &PgPool,
+    outbound: &super::webhook::Outbound,
+    user: &User,
+    incident_id: i64,
+) -> AppResult<Postmortem> {
     let mut tx = pool.begin().await?;
     see_incident(&mut *tx, user, incident_id).await?;
     let status = locked_status(&mut tx, incident_id).await?;
@@ -586,7 +591,7 @@ pub async fn publish(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<
     let pm = reread(pool, incident_id).await?;
     // The webhook posts to a shared channel: private write-ups are never announced there.
     if !incident.private {
-        super::webhook::announce(pool, &incident, &pm, revision).await;
+        super::webhook::announce(pool, outbound, &incident, &pm, revision).await;
     }
     Ok(pm)
 }

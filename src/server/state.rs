@@ -11,6 +11,8 @@ pub struct AppState {
     pub live: Live,
     /// Signs the form state a no-JavaScript round trip carries in the address.
     pub form_key: super::form_state::FormKey,
+    /// The webhook client and where it may send.
+    pub outbound: super::webhook::Outbound,
 }
 
 /// The signed-in user, looked up once per request: a page's header and body both ask. Put in each

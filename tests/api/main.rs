@@ -18,3 +18,4 @@ mod reviews;
 mod support;
 mod timeline;
 mod updates;
+mod webhooks;

@@ -187,7 +187,7 @@ pub async fn publish(
     ApiUser(user): ApiUser,
     IncidentId(id): IncidentId,
 ) -> AppResult<Json<Postmortem>> {
-    Ok(Json(ops::publish(&s.pool, &user, id).await?))
+    Ok(Json(ops::publish(&s.pool, &s.outbound, &user, id).await?))
 }
 
 #[derive(serde::Deserialize)]
@@ -225,5 +225,5 @@ pub async fn save_settings(
     ApiUser(user): ApiUser,
     ApiJson(new): ApiJson<crate::server::webhook::Settings>,
 ) -> AppResult<Json<crate::server::webhook::Settings>> {
-    Ok(Json(crate::server::webhook::save_settings(&s.pool, &user, &new).await?))
+    Ok(Json(crate::server::webhook::save_settings(&s.pool, &s.outbound, &user, &new).await?))
 }
