@@ -14,7 +14,7 @@ use debrief::server::accounts::{self, NewUser};
 use debrief::server::config::{Cli, Config};
 use debrief::server::embedded_pg::EmbeddedPg;
 use debrief::server::incidents::{self, PAGE_EVENTS};
-use debrief::server::{live::Live, AppState};
+use debrief::server::{form_state::FormKey, live::Live, webhook::Outbound, AppState};
 use debrief::startup::{migrate, pool, router};
 use rand::Rng;
 use reqwest::header::{ACCEPT, ORIGIN};
@@ -209,7 +209,9 @@ async fn serve(pool: PgPool) -> Result<String, String> {
     let leptos_options = leptos::config::get_configuration(Some(manifest))
         .map_err(|e| format!("leptos configuration: {e}"))?
         .leptos_options;
-    let state = AppState { live: Live::start(pool.clone()), pool, leptos_options };
+    let form_key = FormKey::shared(&pool).await.map_err(|e| e.to_string())?;
+    let outbound = Outbound::new(false)?;
+    let state = AppState { live: Live::start(pool.clone()), pool, leptos_options, form_key, outbound };
     let app = router(state, false).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);

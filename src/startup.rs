@@ -3,7 +3,10 @@
 //! Only built with `ssr`.
 
 use crate::app::{shell, App};
-use crate::server::{accounts, actions, config, csrf, embedded_pg, headers, live, postmortems, AppState, RequestUser};
+use crate::server::form_state::{self, FormKey};
+use crate::server::{
+    accounts, actions, config, csrf, embedded_pg, headers, live, postmortems, webhook, AppState, RequestUser,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -35,12 +38,14 @@ pub fn route_list() -> Vec<(String, String)> {
 
 const PROBES: [&str; 2] = ["/healthz", "/readyz"];
 
+const SESSION_COOKIE: &str = "debrief_session";
+
 /// The whole app as a router: pages, server functions, the JSON API, live streams and probes.
 /// Tests build exactly this. It does not touch the database, so it starts even while Postgres is down.
 pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, String> {
     let store = PostgresStore::new(state.pool.clone());
     let sessions = SessionManagerLayer::new(store)
-        .with_name("debrief_session")
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure_cookies)
@@ -53,6 +58,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         provide_context(RequestUser::default());
     };
     let options = state.leptos_options.clone();
+    let signer = form_state::Signer { key: state.form_key.clone(), session_cookie: SESSION_COOKIE };
     Ok(Router::new()
         .route(PROBES[0], get(|| async { "ok" }))
         .route(PROBES[1], get(readyz))
@@ -64,6 +70,8 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .layer(axum::middleware::from_fn(csrf::middleware))
         .layer(axum::middleware::from_fn(headers::middleware))
         .layer(sessions)
+        // Outside the sessions layer: it binds form state to the session cookie a response sets.
+        .layer(axum::middleware::from_fn_with_state(signer, form_state::middleware))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state))
 }
@@ -97,10 +105,11 @@ pub fn pool(url: &str, max: u32) -> Result<PgPool, String> {
 }
 
 /// Applies Debrief's migrations, creates the session store's own table if missing, and installs the
-/// default postmortem template on first run.
+/// default postmortem template and the form-state signing key on first run.
 pub async fn migrate(pool: &PgPool) -> Result<(), String> {
     MIGRATOR.run(pool).await.map_err(|e| format!("database migration failed: {e}"))?;
     PostgresStore::new(pool.clone()).migrate().await.map_err(|e| format!("session store migration: {e}"))?;
+    FormKey::shared(pool).await.map_err(|e| format!("creating the form-state key: {e}"))?;
     postmortems::ensure_template(pool).await.map_err(|e| format!("installing the default postmortem template: {e}"))
 }
 
@@ -200,8 +209,10 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let addr = leptos_options.site_addr;
     tokio::spawn(delete_expired_sessions(pool.clone()));
-    tokio::spawn(daily_digest(pool.clone()));
-    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options };
+    let outbound = webhook::Outbound::new(config.webhook_allow_private)?;
+    tokio::spawn(daily_digest(pool.clone(), outbound.clone()));
+    let form_key = FormKey::shared(&pool).await.map_err(|e| format!("reading the form-state key: {e}"))?;
+    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options, form_key, outbound };
     let app = router(state, config.secure_cookies).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     tracing::info!("Debrief is serving on http://{addr}");
@@ -229,9 +240,9 @@ async fn delete_expired_sessions(pool: PgPool) {
 
 /// Every instance tries every ten minutes; the day's row in `digest_runs` lets exactly one send it,
 /// and a restart finds the day already taken.
-async fn daily_digest(pool: PgPool) {
+async fn daily_digest(pool: PgPool, outbound: webhook::Outbound) {
     loop {
-        match actions::send_daily_digest(&pool, chrono::Utc::now()).await {
+        match actions::send_daily_digest(&pool, &outbound, chrono::Utc::now()).await {
             Ok(true) => tracing::info!("daily action-item digest sent"),
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "daily action-item digest failed; will retry"),

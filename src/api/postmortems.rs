@@ -114,7 +114,7 @@ pub async fn request_postmortem_changes(id: i64, comment: String, section: Optio
 #[server]
 pub async fn publish_postmortem(id: i64, override_reason: Option<String>) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    ops::publish(&state.pool, &user, id, override_reason.as_deref())
+    ops::publish(&state.pool, &state.outbound, &user, id, override_reason.as_deref())
         .await
         .map_err(|e| e.with_values([("override_reason", override_reason.as_deref().unwrap_or(""))]))?;
     leptos_axum::redirect(&ops::library_url(id));
@@ -159,7 +159,7 @@ pub async fn get_settings() -> Result<(String, String), AppError> {
 pub async fn save_settings(webhook_url: String, public_url: String) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
     let s = crate::server::webhook::Settings { webhook_url: webhook_url.clone(), public_url: public_url.clone() };
-    crate::server::webhook::save_settings(&state.pool, &user, &s)
+    crate::server::webhook::save_settings(&state.pool, &state.outbound, &user, &s)
         .await
         .map_err(|e| e.with_values([("webhook_url", webhook_url.as_str()), ("public_url", public_url.as_str())]))?;
     Ok(())

@@ -49,6 +49,8 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+    #[cfg(feature = "hydrate")]
+    drop_form_state_from_links();
     view! {
         <Stylesheet id="leptos" href="/pkg/debrief.css"/>
         <Title formatter=|t: String| raw_text(if t.is_empty() { "Debrief".to_string() } else { format!("{t} · Debrief") })/>
@@ -80,6 +82,32 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// The router follows in-app links without asking the server, which is where form state in an
+/// address is verified (`server::form_state`); so a link (one in a write-up, say) loses any before
+/// the router, listening after this capture-phase handler, reads it.
+#[cfg(feature = "hydrate")]
+fn drop_form_state_from_links() {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let handler = Closure::<dyn Fn(web_sys::Event)>::new(|ev: web_sys::Event| {
+        let link = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("a[href]").ok().flatten());
+        let (Some(link), Ok(here)) = (link, window().location().href()) else { return };
+        let Some(url) = link.get_attribute("href").and_then(|h| web_sys::Url::new_with_base(&h, &here).ok()) else {
+            return;
+        };
+        let params = url.search_params();
+        let keys = ["__path", "__err", "__mac"];
+        if keys.iter().any(|k| params.has(k)) {
+            keys.iter().for_each(|k| params.delete(k));
+            let _ = link.set_attribute("href", &url.href());
+        }
+    });
+    let _ = window().add_event_listener_with_callback_and_bool("click", handler.as_ref().unchecked_ref(), true);
+    handler.forget();
 }
 
 #[component]

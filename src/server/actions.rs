@@ -157,7 +157,7 @@ async fn with_history(db: impl sqlx::PgExecutor<'_>, mut items: Vec<ActionItem>)
 pub async fn get(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionItem> {
     let mut conn = pool.acquire().await?;
     see_item(&mut conn, viewer, id).await?;
-    load(&mut *conn, id).await
+    load(&mut conn, id).await
 }
 
 /// Ok when the item exists and `viewer` may see its incident.
@@ -690,7 +690,7 @@ pub fn digest_message(day: NaiveDate, entries: &[DigestEntry], public_url: &str)
 /// Sends the day's digest (the day in UTC) unless some instance already has. Returns whether this call
 /// took the day: claiming it and posting happen in one transaction, so a failed post leaves the day
 /// unclaimed for a later attempt, and a second instance waits for the first and then sends nothing.
-pub async fn send_daily_digest(pool: &PgPool, now: DateTime<Utc>) -> AppResult<bool> {
+pub async fn send_daily_digest(pool: &PgPool, outbound: &webhook::Outbound, now: DateTime<Utc>) -> AppResult<bool> {
     let day = now.date_naive();
     let settings = webhook::settings(pool).await?;
     let mut tx = pool.begin().await?;
@@ -706,7 +706,7 @@ pub async fn send_daily_digest(pool: &PgPool, now: DateTime<Utc>) -> AppResult<b
         return Ok(true);
     }
     let body = digest_message(day, &entries, &settings.public_url);
-    if let Err(e) = webhook::post(&settings.webhook_url, &body).await {
+    if let Err(e) = outbound.post(&settings.webhook_url, &body).await {
         tx.rollback().await?;
         tracing::warn!(error = %e, %day, "daily digest not delivered");
         return Err(AppError::Unavailable(format!("The daily digest was not delivered: {e}")));

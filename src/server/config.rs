@@ -35,6 +35,10 @@ pub struct Config {
     /// Database connections per app instance.
     #[arg(long, env = "DEBRIEF_DB_POOL", default_value_t = 32, global = true)]
     pub db_pool: u32,
+    /// Let the webhook post to loopback, private and link-local addresses (a receiver on this host
+    /// or network). Off, an admin's webhook URL cannot reach inside the network.
+    #[arg(long, env = "DEBRIEF_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, global = true)]
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod embedded_pg;
+pub mod form_state;
 pub mod headers;
 pub mod incidents;
 pub mod live;

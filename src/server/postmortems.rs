@@ -591,6 +591,7 @@ fn publication_html(markdown: &str) -> String {
 /// saying why (`override_reason`, shown on the publication). A revision goes through review again.
 pub async fn publish(
     pool: &PgPool,
+    outbound: &super::webhook::Outbound,
     user: &User,
     incident_id: i64,
     override_reason: Option<&str>,
@@ -638,7 +639,7 @@ pub async fn publish(
     let pm = reread(pool, incident_id).await?;
     // The webhook posts to a shared channel: private write-ups are never announced there.
     if !incident.private {
-        super::webhook::announce(pool, &incident, &pm, revision).await;
+        super::webhook::announce(pool, outbound, &incident, &pm, revision).await;
     }
     Ok(pm)
 }

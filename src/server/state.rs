@@ -9,6 +9,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub leptos_options: LeptosOptions,
     pub live: Live,
+    /// Signs the form state a no-JavaScript round trip carries in the address.
+    pub form_key: super::form_state::FormKey,
+    /// The webhook client and where it may send.
+    pub outbound: super::webhook::Outbound,
 }
 
 /// The signed-in user, looked up once per request: a page's header and body both ask. Put in each

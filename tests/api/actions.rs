@@ -366,7 +366,10 @@ async fn the_daily_digest_goes_out_once_across_instances(pool: PgPool) {
     change(&api, &checked, json!({"status": "done"})).await;
 
     let now = Utc::now();
-    let (a, b) = tokio::join!(send_daily_digest(&one.pool, now), send_daily_digest(&two.pool, now));
+    let (a, b) = tokio::join!(
+        send_daily_digest(&one.pool, &one.outbound, now),
+        send_daily_digest(&two.pool, &two.outbound, now)
+    );
     let (a, b) = (a.expect("first instance"), b.expect("second instance"));
     assert!(a ^ b, "exactly one instance sends the digest: {a} {b}");
 
@@ -383,9 +386,9 @@ async fn the_daily_digest_goes_out_once_across_instances(pool: PgPool) {
     assert!(blocks.contains(&format!("http://debrief.test/incidents/INC-{inc}")), "{message}");
 
     // A restart the same day sends nothing more; the next day sends again.
-    assert!(!send_daily_digest(&two.pool, now).await.unwrap());
-    assert!(!send_daily_digest(&one.pool, now).await.unwrap());
+    assert!(!send_daily_digest(&two.pool, &two.outbound, now).await.unwrap());
+    assert!(!send_daily_digest(&one.pool, &one.outbound, now).await.unwrap());
     let extra = tokio::time::timeout(std::time::Duration::from_millis(500), messages.recv()).await;
     assert!(extra.is_err(), "a second digest was sent: {extra:?}");
-    assert!(send_daily_digest(&one.pool, now + Duration::days(1)).await.unwrap());
+    assert!(send_daily_digest(&one.pool, &one.outbound, now + Duration::days(1)).await.unwrap());
 }

@@ -185,6 +185,8 @@ async fn database_down_is_said_plainly(pool: PgPool) {
         live: debrief::server::live::Live::start(dead.clone()),
         pool: dead,
         leptos_options: crate::common::leptos_options(),
+        form_key: debrief::server::form_state::FormKey::random(),
+        outbound: debrief::server::webhook::Outbound::new(true).unwrap(),
     };
     drop(pool);
     let app = debrief::startup::router(state, false).await.unwrap();

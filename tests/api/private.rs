@@ -364,7 +364,7 @@ async fn the_digest_leaves_private_items_out(pool: PgPool) {
     let open = id(&c.grace.declare_titled("Checkout down").await);
     create(&c.grace, secret, item(c.bob_id, json!({"title": "Rotate the signing key", "due_on": "2020-01-01"}))).await;
     create(&c.grace, open, item(c.bob_id, json!({"title": "Add a checkout canary", "due_on": "2020-01-01"}))).await;
-    assert!(debrief::server::actions::send_daily_digest(&pool, chrono::Utc::now()).await.unwrap());
+    assert!(debrief::server::actions::send_daily_digest(&pool, &app.outbound, chrono::Utc::now()).await.unwrap());
     let message = tokio::time::timeout(Duration::from_secs(20), messages.recv()).await.expect("no digest").unwrap();
     let text = message.to_string();
     assert!(text.contains("Add a checkout canary"), "{text}");

@@ -65,7 +65,7 @@ pub(crate) async fn act(api: &Api<'_>, inc: i64, what: &str, body: Value) -> Val
 
 /// Declares an incident and takes its postmortem all the way to publication as an admin, who wrote
 /// it and so publishes with a stated reason (no one else reviewed it).
-async fn publish_new(admin: &Api<'_>, declare: Value, summary: &str) -> i64 {
+pub async fn publish_new(admin: &Api<'_>, declare: Value, summary: &str) -> i64 {
     let inc = id(&admin.declare(declare).await);
     let (status, pm) = admin.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{pm}");

@@ -1,13 +1,27 @@
 //! Shared by the API and browser tests: the real app on 127.0.0.1:0 over a fresh database.
 #![allow(dead_code)]
 
-use debrief::server::{accounts, live::Live, AppState};
+use debrief::server::{accounts, form_state::FormKey, live::Live, webhook::Outbound, AppState};
 use debrief::startup::router;
 use sqlx::PgPool;
 
 pub struct TestApp {
     pub base: String,
     pub pool: PgPool,
+    /// What the app sends webhooks with, for operations tests call directly.
+    pub outbound: Outbound,
+}
+
+/// How a test app is configured, where it differs from a default deployment.
+pub struct Options {
+    /// The tests' webhook receivers listen on 127.0.0.1, so the test app allows private addresses.
+    pub webhook_allow_private: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { webhook_allow_private: true }
+    }
 }
 
 /// The site built by `cargo leptos build` (CSS, JS and WASM), served as the README's build serves it.
@@ -21,15 +35,27 @@ pub fn leptos_options() -> leptos::config::LeptosOptions {
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
+    spawn_with(pool, Options::default()).await
+}
+
+pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
     // `#[sqlx::test]` applied the numbered migrations; this adds the session store's table.
     debrief::startup::migrate(&pool).await.expect("migrate");
-    let state = AppState { live: Live::start(pool.clone()), pool: pool.clone(), leptos_options: leptos_options() };
+    let form_key = FormKey::shared(&pool).await.expect("form-state key");
+    let outbound = Outbound::new(options.webhook_allow_private).expect("webhook client");
+    let state = AppState {
+        live: Live::start(pool.clone()),
+        pool: pool.clone(),
+        leptos_options: leptos_options(),
+        form_key,
+        outbound: outbound.clone(),
+    };
     let app = router(state, false).await.expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    TestApp { base, pool }
+    TestApp { base, pool, outbound }
 }
 
 impl TestApp {

@@ -188,7 +188,7 @@ pub async fn publish(
     body: axum::body::Bytes,
 ) -> AppResult<Json<Postmortem>> {
     let input: PublishInput = optional_json(&body)?;
-    Ok(Json(ops::publish(&s.pool, &user, id, input.override_reason.as_deref()).await?))
+    Ok(Json(ops::publish(&s.pool, &s.outbound, &user, id, input.override_reason.as_deref()).await?))
 }
 
 /// A JSON body that may be left out altogether.
@@ -240,5 +240,5 @@ pub async fn save_settings(
     ApiUser(user): ApiUser,
     ApiJson(new): ApiJson<crate::server::webhook::Settings>,
 ) -> AppResult<Json<crate::server::webhook::Settings>> {
-    Ok(Json(crate::server::webhook::save_settings(&s.pool, &user, &new).await?))
+    Ok(Json(crate::server::webhook::save_settings(&s.pool, &s.outbound, &user, &new).await?))
 }

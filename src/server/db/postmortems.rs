@@ -48,6 +48,16 @@ pub async fn set_setting(db: impl PgExecutor<'_>, key: &str, value: &str) -> App
     Ok(())
 }
 
+/// Stores `value` unless the key already has one: when several instances start at once, the first wins.
+pub async fn add_setting(db: impl PgExecutor<'_>, key: &str, value: &str) -> AppResult<()> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub struct Header {
     pub status: PostmortemStatus,
     pub published_at: Option<DateTime<Utc>>,
