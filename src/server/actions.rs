@@ -323,7 +323,9 @@ pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choice
     let t = todays(&mut conn, Utc::now()).await?;
     let (items, next) = page_on(&mut conn, &query, &t).await?;
     // The figures are the whole list's, counted by the database, whatever the page holds.
-    let mut groups: BTreeMap<i64, (String, Vec<(ActionStatus, bool, usize)>)> = BTreeMap::new();
+    // Per incident: its title and its (status, overdue, how many) groups.
+    type Groups = Vec<(ActionStatus, bool, usize)>;
+    let mut groups: BTreeMap<i64, (String, Groups)> = BTreeMap::new();
     for (incident_id, title, status, overdue, n) in db::actions::tallies(&mut *conn, &query.filter, &t).await? {
         let status =
             status.parse().map_err(|e| crate::error::internal(format!("action item status {status:?}: {e}")))?;

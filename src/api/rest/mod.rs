@@ -22,12 +22,10 @@ use serde::de::DeserializeOwned;
 macro_rules! route_table {
     ($list:ident, $build:ident; $($path:literal => $m:ident($h:expr) $(. $more:ident($h2:expr))*;)+) => {
         pub fn $list() -> Vec<(&'static str, &'static str)> {
-            let mut out = Vec::new();
-            $(
-                out.push((method_name(stringify!($m)), $path));
-                $(out.push((method_name(stringify!($more)), $path));)*
-            )+
-            out
+            [$(
+                vec![(method_name(stringify!($m)), $path) $(, (method_name(stringify!($more)), $path))*]
+            ),+]
+            .concat()
         }
 
         fn $build() -> Router<AppState> {
