@@ -54,9 +54,11 @@ pub async fn section_history(
     key: String,
     from: Option<i32>,
     to: Option<i32>,
+    cursor: Option<String>,
 ) -> Result<HistoryPage, AppError> {
     let (state, me) = ctx::user().await?;
-    ops::history(&state.pool, &me, id_of(&reference)?, &key, from, to).await
+    let page = ops::RevisionsQuery { cursor, limit: None };
+    ops::history(&state.pool, &me, id_of(&reference)?, &key, from, to, &page).await
 }
 
 #[server]

@@ -197,7 +197,11 @@ pub struct Postmortem {
     pub published_url: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
     pub reviewers: Vec<Reviewer>,
+    /// The latest `COMMENTS_SHOWN` review comments, oldest first; all of them are paged at
+    /// `GET …/postmortem/comments`.
     pub comments: Vec<ReviewComment>,
+    /// How many comments there are in all.
+    pub comments_total: i64,
     /// The incident's key events, each included in or left out of the timeline section.
     pub timeline: Vec<TimelineItem>,
     pub time_to_detect_seconds: Option<i64>,
@@ -213,6 +217,7 @@ pub struct Reviewer {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewComment {
+    pub id: i64,
     pub section: Option<String>,
     pub author: UserRef,
     pub body: String,
@@ -345,12 +350,17 @@ pub struct Preview {
     pub flags: Vec<super::blameless::BlamelessFlag>,
 }
 
-/// One section's saved versions, and the diff between two of them.
+/// How many of the latest review comments a postmortem carries.
+pub const COMMENTS_SHOWN: i64 = 50;
+
+/// One section's saved versions (a page of them), and the diff between two of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryPage {
     pub incident: super::Incident,
     pub title: String,
-    pub revisions: Vec<Revision>,
+    pub revisions: super::paging::Page<Revision>,
+    /// The newest version there is.
+    pub latest: i32,
     /// The diff between the two chosen versions (older first), when both exist.
     pub diff: Option<(i32, i32, Vec<super::diff::DiffLine>)>,
 }

@@ -157,4 +157,52 @@ mod tests {
         assert_eq!(parse_incident_ref("INC-x"), None);
         assert_eq!(incident_url(7), "/incidents/INC-7");
     }
+
+    fn user(id: i64, role: UserRole) -> User {
+        User {
+            id,
+            email: format!("u{id}@example.com"),
+            name: format!("U{id}"),
+            role,
+            time_zone: "UTC".into(),
+            team: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_commander_and_admins_decide_who_sees_an_incident() {
+        let t = chrono::DateTime::UNIX_EPOCH;
+        let declarer = UserRef { id: 1, name: "U1".into() };
+        let inc = Incident {
+            id: 9,
+            reference: incident_ref(9),
+            title: "Leak".into(),
+            severity: Severity::Sev1,
+            status: IncidentStatus::Investigating,
+            summary: String::new(),
+            services: vec![],
+            started_at: t,
+            declared_at: t,
+            resolved_at: None,
+            declared_by: declarer.clone(),
+            commander: Some(UserRef { id: 2, name: "U2".into() }),
+            comms_lead: Some(UserRef { id: 3, name: "U3".into() }),
+            scribe: None,
+            private: true,
+            participants: vec![UserRef { id: 4, name: "U4".into() }],
+            version: 1,
+            url: incident_url(9),
+        };
+        assert!(inc.may_manage_access(&user(2, UserRole::Member)), "the commander");
+        assert!(inc.may_manage_access(&user(7, UserRole::Admin)), "any admin");
+        assert!(!inc.may_manage_access(&user(1, UserRole::Member)), "the declarer once someone else commands");
+        assert!(!inc.may_manage_access(&user(3, UserRole::Member)), "another role holder");
+        assert!(!inc.may_manage_access(&user(4, UserRole::Member)), "a participant");
+        assert!(!inc.may_manage_access(&user(2, UserRole::Reader)), "a reader, even as commander");
+        let nobody = Incident { commander: None, ..inc };
+        assert!(
+            !nobody.may_manage_access(&user(2, UserRole::Member))
+                && nobody.may_manage_access(&user(7, UserRole::Admin))
+        );
+    }
 }

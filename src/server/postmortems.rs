@@ -141,21 +141,28 @@ pub async fn history(
     key: &str,
     from: Option<i32>,
     to: Option<i32>,
+    page: &RevisionsQuery,
 ) -> AppResult<HistoryPage> {
     let mut conn = pool.acquire().await?;
     see_incident(&mut *conn, viewer, incident_id).await?;
     let incident = super::incidents::load(&mut *conn, incident_id).await?;
     let pm = get_on(&mut conn, incident_id).await?;
     let title = pm.sections.iter().find(|s| s.key == key).map(|s| s.title.clone()).unwrap_or_else(|| key.to_string());
-    let revisions = revisions_on(&mut conn, incident_id, key).await?;
-    let to = to.or_else(|| revisions.first().map(|r| r.version));
+    let revisions = revisions_on(&mut conn, incident_id, key, page).await?;
+    let latest = db::postmortems::revision_count(&mut *conn, incident_id, key).await?.1;
+    // Default: the latest change against the one before it.
+    let to = to.or((latest > 0).then_some(latest));
     let from = from.or_else(|| to.map(|t| t - 1));
-    let body_at = |v: Option<i32>| match v {
-        Some(0) => Some(String::new()),
-        Some(v) => revisions.iter().find(|r| r.version == v).map(|r| r.body.clone()),
-        None => None,
-    };
-    let diff = match (from, to, body_at(from), body_at(to)) {
+    let mut bodies = Vec::new();
+    for v in [from, to] {
+        bodies.push(match v {
+            Some(0) => Some(String::new()),
+            Some(v) => db::postmortems::revision_body(&mut *conn, incident_id, key, v).await?,
+            None => None,
+        });
+    }
+    let (a, b) = (bodies[0].take(), bodies[1].take());
+    let diff = match (from, to, a, b) {
         // CPU-bound on long sections: off the async workers.
         (Some(f), Some(t), Some(a), Some(b)) => {
             let lines = tokio::task::spawn_blocking(move || crate::domain::diff::diff_lines(&a, &b)).await;
@@ -163,7 +170,7 @@ pub async fn history(
         }
         _ => None,
     };
-    Ok(HistoryPage { incident, title, revisions, diff })
+    Ok(HistoryPage { incident, title, revisions, latest, diff })
 }
 
 /// `get` on a given connection, so a transaction sees its own changes.
@@ -178,7 +185,8 @@ pub async fn get_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResul
         .into_iter()
         .map(|(user, decision)| Reviewer { user, decision })
         .collect();
-    let comments = db::postmortems::comments(&mut *conn, incident_id).await?;
+    let comments = db::postmortems::comments(&mut *conn, incident_id, None, true, COMMENTS_SHOWN).await?;
+    let comments_total = db::postmortems::comment_count(&mut *conn, incident_id).await?;
     Ok(Postmortem {
         incident_id,
         status: header.status,
@@ -188,6 +196,7 @@ pub async fn get_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResul
         published_at: header.published_at,
         reviewers,
         comments,
+        comments_total,
         timeline: timeline_items(&key.events, &key.excluded),
         time_to_detect_seconds: key.time_to_detect().map(|d| d.num_seconds()),
         contributing_factors: factors,
@@ -291,18 +300,58 @@ pub async fn save_section(
     Ok(current)
 }
 
-/// Every saved version of one section, newest first.
-pub async fn revisions(pool: &PgPool, viewer: &User, incident_id: i64, key: &str) -> AppResult<Vec<Revision>> {
-    let mut conn = pool.acquire().await?;
-    see_incident(&mut *conn, viewer, incident_id).await?;
-    revisions_on(&mut conn, incident_id, key).await
+/// A page of a list that pages by a number (a version, a comment id).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RevisionsQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
 }
 
-async fn revisions_on(conn: &mut sqlx::PgConnection, incident_id: i64, key: &str) -> AppResult<Vec<Revision>> {
+impl RevisionsQuery {
+    fn parse(&self) -> AppResult<(Option<i64>, i64)> {
+        let mut errs = crate::domain::validate::FieldErrors::new();
+        let cursor = crate::domain::validate::non_empty(&self.cursor).and_then(|c| {
+            let n = c.parse::<i64>().ok().filter(|n| *n >= 0);
+            crate::domain::validate::check(
+                &mut errs,
+                "cursor",
+                n.ok_or_else(|| "That page link is not valid: start from the first page".to_string()),
+            )
+        });
+        let limit =
+            crate::domain::validate::check(&mut errs, "limit", crate::domain::paging::limit(self.limit.as_deref()));
+        match limit {
+            Some(limit) if errs.is_empty() => Ok((cursor, limit)),
+            _ => Err(AppError::fields(errs)),
+        }
+    }
+}
+
+/// One section's saved versions, newest first, a page at a time.
+pub async fn revisions(
+    pool: &PgPool,
+    viewer: &User,
+    incident_id: i64,
+    key: &str,
+    page: &RevisionsQuery,
+) -> AppResult<Page<Revision>> {
+    let mut conn = pool.acquire().await?;
+    see_incident(&mut *conn, viewer, incident_id).await?;
+    revisions_on(&mut conn, incident_id, key, page).await
+}
+
+async fn revisions_on(
+    conn: &mut sqlx::PgConnection,
+    incident_id: i64,
+    key: &str,
+    page: &RevisionsQuery,
+) -> AppResult<Page<Revision>> {
+    let (before, limit) = page.parse()?;
     db::postmortems::section(&mut *conn, incident_id, key)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("This postmortem has no section {key:?}")))?;
-    Ok(db::postmortems::revisions(&mut *conn, incident_id, key)
+    let before = before.map(|v| i32::try_from(v).unwrap_or(i32::MAX));
+    let rows: Vec<Revision> = db::postmortems::revisions(&mut *conn, incident_id, key, before, limit + 1)
         .await?
         .into_iter()
         .map(|r| Revision {
@@ -311,7 +360,25 @@ async fn revisions_on(conn: &mut sqlx::PgConnection, incident_id: i64, key: &str
             author: UserRef { id: r.author_id, name: r.author_name },
             created_at: r.created_at,
         })
-        .collect())
+        .collect();
+    let total = db::postmortems::revision_count(&mut *conn, incident_id, key).await?.0;
+    Ok(Page::from_rows(rows, limit, total, |r| r.version.to_string()))
+}
+
+/// Every review comment, oldest first, a page at a time.
+pub async fn comments(
+    pool: &PgPool,
+    viewer: &User,
+    incident_id: i64,
+    page: &RevisionsQuery,
+) -> AppResult<Page<ReviewComment>> {
+    let (after, limit) = page.parse()?;
+    let mut conn = pool.acquire().await?;
+    see_incident(&mut *conn, viewer, incident_id).await?;
+    db::postmortems::header(&mut *conn, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
+    let rows = db::postmortems::comments(&mut *conn, incident_id, after, false, limit + 1).await?;
+    let total = db::postmortems::comment_count(&mut *conn, incident_id).await?;
+    Ok(Page::from_rows(rows, limit, total, |c| c.id.to_string()))
 }
 
 /// The whole write-up as GitHub-flavoured Markdown; the same data gives the same bytes.

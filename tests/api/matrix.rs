@@ -209,6 +209,7 @@ fn table() -> Vec<Row> {
         "POST" "/api/v1/incidents/{id}/postmortem/approve" Review none;
         "POST" "/api/v1/incidents/{id}/postmortem/request-changes" Review
             |_, _, _| Body::Json(json!({"comment": "Probe"}));
+        "GET" "/api/v1/incidents/{id}/postmortem/comments" Read none;
         "POST" "/api/v1/incidents/{id}/postmortem/comments" Write |_, _, _| Body::Json(json!({"comment": "Probe"}));
         "POST" "/api/v1/incidents/{id}/postmortem/publish" Review none;
         "PUT" "/api/v1/incidents/{id}/postmortem/timeline/{event_id}" Write

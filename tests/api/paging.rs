@@ -9,6 +9,12 @@ use sqlx::PgPool;
 
 /// Follows `Link: rel="next"` from `path` to the end; returns every item's id and the total.
 async fn walk(api: &Api<'_>, path: &str) -> (Vec<i64>, i64) {
+    let (items, total) = walk_items(api, path).await;
+    (items.iter().map(|i| i["id"].as_i64().or(i["incident_id"].as_i64()).unwrap()).collect(), total)
+}
+
+/// Every item of every page from `path` on, and the total.
+async fn walk_items(api: &Api<'_>, path: &str) -> (Vec<Value>, i64) {
     let (mut seen, mut next, mut total) = (Vec::new(), Some(format!("/api/v1{path}")), None);
     while let Some(url) = next.take() {
         let res = api.http.request(Method::GET, api.app.url(&url)).bearer_auth(&api.token).send().await.unwrap();
@@ -23,7 +29,7 @@ async fn walk(api: &Api<'_>, path: &str) -> (Vec<i64>, i64) {
         });
         let items: Vec<Value> = res.json().await.unwrap();
         assert!(!items.is_empty() || seen.is_empty(), "no empty page after the first");
-        seen.extend(items.iter().map(|i| i["id"].as_i64().or(i["incident_id"].as_i64()).unwrap()));
+        seen.extend(items);
     }
     (seen, total.unwrap())
 }
@@ -113,4 +119,48 @@ async fn the_library_pages_too(pool: PgPool) {
     published.reverse();
     assert_eq!(seen, published, "newest first, across pages");
     expect_field_error(&a.get("/library?cursor=1").await, "cursor");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn revisions_and_comments_page_too(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let a = Api::new(&app, &ada);
+    let inc = id(&a.declare_titled("Queue backlog").await);
+    a.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
+    for v in 0..5 {
+        let path = format!("/incidents/{inc}/postmortem/sections/summary");
+        let res = crate::support::read(
+            a.request(Method::PUT, &path).json(&json!({"body": format!("Draft {v}"), "version": v})),
+        )
+        .await;
+        assert_eq!(res.0, 200, "{}", res.1);
+    }
+    let (all, total) = walk_items(&a, &format!("/incidents/{inc}/postmortem/sections/summary/revisions?limit=2")).await;
+    let versions: Vec<i64> = all.iter().map(|r| r["version"].as_i64().unwrap()).collect();
+    assert_eq!((versions, total), (vec![5, 4, 3, 2, 1], 5), "newest first, across pages");
+    expect_field_error(
+        &a.get(&format!("/incidents/{inc}/postmortem/sections/summary/revisions?cursor=x")).await,
+        "cursor",
+    );
+
+    // The history page diffs any two versions, also ones older than its first page.
+    let http = crate::pages::sign_in_as(&app, "ada@example.com").await;
+    let path = format!("/incidents/INC-{inc}/postmortem/summary/history?from=1&to=5");
+    let (status, html) = crate::pages::page(&http, &app, &path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Draft 0") && html.contains("Draft 4") && html.contains("data-testid=\"diff\""), "{html}");
+    assert!(html.contains("Showing 5 of 5"), "{html}");
+
+    for n in 0..4 {
+        let (status, _) =
+            a.post(&format!("/incidents/{inc}/postmortem/comments"), json!({"comment": format!("Note {n}")})).await;
+        assert_eq!(status, 201);
+    }
+    let (ids, total) = walk(&a, &format!("/incidents/{inc}/postmortem/comments?limit=3")).await;
+    assert_eq!((ids.len(), total), (4, 4));
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first, across pages: {ids:?}");
+    let (_, pm) = a.get(&format!("/incidents/{inc}/postmortem")).await;
+    assert_eq!(pm["comments_total"], 4);
+    assert_eq!(pm["comments"].as_array().unwrap().len(), 4);
 }

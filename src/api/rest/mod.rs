@@ -72,7 +72,7 @@ route_table! { api_routes, api_table;
     "/incidents/{id}/postmortem/submit" => post(postmortems::submit);
     "/incidents/{id}/postmortem/approve" => post(postmortems::approve);
     "/incidents/{id}/postmortem/request-changes" => post(postmortems::request_changes);
-    "/incidents/{id}/postmortem/comments" => post(postmortems::comment);
+    "/incidents/{id}/postmortem/comments" => get(postmortems::comments).post(postmortems::comment);
     "/incidents/{id}/postmortem/publish" => post(postmortems::publish);
     "/incidents/{id}/postmortem/timeline/{event_id}" => put(postmortems::toggle_timeline_event);
     "/incidents/{id}/postmortem/factors" => post(postmortems::add_factor);

@@ -1,5 +1,5 @@
 use super::{ApiJson, ApiUser, IncidentId};
-use crate::domain::postmortem::{Postmortem, Revision, Section, TemplateSection};
+use crate::domain::postmortem::{Postmortem, Section, TemplateSection};
 use crate::domain::User;
 use crate::error::{AppError, AppResult};
 use crate::server::postmortems::{self as ops, SectionSave};
@@ -85,13 +85,28 @@ pub async fn remove_factor(
     Ok(Json(ops::remove_factor(&s.pool, &user, id, factor_id).await?))
 }
 
+/// A page of a section's versions, newest first (`limit`, `cursor`); the total and the next page are
+/// in the headers.
 pub async fn revisions(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
     IncidentId(id): IncidentId,
+    uri: axum::http::Uri,
     Path(path): Path<Vec<(String, String)>>,
-) -> AppResult<Json<Vec<Revision>>> {
-    Ok(Json(ops::revisions(&s.pool, &user, id, &section_key(&path)?).await?))
+    super::ApiQuery(q): super::ApiQuery<ops::RevisionsQuery>,
+) -> AppResult<axum::response::Response> {
+    Ok(super::paged(&uri, ops::revisions(&s.pool, &user, id, &section_key(&path)?, &q).await?))
+}
+
+/// A page of the review comments, oldest first (`limit`, `cursor`).
+pub async fn comments(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    uri: axum::http::Uri,
+    super::ApiQuery(q): super::ApiQuery<ops::RevisionsQuery>,
+) -> AppResult<axum::response::Response> {
+    Ok(super::paged(&uri, ops::comments(&s.pool, &user, id, &q).await?))
 }
 
 pub async fn markdown(

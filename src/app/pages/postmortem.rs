@@ -360,6 +360,9 @@ fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, admin: bool, review
             }}
             {(!pm.comments.is_empty()).then(|| view! {
                 <h3>"Comments"</h3>
+                {(pm.comments_total > pm.comments.len() as i64).then(|| view! {
+                    <p class="hint">{format!("The latest {} of {} comments", pm.comments.len(), pm.comments_total)}</p>
+                })}
                 <ul class="comments" data-testid="comments">
                     {pm.comments.iter().map(|c| view! {
                         <li>
@@ -564,9 +567,10 @@ pub fn SectionHistoryPage() -> impl IntoView {
                 p.get("key").unwrap_or_default(),
                 q.get("from").and_then(|v| v.parse().ok()),
                 q.get("to").and_then(|v| v.parse().ok()),
+                q.get("cursor").filter(|c| !c.is_empty()),
             )
         },
-        |(r, k, f, t)| section_history(r, k, f, t),
+        |(r, k, f, t, c)| section_history(r, k, f, t, c),
     );
     view! {
         <Suspense fallback=|| ()>
@@ -574,22 +578,18 @@ pub fn SectionHistoryPage() -> impl IntoView {
                 match page.await {
                     Err(e) => view! { <Failure error=e/> }.into_any(),
                     Ok(h) => {
-                        let versions: Vec<i32> = h.revisions.iter().map(|r| r.version).collect();
                         let (from, to) = h.diff.as_ref().map(|(f, t, _)| (*f, *t)).unwrap_or((0, 0));
+                        let latest = h.latest;
                         view! {
                             <Title text=format!("History: {}", h.title)/>
                             <p class="ref"><a href=format!("{}/postmortem", h.incident.url)>{format!("{} postmortem", h.incident.reference)}</a></p>
                             <h1>"History: " {h.title.clone()}</h1>
                             <form method="get" class="filters">
-                                <label for="from">"Compare"</label>
-                                <select id="from" name="from">
-                                    <option value="0" selected=from == 0>"empty"</option>
-                                    {versions.iter().map(|v| view! { <option value=*v selected=*v == from>{format!("v{v}")}</option> }).collect_view()}
-                                </select>
+                                // Numbers rather than a list of every version: a long history stays one small page.
+                                <label for="from">"Compare version (0 is empty)"</label>
+                                <input id="from" name="from" type="number" min="0" max=latest value=from size="5"/>
                                 <label for="to">"with"</label>
-                                <select id="to" name="to">
-                                    {versions.iter().map(|v| view! { <option value=*v selected=*v == to>{format!("v{v}")}</option> }).collect_view()}
-                                </select>
+                                <input id="to" name="to" type="number" min="1" max=latest value=to size="5"/>
                                 <button type="submit" class="button">"Show difference"</button>
                             </form>
                             {h.diff.map(|(_, _, lines)| view! {
@@ -601,10 +601,11 @@ pub fn SectionHistoryPage() -> impl IntoView {
                                     }).collect_view()}
                                 </pre>
                             })}
+                            <PageLinks shown=h.revisions.items.len() total=h.revisions.total next=h.revisions.next.clone()/>
                             <table class="list">
                                 <thead><tr><th>"Version"</th><th>"By"</th><th>"Saved (UTC)"</th></tr></thead>
                                 <tbody>
-                                    {h.revisions.into_iter().map(|r| view! {
+                                    {h.revisions.items.into_iter().map(|r| view! {
                                         <tr><td>{format!("v{}", r.version)}</td><td>{r.author.name}</td><td>{format_utc(r.created_at)}</td></tr>
                                     }).collect_view()}
                                 </tbody>

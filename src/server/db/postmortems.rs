@@ -190,14 +190,24 @@ pub struct RevisionRecord {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn revisions(db: impl PgExecutor<'_>, incident_id: i64, key: &str) -> AppResult<Vec<RevisionRecord>> {
+/// A section's saved versions, newest first: `limit` of them older than `before`.
+pub async fn revisions(
+    db: impl PgExecutor<'_>,
+    incident_id: i64,
+    key: &str,
+    before: Option<i32>,
+    limit: i64,
+) -> AppResult<Vec<RevisionRecord>> {
     Ok(sqlx::query_as(
         "SELECT r.version, r.body, r.author_id, u.name AS author_name, r.created_at
          FROM section_revisions r JOIN users u ON u.id = r.author_id
-         WHERE r.incident_id = $1 AND r.key = $2 ORDER BY r.version DESC",
+         WHERE r.incident_id = $1 AND r.key = $2 AND ($3::int IS NULL OR r.version < $3)
+         ORDER BY r.version DESC LIMIT $4",
     )
     .bind(incident_id)
     .bind(key)
+    .bind(before)
+    .bind(limit)
     .fetch_all(db)
     .await?)
 }
@@ -297,26 +307,76 @@ pub async fn add_comment(
     Ok(())
 }
 
-pub async fn comments(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<ReviewComment>> {
+/// How many saved versions a section has, and the newest one's number (0 for none).
+pub async fn revision_count(db: impl PgExecutor<'_>, incident_id: i64, key: &str) -> AppResult<(i64, i32)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*), coalesce(max(version), 0) FROM section_revisions WHERE incident_id = $1 AND key = $2",
+    )
+    .bind(incident_id)
+    .bind(key)
+    .fetch_one(db)
+    .await?)
+}
+
+/// The text of one saved version.
+pub async fn revision_body(
+    db: impl PgExecutor<'_>,
+    incident_id: i64,
+    key: &str,
+    version: i32,
+) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT body FROM section_revisions WHERE incident_id = $1 AND key = $2 AND version = $3")
+        .bind(incident_id)
+        .bind(key)
+        .bind(version)
+        .fetch_optional(db)
+        .await?)
+}
+
+pub async fn comment_count(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM review_comments WHERE incident_id = $1")
+        .bind(incident_id)
+        .fetch_one(db)
+        .await?)
+}
+
+/// Review comments oldest first: `limit` of them after the comment `after`, or, with `newest`, the
+/// last `limit` (still oldest first).
+pub async fn comments(
+    db: impl PgExecutor<'_>,
+    incident_id: i64,
+    after: Option<i64>,
+    newest: bool,
+    limit: i64,
+) -> AppResult<Vec<ReviewComment>> {
     #[derive(sqlx::FromRow)]
     struct Row {
+        id: i64,
         section_key: Option<String>,
         author_id: i64,
         author_name: String,
         body: String,
         created_at: DateTime<Utc>,
     }
+    // Comments are written in order, so their ids are in time order too.
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT c.section_key, u.id AS author_id, u.name AS author_name, c.body, c.created_at
-         FROM review_comments c JOIN users u ON u.id = c.author_id
-         WHERE c.incident_id = $1 ORDER BY c.created_at, c.id",
+        "SELECT * FROM (
+            SELECT c.id, c.section_key, u.id AS author_id, u.name AS author_name, c.body, c.created_at
+            FROM review_comments c JOIN users u ON u.id = c.author_id
+            WHERE c.incident_id = $1 AND ($2::bigint IS NULL OR c.id > $2)
+            ORDER BY CASE WHEN $3 THEN -c.id ELSE c.id END LIMIT $4) page
+         ORDER BY id",
     )
     .bind(incident_id)
+    .bind(after)
+    .bind(newest)
+    .bind(limit)
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| ReviewComment {
+            id: r.id,
             section: r.section_key,
             author: UserRef { id: r.author_id, name: r.author_name },
             body: r.body,
