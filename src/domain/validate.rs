@@ -85,22 +85,28 @@ pub fn email(input: &str) -> Result<String, String> {
     }
 }
 
-pub fn person_name(input: &str) -> Result<String, String> {
+/// Trimmed text of at most `max` characters; `missing` is the message when it may not be empty.
+fn trimmed(
+    input: &str,
+    max: usize,
+    missing: Option<&str>,
+    too_long: impl FnOnce() -> String,
+) -> Result<String, String> {
     let t = input.trim();
-    match t.chars().count() {
-        0 => Err("Enter a name".into()),
-        n if n > NAME_MAX => Err(format!("Names are limited to {NAME_MAX} characters")),
+    match (t.chars().count(), missing) {
+        (0, Some(m)) => Err(m.to_string()),
+        (n, _) if n > max => Err(too_long()),
         _ => Ok(t.to_string()),
     }
 }
 
+pub fn person_name(input: &str) -> Result<String, String> {
+    trimmed(input, NAME_MAX, Some("Enter a name"), || format!("Names are limited to {NAME_MAX} characters"))
+}
+
 /// A team name; empty means none.
 pub fn team(input: &str) -> Result<String, String> {
-    let t = input.trim();
-    if t.chars().count() > NAME_MAX {
-        return Err(format!("Team names are limited to {NAME_MAX} characters"));
-    }
-    Ok(t.to_string())
+    trimmed(input, NAME_MAX, None, || format!("Team names are limited to {NAME_MAX} characters"))
 }
 
 pub fn password(input: &str) -> Result<(), String> {
@@ -113,31 +119,20 @@ pub fn password(input: &str) -> Result<(), String> {
 
 /// Why an incident is closed without a postmortem: required, one paragraph at most.
 pub fn close_reason(input: &str) -> Result<String, String> {
-    let t = input.trim();
-    match t.chars().count() {
-        0 => Err("Say why this incident needs no postmortem".into()),
-        n if n > REASON_MAX => Err(format!("The reason is limited to {REASON_MAX} characters")),
-        _ => Ok(t.to_string()),
-    }
+    let missing = Some("Say why this incident needs no postmortem");
+    trimmed(input, REASON_MAX, missing, || format!("The reason is limited to {REASON_MAX} characters"))
 }
 
 /// What a reviewer asks to change: required, as long as a note may be.
 pub fn review_comment(input: &str) -> Result<String, String> {
-    let t = input.trim();
-    match t.chars().count() {
-        0 => Err("Say what should change".into()),
-        n if n > NOTE_MAX => Err(format!("A comment is limited to {NOTE_MAX} characters")),
-        _ => Ok(t.to_string()),
-    }
+    trimmed(input, NOTE_MAX, Some("Say what should change"), || {
+        format!("A comment is limited to {NOTE_MAX} characters")
+    })
 }
 
 /// A search or filter value; empty means none.
 pub fn query(input: &str) -> Result<String, String> {
-    let t = input.trim();
-    if t.chars().count() > QUERY_MAX {
-        return Err(format!("Search for at most {QUERY_MAX} characters"));
-    }
-    Ok(t.to_string())
+    trimmed(input, QUERY_MAX, None, || format!("Search for at most {QUERY_MAX} characters"))
 }
 
 /// An optional form or query value, trimmed; `None` when absent or blank.
