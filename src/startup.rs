@@ -65,6 +65,9 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .merge(crate::api::rest::site_router())
         .nest("/api/v1", crate::api::rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
+        // The build's CSS, JS and WASM straight from the folder, so Range and conditional requests
+        // work (the fallback below serves other files without them).
+        .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg_files(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(crate::api::server_fn_status))
         .layer(axum::middleware::from_fn(csrf::middleware))
@@ -72,8 +75,16 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .layer(sessions)
         // Outside the sessions layer: it binds form state to the session cookie a response sets.
         .layer(axum::middleware::from_fn_with_state(signer, form_state::middleware))
+        // brotli or gzip when the client asks; live streams and images are left alone.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state))
+}
+
+fn pkg_files(options: &leptos::config::LeptosOptions) -> tower_http::services::ServeDir {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    // A `.br` or `.gz` beside a file is served to clients that accept it.
+    tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip()
 }
 
 async fn readyz(State(pool): State<PgPool>) -> (StatusCode, &'static str) {

@@ -5,14 +5,28 @@ use axum::http::{header, HeaderValue, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// No MIME sniffing, no framing (clickjacking), and no full URLs leaking to other sites.
+/// No MIME sniffing, no framing (clickjacking), and no full URLs leaking to other sites; and what
+/// may be cached where.
 pub async fn middleware(req: Request<Body>, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
     h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
     h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache_control(asset)));
     res
+}
+
+/// Pages and API answers hold what a signed-in person may see: never kept by a shared cache, and
+/// checked again before reuse. Static assets keep their names across builds, so a browser
+/// revalidates them (a cheap 304) rather than trusting an old copy.
+fn cache_control(asset: bool) -> &'static str {
+    if asset {
+        "public, no-cache"
+    } else {
+        "private, no-cache"
+    }
 }
 
 /// The policy for a rendered page: only scripts carrying this response's nonce (and what they load)

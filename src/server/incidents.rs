@@ -510,10 +510,31 @@ pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> 
     db::timeline::get(pool, event_id).await?.ok_or_else(|| AppError::not_found("event"))
 }
 
-pub async fn timeline(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Vec<TimelineEvent>> {
+/// A page of the timeline, oldest first (`cursor`, `limit` as in every list), with the event count.
+pub async fn timeline(
+    pool: &PgPool,
+    viewer: &User,
+    id: i64,
+    cursor: Option<&str>,
+    limit: Option<&str>,
+) -> AppResult<Page<TimelineEvent>> {
+    let mut errs = FieldErrors::new();
+    let after = cursor.map(str::trim).filter(|c| !c.is_empty()).and_then(|c| {
+        check(
+            &mut errs,
+            "cursor",
+            parse_cursor(c).ok_or_else(|| "That page link is not valid: start from the first page".to_string()),
+        )
+    });
+    let limit = check(&mut errs, "limit", crate::domain::paging::limit(limit));
+    let Some(limit) = limit.filter(|_| errs.is_empty()) else {
+        return Err(AppError::fields(errs));
+    };
     let mut conn = pool.acquire().await?;
     access::see_incident(&mut *conn, viewer, id).await?;
-    db::timeline::all(&mut *conn, id).await
+    let rows = db::timeline::page(&mut *conn, id, after, limit + 1).await?;
+    let total = db::timeline::count(&mut *conn, id).await?;
+    Ok(Page::from_rows(rows, limit, total, cursor_of))
 }
 
 /// `before` cursors are `<unix micros>_<event id>`.

@@ -21,5 +21,6 @@ mod reviews;
 mod sign_in;
 mod support;
 mod timeline;
+mod transfer;
 mod updates;
 mod webhooks;

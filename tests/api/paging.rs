@@ -164,3 +164,24 @@ async fn revisions_and_comments_page_too(pool: PgPool) {
     assert_eq!(pm["comments_total"], 4);
     assert_eq!(pm["comments"].as_array().unwrap().len(), 4);
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_timeline_pages_oldest_first(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let a = Api::new(&app, &ada);
+    let inc = id(&a.declare_titled("Queue backlog").await);
+    for n in 0..6 {
+        let (status, _) = a.note(inc, json!({"body": format!("Note {n}")})).await;
+        assert_eq!(status, 201);
+    }
+    let (events, total) = walk_items(&a, &format!("/incidents/{inc}/timeline?limit=3")).await;
+    assert_eq!((events.len(), total), (7, 7), "the declaration and six notes");
+    assert_eq!(events[0]["kind"], "declared");
+    assert_eq!(events[6]["body"], "Note 5");
+    crate::support::assert_chronological(&events);
+    let (status, first) = a.get(&format!("/incidents/{inc}/timeline")).await;
+    assert_eq!((status.as_u16(), first.as_array().unwrap().len()), (200, 7), "the default page holds 50");
+    expect_field_error(&a.get(&format!("/incidents/{inc}/timeline?limit=1000")).await, "limit");
+    expect_field_error(&a.get(&format!("/incidents/{inc}/timeline?cursor=nope")).await, "cursor");
+}

@@ -64,10 +64,21 @@ impl<'a> Api<'a> {
         out
     }
 
+    /// The whole timeline, following its pages.
     pub async fn timeline(&self, id: i64) -> Vec<Value> {
-        let (status, events) = self.get(&format!("/incidents/{id}/timeline")).await;
-        assert_eq!(status, StatusCode::OK, "{events}");
-        events.as_array().expect("timeline is an array").clone()
+        let mut events = Vec::new();
+        let mut next = Some(self.url(&format!("/incidents/{id}/timeline?limit=200")));
+        while let Some(url) = next.take() {
+            let res = self.http.get(&url).bearer_auth(&self.token).send().await.expect("request sent");
+            assert_eq!(res.status(), StatusCode::OK, "{url}");
+            next = res.headers().get("link").and_then(|l| l.to_str().ok()).map(|l| {
+                let path = &l[1..l.find('>').expect("a <link>")];
+                self.app.url(path)
+            });
+            let page: Value = res.json().await.expect("JSON");
+            events.extend(page.as_array().expect("timeline is an array").iter().cloned());
+        }
+        events
     }
 
     pub async fn note(&self, id: i64, body: Value) -> (StatusCode, Value) {

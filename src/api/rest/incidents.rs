@@ -44,12 +44,22 @@ pub async fn update(
     Ok(Json(ops::update(&s.pool, &user, id, patch).await?))
 }
 
+#[derive(Deserialize)]
+pub struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+/// A page of the timeline, oldest first; the total and the next page are in the headers.
 pub async fn timeline(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
     IncidentId(id): IncidentId,
-) -> AppResult<Json<Vec<TimelineEvent>>> {
-    Ok(Json(ops::timeline(&s.pool, &user, id).await?))
+    uri: axum::http::Uri,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<axum::response::Response> {
+    let page = ops::timeline(&s.pool, &user, id, q.cursor.as_deref(), q.limit.as_deref()).await?;
+    Ok(super::paged(&uri, page))
 }
 
 #[derive(Deserialize)]

@@ -116,9 +116,27 @@ pub async fn count(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<i64> 
         .await?)
 }
 
-/// Every event in order, for the API.
-pub async fn all(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<TimelineEvent>> {
-    in_order(db, incident_id, false).await
+/// Events in order (oldest first), `limit` of them after `after`, for the API.
+pub async fn page(
+    db: impl PgExecutor<'_>,
+    incident_id: i64,
+    after: Option<Cursor>,
+    limit: i64,
+) -> AppResult<Vec<TimelineEvent>> {
+    let q = format!(
+        "{SELECT} WHERE e.incident_id = $1 AND ($2::timestamptz IS NULL OR (e.occurred_at, e.id) > ($2, $3))
+         ORDER BY e.occurred_at, e.id LIMIT $4"
+    );
+    Ok(sqlx::query_as::<_, EventRecord>(&q)
+        .bind(incident_id)
+        .bind(after.map(|c| c.occurred_at))
+        .bind(after.map(|c| c.id).unwrap_or(0))
+        .bind(limit)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(TimelineEvent::from)
+        .collect())
 }
 
 /// The events marked as key moments (trigger, detection, mitigation, resolution), in order.
