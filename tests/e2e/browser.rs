@@ -26,14 +26,19 @@ fn free_port() -> u16 {
 
 impl Browser {
     pub async fn start() -> Browser {
-        Self::launch(true).await
+        Self::launch(true, 1280).await
     }
 
     pub async fn without_javascript() -> Browser {
-        Self::launch(false).await
+        Self::launch(false, 1280).await
     }
 
-    async fn launch(javascript: bool) -> Browser {
+    /// A 360 px wide phone, with or without JavaScript.
+    pub async fn phone(javascript: bool) -> Browser {
+        Self::launch(javascript, 360).await
+    }
+
+    async fn launch(javascript: bool, width: u32) -> Browser {
         let port = free_port();
         let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
             .arg(format!("--port={port}"))
@@ -47,7 +52,7 @@ impl Browser {
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-component-update",
-                "--disable-sync", "--window-size=1280,900",
+                "--disable-sync", format!("--window-size={width},900"),
                 format!("--user-data-dir={}", profile.display()),
             ],
         });

@@ -6,6 +6,7 @@ mod common;
 mod actions;
 mod browser;
 mod flows;
+mod phone;
 mod postmortem;
 mod private;
 mod publish;
