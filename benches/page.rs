@@ -372,10 +372,10 @@ impl Visit for StatementField {
 /// The statements `incidents::page` runs for a first visit, exactly as it sends them.
 async fn page_sql(pool: &PgPool, viewer: &User) -> Result<Vec<String>, String> {
     // A first call leaves a warm connection, so the captured call only runs the page's own SQL.
-    incidents::page(pool, viewer, 1, None).await.map_err(|e| e.to_string())?;
+    incidents::page(pool, viewer, 1, None, None).await.map_err(|e| e.to_string())?;
     let statements = Statements::default();
     let subscriber = tracing_subscriber::registry().with(statements.clone());
-    incidents::page(pool, viewer, 1, None).with_subscriber(subscriber).await.map_err(|e| e.to_string())?;
+    incidents::page(pool, viewer, 1, None, None).with_subscriber(subscriber).await.map_err(|e| e.to_string())?;
     let statements = std::mem::take(&mut *statements.0.lock().unwrap_or_else(|e| e.into_inner()));
     if statements.is_empty() {
         return Err("captured no SQL from incidents::page".into());

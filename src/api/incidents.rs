@@ -27,9 +27,15 @@ pub async fn list_incidents(
 }
 
 #[server]
-pub async fn get_incident_page(reference: String, before: Option<String>) -> Result<IncidentPage, AppError> {
+pub async fn get_incident_page(
+    reference: String,
+    before: Option<String>,
+    pick: Option<String>,
+    person: Option<String>,
+) -> Result<IncidentPage, AppError> {
     let (state, user) = ctx::user().await?;
-    ops::page(&state.pool, &user, id_of(&reference)?, before.as_deref()).await
+    let pick = pick.as_deref().zip(person.as_deref());
+    ops::page(&state.pool, &user, id_of(&reference)?, before.as_deref(), pick).await
 }
 
 /// Declares an incident and goes to its page.

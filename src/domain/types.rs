@@ -140,8 +140,18 @@ pub struct IncidentPage {
     /// Events older than the shown window exist; `before` is the cursor to page back.
     pub older: Option<String>,
     pub total_events: i64,
-    pub users: Vec<UserRef>,
+    /// The people a role search found, when the page was asked for one (`?pick=<role>&person=…`):
+    /// the page never lists everyone, so its size does not grow with the organisation.
+    pub pick: Option<PeoplePick>,
     pub me: User,
+}
+
+/// A search for someone to take a role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeoplePick {
+    pub role: Role,
+    pub query: String,
+    pub matches: Vec<UserRef>,
 }
 
 #[cfg(test)]

@@ -423,7 +423,7 @@ async fn find_person(conn: &mut sqlx::PgConnection, query: &str) -> AppResult<Us
     if q.is_empty() || q.chars().count() > 200 {
         return Err(AppError::invalid("person", "Type a name or an email address (at most 200 characters)"));
     }
-    let found = db::users::search(&mut *conn, q, 6).await?;
+    let found = db::users::search(&mut *conn, q, 6, false).await?;
     let exact: Vec<&User> =
         found.iter().filter(|u| u.email.eq_ignore_ascii_case(q) || u.name.eq_ignore_ascii_case(q)).collect();
     match (exact.as_slice(), found.as_slice()) {
@@ -558,8 +558,15 @@ pub fn rows(incidents: Page<Incident>, viewer: &User) -> Page<IncidentRow> {
     })
 }
 
-/// Everything the incident page shows, on one connection.
-pub async fn page(pool: &PgPool, viewer: &User, id: i64, before: Option<&str>) -> AppResult<IncidentPage> {
+/// Everything the incident page shows, on one connection. `pick` is a role search (`role`, what was
+/// typed): its matches are the only people the page lists.
+pub async fn page(
+    pool: &PgPool,
+    viewer: &User,
+    id: i64,
+    before: Option<&str>,
+    pick: Option<(&str, &str)>,
+) -> AppResult<IncidentPage> {
     let tz = zone(viewer);
     let now = Utc::now();
     let mut conn = pool.acquire().await?;
@@ -574,8 +581,19 @@ pub async fn page(pool: &PgPool, viewer: &User, id: i64, before: Option<&str>) -
         (None, events)
     };
     let total_events = db::timeline::count(&mut *conn, id).await?;
-    // Role holders must be able to write.
-    let users = db::users::writers(&mut *conn).await?;
+    let pick = match pick.map(|(r, q)| (r.parse::<Role>(), q.trim())) {
+        Some((Ok(role), q)) if !q.is_empty() => {
+            let q: String = q.chars().take(validate::QUERY_MAX).collect();
+            // Role holders must be able to write.
+            let matches = db::users::search(&mut *conn, &q, 10, true).await?;
+            Some(PeoplePick {
+                role,
+                query: q,
+                matches: matches.into_iter().map(|u| UserRef { id: u.id, name: u.name }).collect(),
+            })
+        }
+        _ => None,
+    };
     let events = events
         .into_iter()
         .map(|e| EventRow {
@@ -594,7 +612,7 @@ pub async fn page(pool: &PgPool, viewer: &User, id: i64, before: Option<&str>) -
         events,
         older,
         total_events,
-        users,
+        pick,
         me: viewer.clone(),
     })
 }

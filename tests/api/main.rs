@@ -14,6 +14,7 @@ mod live;
 mod matrix;
 mod pages;
 mod paging;
+mod people;
 mod postmortem_extras;
 mod postmortems;
 mod private;

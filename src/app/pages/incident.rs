@@ -21,6 +21,7 @@ pub fn IncidentPage() -> impl IntoView {
     let query = use_query_map();
     let reference = move || params.read().get("reference").unwrap_or_default();
     let before = move || query.read().get("before");
+    let pick = move || (query.read().get("pick"), query.read().get("person"));
 
     let change = ServerAction::<ChangeIncident>::new();
     let assign = ServerAction::<AssignRole>::new();
@@ -31,9 +32,9 @@ pub fn IncidentPage() -> impl IntoView {
     let page = Resource::new(
         move || {
             let own = change.version().get() + assign.version().get() + note.version().get() + access.version();
-            (reference(), before(), remote.get(), own)
+            (reference(), before(), pick(), remote.get(), own)
         },
-        |(r, b, ..)| get_incident_page(r, b),
+        |(r, b, (pick, person), ..)| get_incident_page(r, b, pick, person),
     );
     live_updates(Signal::derive(move || parse_incident_ref(&reference())), remote);
 
@@ -120,7 +121,7 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
     let change_err = Signal::derive(move || change.value().get().and_then(Result::err));
     let assign_err = Signal::derive(move || assign.value().get().and_then(Result::err));
     let ongoing = i.resolved_at.is_none();
-    let users = page.users.clone();
+    let pick = page.pick.clone();
     let me = page.me.id;
     view! {
         <Title text=format!("{} {}", i.reference, i.title)/>
@@ -182,7 +183,7 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
                     {Role::ALL.iter().map(|role| {
                         let holder = i.role_holder(*role).cloned();
                         let is_me = holder.as_ref().is_some_and(|h| h.id == me);
-                        let users = users.clone();
+                        let picking = pick.as_ref().filter(|p| p.role == *role).cloned();
                         view! {
                             <li data-testid=format!("role-{}", role.as_str())>
                                 <span class="role">{role.label()}</span>": "
@@ -195,18 +196,9 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
                                         <button type="submit" class="link">"Take it"</button>
                                     </ActionForm>
                                 })}
-                                <ActionForm action=assign attr:class="inline">
-                                    <input type="hidden" name="id" value=i.id/>
-                                    <input type="hidden" name="role" value=role.as_str()/>
-                                    <label class="visually-hidden" for=format!("assign-{}", role.as_str())>{format!("Assign {}", role.label())}</label>
-                                    <select id=format!("assign-{}", role.as_str()) name="user_id">
-                                        <option value="">"— nobody —"</option>
-                                        {users.iter().map(|u| view! {
-                                            <option value=u.id selected=holder.as_ref().is_some_and(|h| h.id == u.id)>{u.name.clone()}</option>
-                                        }).collect_view()}
-                                    </select>
-                                    <button type="submit" class="button small">"Assign"</button>
-                                </ActionForm>
+                                {holder.is_some().then(|| view! { <ClearRole id=i.id role=*role assign/> })}
+                                <FindPerson url=i.url.clone() role=*role query=picking.as_ref().map(|p| p.query.clone()).unwrap_or_default()/>
+                                {picking.map(|p| view! { <Matches id=i.id pick=p assign/> })}
                             </li>
                         }
                     }).collect_view()}
@@ -214,6 +206,57 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
             </section>
     }
     .into_any()
+}
+
+/// Finds someone for a role with a plain GET form: the page then lists the matches, so it never has
+/// to list everyone (and works without JavaScript).
+#[component]
+fn FindPerson(url: String, role: Role, query: String) -> impl IntoView {
+    let field = format!("find-{}", role.as_str());
+    view! {
+        <form method="get" action=url class="inline find-person">
+            <input type="hidden" name="pick" value=role.as_str()/>
+            <label class="visually-hidden" for=field.clone()>{format!("Find someone to be {}", role.label().to_lowercase())}</label>
+            <input id=field name="person" type="search" required maxlength="200" placeholder="Name or email" value=query/>
+            <button type="submit" class="button small">"Find"</button>
+        </form>
+    }
+}
+
+/// The people a role search found, each one click from taking the role.
+#[component]
+fn Matches(id: i64, pick: crate::domain::PeoplePick, assign: ServerAction<AssignRole>) -> impl IntoView {
+    let role = pick.role;
+    if pick.matches.is_empty() {
+        return view! { <p class="hint" data-testid="no-match">{format!("No one who can take a role matches \u{201c}{}\u{201d}", pick.query)}</p> }.into_any();
+    }
+    view! {
+        <ul class="matches" data-testid="matches">
+            {pick.matches.into_iter().map(|u| view! {
+                <li>
+                    <ActionForm action=assign attr:class="inline">
+                        <input type="hidden" name="id" value=id/>
+                        <input type="hidden" name="role" value=role.as_str()/>
+                        <input type="hidden" name="user_id" value=u.id/>
+                        <button type="submit" class="button small">{format!("Make {} {}", u.name, role.label().to_lowercase())}</button>
+                    </ActionForm>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn ClearRole(id: i64, role: Role, assign: ServerAction<AssignRole>) -> impl IntoView {
+    view! {
+        <ActionForm action=assign attr:class="inline">
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="role" value=role.as_str()/>
+            <input type="hidden" name="user_id" value=""/>
+            <button type="submit" class="link">"Clear"</button>
+        </ActionForm>
+    }
 }
 
 /// Closing a resolved incident without a postmortem takes a stated reason.

@@ -66,14 +66,16 @@ pub async fn list(db: impl PgExecutor<'_>) -> AppResult<Vec<User>> {
     Ok(sqlx::query_as::<_, UserRecord>(&q).fetch_all(db).await?.into_iter().map(User::from).collect())
 }
 
-/// People whose name or email contains `q` (case-insensitive), exact matches first.
-pub async fn search(db: impl PgExecutor<'_>, q: &str, limit: i64) -> AppResult<Vec<User>> {
+/// People whose name or email contains `q` (case-insensitive), exact matches first; with
+/// `writers_only`, only those who may write (role holders, owners).
+pub async fn search(db: impl PgExecutor<'_>, q: &str, limit: i64, writers_only: bool) -> AppResult<Vec<User>> {
     let query = format!(
         "SELECT {COLUMNS} FROM users
-         WHERE strpos(lower(name), lower($1)) > 0 OR strpos(lower(email), lower($1)) > 0
+         WHERE (strpos(lower(name), lower($1)) > 0 OR strpos(lower(email), lower($1)) > 0)
+           AND (NOT $3 OR role <> 'reader')
          ORDER BY (lower(email) = lower($1) OR lower(name) = lower($1)) DESC, name, id LIMIT $2"
     );
-    let rows = sqlx::query_as::<_, UserRecord>(&query).bind(q).bind(limit).fetch_all(db).await?;
+    let rows = sqlx::query_as::<_, UserRecord>(&query).bind(q).bind(limit).bind(writers_only).fetch_all(db).await?;
     Ok(rows.into_iter().map(User::from).collect())
 }
 
