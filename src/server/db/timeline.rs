@@ -141,16 +141,9 @@ pub async fn page(
 
 /// The events marked as key moments (trigger, detection, mitigation, resolution), in order.
 pub async fn key_events(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<TimelineEvent>> {
-    in_order(db, incident_id, true).await
-}
-
-async fn in_order(db: impl PgExecutor<'_>, incident_id: i64, key_only: bool) -> AppResult<Vec<TimelineEvent>> {
-    let q = format!(
-        "{SELECT} WHERE e.incident_id = $1 AND (NOT $2 OR e.key_kind IS NOT NULL) ORDER BY e.occurred_at, e.id"
-    );
+    let q = format!("{SELECT} WHERE e.incident_id = $1 AND e.key_kind IS NOT NULL ORDER BY e.occurred_at, e.id");
     Ok(sqlx::query_as::<_, EventRecord>(&q)
         .bind(incident_id)
-        .bind(key_only)
         .fetch_all(db)
         .await?
         .into_iter()
