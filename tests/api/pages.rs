@@ -51,11 +51,6 @@ pub async fn signed_in(app: &TestApp) -> Client {
     sign_in_as(app, "ada@example.com").await
 }
 
-/// A browser signed in as the admin Ada, who must already exist.
-pub async fn signed_in_as_admin(app: &TestApp) -> Client {
-    sign_in_as(app, "ada@example.com").await
-}
-
 /// A browser signed in as an existing user (whose password is `PASSWORD`).
 pub async fn sign_in_as(app: &TestApp, email: &str) -> Client {
     let http = browser_like();

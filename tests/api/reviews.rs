@@ -249,7 +249,7 @@ async fn authors_cannot_approve_their_own_write_up(pool: PgPool) {
     assert_eq!(pm["status"], "published");
     let entry = &library(&a, "").await[0];
     assert_eq!(entry["override_reason"], "Both reviewers wrote it; the SRE lead signed off by phone");
-    let http = crate::pages::signed_in_as_admin(&app).await;
+    let http = crate::pages::sign_in_as(&app, "ada@example.com").await;
     let (_, html) = crate::pages::page(&http, &app, &format!("/library/INC-{inc}")).await;
     assert!(html.contains("data-testid=\"override-reason\"") && html.contains("signed off by phone"), "{html}");
 
