@@ -4,9 +4,19 @@
 //! app on 127.0.0.1, signs in over HTTP and measures, in one run:
 //! - incident pages per second over 32 connections, with latency percentiles;
 //! - pgbench TPS for the SQL the page runs, captured from `incidents::page` itself;
-//! - the p95 of the 10,000-event page against the p95 of a 50-event page.
+//! - the p95 of the 10,000-event page against the p95 of a 50-event page;
+//! - the p95 of a page with 5,000 users in the organisation against the p95 with 10;
+//! - the WASM a browser downloads, raw and brotli;
+//! - in headless Chromium throttled to a poor mobile network: the first render of an incident
+//!   page and the time from declaring to the new incident's page.
 //!
-//! Timings are printed, never asserted: setup failures are the only errors.
+//! Timings are printed beside their goals, never asserted: setup failures are the only errors.
+
+#[allow(dead_code)] // the tests' browser harness, of which the bench needs a part
+#[path = "../tests/e2e/browser.rs"]
+mod browser;
+#[path = "page/network.rs"]
+mod network;
 
 use clap::Parser;
 use debrief::domain::{incident_url, User};
@@ -52,8 +62,17 @@ const SAMPLE_BUDGET: Duration = Duration::from_secs(60);
 const PGBENCH_THREADS: &str = "2";
 const PGBENCH_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The organisation grows from USERS_FEW people to USERS_MANY.
+const USERS_FEW: i64 = 10;
+const USERS_MANY: i64 = 5_000;
+
 const PAGE_GOAL: f64 = 0.5;
+const P99_GOAL_MS: f64 = 25.0;
 const BIG_PAGE_GOAL: f64 = 3.0;
+const USERS_GOAL: f64 = 1.2;
+const WASM_GOAL_KB: f64 = 250.0;
+const FIRST_RENDER_GOAL: Duration = Duration::from_millis(1500);
+const DECLARE_GOAL: Duration = Duration::from_secs(2);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -112,9 +131,65 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
     println!("INC-{BIG} against 50-event pages: {SAMPLES} requests each, one at a time");
     let (big, small) = compare(&client, &base).await;
 
+    println!("incident pages with {USERS_FEW} and then {USERS_MANY} users: {SAMPLES} requests each, one at a time");
+    add_users(&pool, 1, USERS_FEW).await?;
+    let few = sample(&client, &base).await;
+    add_users(&pool, USERS_FEW, USERS_MANY).await?;
+    let many = sample(&client, &base).await;
+
+    println!("headless Chromium at {} kbit/s and {} ms", network::KBIT_PER_S, network::LATENCY_MS);
+    let (b, incident) = (base.clone(), incident_url(1));
+    let slow = tokio::spawn(async move { network::measure(&b, EMAIL, PASSWORD, &incident).await })
+        .await
+        .unwrap_or_else(|e| Err(format!("the browser run failed: {e}")));
+
     report(&load, &tps, &big, &small);
+    report_more(&few, &many, &wasm_sizes(), &slow);
     pool.close().await;
     Ok(())
+}
+
+/// Members number `from` … `to - 1` (the admin is the first user), straight into the table.
+async fn add_users(pool: &PgPool, from: i64, to: i64) -> Result<(), String> {
+    sqlx::query(
+        "INSERT INTO users (email, name, role, password_hash, time_zone)
+         SELECT 'person' || n || '@debrief.test', 'Person ' || n, 'member', 'x', 'UTC'
+         FROM generate_series($1::bigint, $2::bigint - 1) n",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(pool)
+    .await
+    .map_err(|e| e.to_string())?;
+    sqlx::raw_sql("ANALYZE users").execute(pool).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Random 50-event pages one at a time, after a short warm-up.
+async fn sample(client: &Client, base: &str) -> Vec<Duration> {
+    for _ in 0..10 {
+        fetch(client, base, random_small()).await;
+    }
+    let deadline = Instant::now() + SAMPLE_BUDGET;
+    let mut out = Vec::with_capacity(SAMPLES);
+    while out.len() < SAMPLES && Instant::now() < deadline {
+        out.extend(fetch(client, base, random_small()).await);
+    }
+    out.sort();
+    out
+}
+
+/// The bundle `.ci/site` built: raw and brotli bytes of its WASM and its JS.
+fn wasm_sizes() -> Result<[(u64, u64); 2], String> {
+    let site = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/target/site"));
+    let assets = debrief::server::assets::Assets::read(site)?;
+    let size = |name: String| {
+        std::fs::metadata(site.join("pkg").join(&name)).map(|m| m.len()).map_err(|e| format!("{name}: {e}"))
+    };
+    let pair = |ext: &str| -> Result<(u64, u64), String> {
+        Ok((size(format!("{}.{ext}", assets.script))?, size(format!("{}.{ext}.br", assets.script))?))
+    };
+    Ok([pair("wasm")?, pair("js")?])
 }
 
 /// Drops and recreates the bench database on the server; returns its URL.
@@ -205,13 +280,10 @@ async fn seed(pool: &PgPool) -> Result<User, String> {
 
 /// The real app on 127.0.0.1:0, as the tests serve it; page HTML needs no site files.
 async fn serve(pool: PgPool) -> Result<String, String> {
-    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-    let leptos_options = leptos::config::get_configuration(Some(manifest))
-        .map_err(|e| format!("leptos configuration: {e}"))?
-        .leptos_options;
+    let (leptos_options, assets) = debrief::startup::site(Some(concat!(env!("CARGO_MANIFEST_DIR"), "/target/site")))?;
     let form_key = FormKey::shared(&pool).await.map_err(|e| e.to_string())?;
     let outbound = Outbound::new(false)?;
-    let state = AppState { live: Live::start(pool.clone()), pool, leptos_options, form_key, outbound };
+    let state = AppState { live: Live::start(pool.clone()), pool, leptos_options, assets, form_key, outbound };
     let app = router(state, false).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
@@ -470,6 +542,10 @@ fn report(load: &Load, tps: &Result<f64, String>, big: &[Duration], small: &[Dur
         "  latency p50 / p95 / p99 (ms)",
         format!("{} / {} / {}", ms(p(50.0)), ms(p(95.0)), ms(p(99.0)))
     );
+    if let Some(p99) = p(99.0) {
+        let goal = format!("≤ {P99_GOAL_MS}");
+        println!("{:<52} {:>14.1} {goal:>8} {}", "  p99 (ms)", p99, verdict(p99 <= P99_GOAL_MS));
+    }
     if load.errors > 0 {
         println!("{:<52} {:>14}", "  failed requests", load.errors);
     }
@@ -508,4 +584,47 @@ fn report(load: &Load, tps: &Result<f64, String>, big: &[Duration], small: &[Dur
         format!("  p95 (ms), {} and {} requests", big.len(), small.len()),
         format!("{} / {}", ms(big95), ms(small95))
     );
+}
+
+fn report_more(
+    few: &[Duration],
+    many: &[Duration],
+    sizes: &Result<[(u64, u64); 2], String>,
+    slow: &Result<network::Figures, String>,
+) {
+    let (few95, many95) = (percentile(few, 95.0), percentile(many, 95.0));
+    let label = format!("p95 with {USERS_MANY} users ÷ p95 with {USERS_FEW}");
+    match (few95, many95) {
+        (Some(f), Some(m)) => {
+            let ratio = m / f;
+            println!("{label:<52} {ratio:>14.2} {:>8} {}", format!("≤ {USERS_GOAL}"), verdict(ratio <= USERS_GOAL));
+        }
+        _ => println!("{label:<52} {:>14}", "n/a"),
+    }
+    println!("{:<52} {:>14}", "  p95 (ms)", format!("{} / {}", ms(few95), ms(many95)));
+    match sizes {
+        Ok([(wasm, wasm_br), (js, js_br)]) => {
+            let kb = |b: &u64| *b as f64 / 1000.0;
+            let goal = format!("≤ {WASM_GOAL_KB}");
+            let met = verdict(kb(wasm_br) <= WASM_GOAL_KB);
+            println!("{:<52} {:>14.0} {goal:>8} {met}", "WASM, brotli (KB)", kb(wasm_br));
+            println!("{:<52} {:>14.0}", "  WASM, raw (KB)", kb(wasm));
+            println!("{:<52} {:>14}", "  JS loader, raw / brotli (KB)", format!("{:.0} / {:.0}", kb(js), kb(js_br)));
+        }
+        Err(e) => println!("{:<52} {:>14}   ({e})", "WASM, brotli (KB)", "n/a"),
+    }
+    let net = format!("{} kbit/s, {} ms", network::KBIT_PER_S, network::LATENCY_MS);
+    match slow {
+        Ok(f) => {
+            let s = |d: Duration| d.as_secs_f64();
+            let line = |what: &str, d: Duration, goal: Option<Duration>| match goal {
+                Some(g) => println!("{what:<52} {:>14.2} {:>8} {}", s(d), format!("≤ {}", s(g)), verdict(d <= g)),
+                None => println!("{what:<52} {:>14.2}", s(d)),
+            };
+            line(&format!("first render of an incident page (s, {net})"), f.first_render, Some(FIRST_RENDER_GOAL));
+            line("  interactive (hydrated) (s)", f.interactive, None);
+            line("declare → the incident's page (s)", f.declare_to_page, Some(DECLARE_GOAL));
+        }
+        Err(e) => println!("{:<52} {:>14}   ({e})", format!("first render of an incident page (s, {net})"), "n/a"),
+    }
 }

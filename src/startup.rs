@@ -3,6 +3,7 @@
 //! Only built with `ssr`.
 
 use crate::app::{shell, App};
+use crate::server::assets::Assets;
 use crate::server::form_state::{self, FormKey};
 use crate::server::{
     accounts, actions, config, csrf, embedded_pg, headers, live, postmortems, webhook, AppState, RequestUser,
@@ -211,10 +212,22 @@ fn describe(e: crate::error::AppError) -> String {
     }
 }
 
+/// Leptos's settings (from the environment, defaults otherwise) with the site folder's hashed
+/// bundle name, and the stylesheet's. `site_root` overrides the folder.
+pub fn site(site_root: Option<&str>) -> Result<(leptos::config::LeptosOptions, Assets), String> {
+    let conf = leptos::config::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
+    let mut options = conf.leptos_options;
+    if let Some(root) = site_root {
+        options.site_root = root.into();
+    }
+    let assets = Assets::read(std::path::Path::new(options.site_root.as_ref()))?;
+    options.output_name = assets.script.clone().into();
+    Ok((options, assets))
+}
+
 async fn serve(config: Config) -> Result<(), String> {
     let (pool, pg) = connect(&config).await?;
-    let conf = leptos::config::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
-    let mut leptos_options = conf.leptos_options;
+    let (mut leptos_options, assets) = site(None)?;
     if let Some(addr) = &config.addr {
         leptos_options.site_addr = addr.parse().map_err(|e| format!("DEBRIEF_ADDR {addr:?}: {e}"))?;
     }
@@ -223,7 +236,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let outbound = webhook::Outbound::new(config.webhook_allow_private)?;
     tokio::spawn(daily_digest(pool.clone(), outbound.clone()));
     let form_key = FormKey::shared(&pool).await.map_err(|e| format!("reading the form-state key: {e}"))?;
-    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options, form_key, outbound };
+    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options, assets, form_key, outbound };
     let app = router(state, config.secure_cookies).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     tracing::info!("Debrief is serving on http://{addr}");

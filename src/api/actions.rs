@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use {
     super::ctx,
     crate::server::actions::{self as ops, ActionPatch, ListParams, NewActionInput},
+    crate::server::people::Person,
 };
 
 /// One's own items and one incident's are shown whole, up to the largest page.
@@ -64,8 +65,8 @@ pub async fn my_actions() -> Result<ActionList, AppError> {
 
 #[server]
 pub async fn action_form_options() -> Result<FormOptions, AppError> {
-    let (state, me) = ctx::user().await?;
-    ops::form_options(&state.pool, &me).await
+    let (_, me) = ctx::user().await?;
+    Ok(ops::form_options(&me))
 }
 
 /// One incident's items, for the incident page and the postmortem's action table.
@@ -115,35 +116,33 @@ impl Typed {
         ])
     }
 
-    /// The owner field: a user id from the list.
-    fn owner_id(&self) -> Result<Option<i64>, AppError> {
+    /// The owner field: a name or email; left empty it means `otherwise`.
+    fn owner(&self, otherwise: Option<Person>) -> Option<Person> {
         match self.owner.as_deref().map(str::trim).unwrap_or("") {
-            "" => Ok(None),
-            s => {
-                s.parse().map(Some).map_err(|_| self.keep(AppError::invalid("owner", "Choose the owner from the list")))
-            }
+            "" => otherwise,
+            s => Some(Person::NameOrEmail(s.to_string())),
         }
     }
 
-    fn input(&self) -> Result<NewActionInput, AppError> {
+    fn input(&self, default_owner: Option<Person>) -> NewActionInput {
         let v = |o: &Option<String>| o.clone().unwrap_or_default();
-        Ok(NewActionInput {
+        NewActionInput {
             title: self.title.clone(),
             description: Some(v(&self.description)),
-            owner: self.owner_id()?,
+            owner: self.owner(default_owner),
             due_on: v(&self.due_on),
             kind: v(&self.kind),
             priority: v(&self.priority),
             tracker_url: Some(v(&self.tracker_url)),
             success_criterion: Some(v(&self.success_criterion)),
             check_back_on: Some(v(&self.check_back_on)),
-        })
+        }
     }
 
-    /// Every field is on the edit form, so every field is sent.
-    fn patch(&self, version: i32) -> Result<ActionPatch, AppError> {
-        let i = self.input()?;
-        Ok(ActionPatch {
+    /// Every field is on the edit form, so every field is sent; an empty owner keeps the owner.
+    fn patch(&self, version: i32) -> ActionPatch {
+        let i = self.input(None);
+        ActionPatch {
             version: Some(version),
             title: Some(i.title),
             description: i.description,
@@ -156,7 +155,7 @@ impl Typed {
             tracker_url: i.tracker_url,
             success_criterion: i.success_criterion,
             check_back_on: i.check_back_on,
-        })
+        }
     }
 }
 
@@ -177,7 +176,9 @@ pub async fn create_action(
     let (state, user) = ctx::user().await?;
     let typed =
         Typed { title, description, owner, due_on, kind, priority, tracker_url, success_criterion, check_back_on };
-    ops::create(&state.pool, &user, incident_id, typed.input()?).await.map_err(|e| typed.keep(e))
+    // Left empty, the owner is whoever adds the item.
+    let input = typed.input(Some(Person::Id(user.id)));
+    ops::create(&state.pool, &user, incident_id, input).await.map_err(|e| typed.keep(e))
 }
 
 /// Saves the item's details from its edit form.
@@ -198,7 +199,7 @@ pub async fn edit_action(
     let (state, user) = ctx::user().await?;
     let typed =
         Typed { title, description, owner, due_on, kind, priority, tracker_url, success_criterion, check_back_on };
-    ops::update(&state.pool, &user, id, typed.patch(version)?).await.map_err(|e| typed.keep(e))?;
+    ops::update(&state.pool, &user, id, typed.patch(version)).await.map_err(|e| typed.keep(e))?;
     Ok(())
 }
 

@@ -126,7 +126,7 @@ pub async fn set_incident_private(id: i64, version: i32, private: String) -> Res
 #[server]
 pub async fn add_participant(id: i64, person: String) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    ops::add_participant(&state.pool, &user, id, ops::Person::NameOrEmail(&person))
+    ops::add_participant(&state.pool, &user, id, &ops::Person::NameOrEmail(person.clone()))
         .await
         .map_err(|e| e.with_values([("person", person.as_str())]))?;
     Ok(())

@@ -7,20 +7,24 @@ pub mod pages;
 use crate::api::auth::{top_bar, SignOut};
 use components::raw_text;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 use pages::*;
 
+/// The document around the app, rendered on the server only (the browser hydrates `App`).
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
     // Only scripts with this response's nonce may run (Leptos puts it on its own inline scripts).
-    #[cfg(feature = "ssr")]
     if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
         if let Ok(v) = axum::http::HeaderValue::from_str(&crate::server::headers::content_security_policy(&nonce)) {
             res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, v);
         }
     }
+    // The stylesheet's name carries its content's hash (see `server::assets`).
+    let stylesheet = use_context::<crate::server::AppState>().map(|s| format!("/pkg/{}", s.assets.stylesheet));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,6 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -52,7 +57,6 @@ pub fn App() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     drop_form_state_from_links();
     view! {
-        <Stylesheet id="leptos" href="/pkg/debrief.css"/>
         <Title formatter=|t: String| raw_text(if t.is_empty() { "Debrief".to_string() } else { format!("{t} · Debrief") })/>
         <Router>
             <Header/>

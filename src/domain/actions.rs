@@ -455,10 +455,9 @@ pub struct ActionList {
     pub me: User,
 }
 
-/// Who may own an item, and who is asking: what the create form needs.
+/// Who is asking: what the create form needs (owners are typed, never listed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormOptions {
-    pub owners: Vec<UserRef>,
     pub me: User,
 }
 
@@ -477,7 +476,6 @@ pub struct ActionPage {
     pub created: Stamp,
     pub history: Vec<ChangeRow>,
     pub follow_ups: Vec<i64>,
-    pub owners: Vec<UserRef>,
     pub me: User,
 }
 

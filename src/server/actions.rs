@@ -4,6 +4,7 @@
 
 use super::access;
 use super::db::{self, actions::ListFilter, actions::StoredAction};
+use super::people::{self, Person};
 use super::{markdown, webhook};
 use crate::domain::actions::{
     self as rules, check_back_due, is_overdue, tally, today_in, ActionChange, ActionItem, ActionList, ActionPage,
@@ -27,9 +28,9 @@ pub struct NewActionInput {
     pub title: String,
     #[serde(default)]
     pub description: Option<String>,
-    /// The owner's user id.
+    /// The owner: a user id, or a name or email.
     #[serde(default)]
-    pub owner: Option<i64>,
+    pub owner: Option<Person>,
     #[serde(default)]
     pub due_on: String,
     #[serde(default, rename = "type")]
@@ -53,7 +54,7 @@ pub struct ActionPatch {
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
-    pub owner: Option<i64>,
+    pub owner: Option<Person>,
     #[serde(default)]
     pub due_on: Option<String>,
     #[serde(default, rename = "type")]
@@ -173,9 +174,26 @@ async fn load(conn: &mut sqlx::PgConnection, id: i64) -> AppResult<ActionItem> {
     Ok(with_history(conn, vec![item]).await?.remove(0))
 }
 
+/// A field's problem joins `errs`; any other failure stays a failure.
+fn collect<T>(errs: &mut FieldErrors, r: AppResult<T>) -> AppResult<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(AppError::Invalid { fields, .. }) if !fields.is_empty() => {
+            errs.extend(fields);
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The owner named on a form: someone who exists and may do the work.
-async fn owner(conn: &mut sqlx::PgConnection, id: i64) -> AppResult<User> {
-    let u = db::users::by_id(&mut *conn, id).await?.ok_or_else(|| AppError::invalid("owner", "No such user"))?;
+async fn owner(conn: &mut sqlx::PgConnection, who: &Person) -> AppResult<User> {
+    let u = match who {
+        Person::Id(id) => {
+            db::users::by_id(&mut *conn, *id).await?.ok_or_else(|| AppError::invalid("owner", "No such user"))?
+        }
+        named => people::find(conn, named, "owner").await?,
+    };
     access::require_can_take_work(&u, "own action items").map_err(|m| AppError::invalid("owner", m))?;
     Ok(u)
 }
@@ -186,7 +204,6 @@ pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActi
     let title = validate::check(&mut errs, "title", rules::title(&input.title));
     let description =
         validate::check(&mut errs, "description", rules::description(input.description.as_deref().unwrap_or("")));
-    let owner = validate::check(&mut errs, "owner", input.owner.ok_or_else(|| "Choose who owns this item".to_string()));
     let due_on = validate::check(&mut errs, "due_on", due_date(&input.due_on));
     let kind: Option<ActionType> = validate::check(
         &mut errs,
@@ -204,6 +221,12 @@ pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActi
     );
     let check_back_on =
         validate::check(&mut errs, "check_back_on", optional_date(input.check_back_on.as_deref().unwrap_or("")));
+    let mut tx = pool.begin().await?;
+    // Looked up beside the other checks, so a mistyped owner shows with every other problem.
+    let owner = match &input.owner {
+        None => validate::check(&mut errs, "owner", Err("Choose who owns this item".to_string())),
+        Some(who) => collect(&mut errs, self::owner(&mut tx, who).await)?.map(|u| u.id),
+    };
     let (
         Some(title),
         Some(description),
@@ -219,10 +242,8 @@ pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActi
         return Err(AppError::fields(errs));
     };
 
-    let mut tx = pool.begin().await?;
     access::see_incident(&mut *tx, user, incident_id).await?;
     db::incidents::share_lock(&mut *tx, incident_id).await?.ok_or_else(|| access::no_incident(incident_id))?;
-    let owner = self::owner(&mut tx, owner).await?.id;
     let id = db::actions::insert(
         &mut *tx,
         &db::actions::NewAction {
@@ -303,15 +324,14 @@ pub async fn page(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionPage
         created: stamp(item.created_at, tz),
         history: item.history.iter().map(|c| ChangeRow { at: stamp(c.at, tz), change: c.clone() }).collect(),
         follow_ups: db::actions::follow_ups(&mut *conn, id).await?,
-        owners: db::users::writers(&mut *conn).await?,
         item,
         me: viewer.clone(),
     })
 }
 
-/// Who may own an item, for the create form.
-pub async fn form_options(pool: &PgPool, viewer: &User) -> AppResult<FormOptions> {
-    Ok(FormOptions { owners: db::users::writers(pool).await?, me: viewer.clone() })
+/// What the create form needs: who is asking (owners are typed, never listed).
+pub fn form_options(viewer: &User) -> FormOptions {
+    FormOptions { me: viewer.clone() }
 }
 
 /// A list page: the items `params` asks for, with their figures; `choices` also fills the filter
@@ -553,7 +573,7 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: ActionPatch) -> 
     }
     let current = db::actions::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))?.item;
     let mut next = current.clone();
-    if let Some(owner) = patch.owner.filter(|o| *o != current.owner) {
+    if let Some(owner) = patch.owner.as_ref().filter(|o| **o != Person::Id(current.owner)) {
         let u = self::owner(&mut tx, owner).await?;
         next.owner = u.id;
         next.owner_name = u.name;

@@ -8,21 +8,24 @@ use axum::response::Response;
 /// No MIME sniffing, no framing (clickjacking), and no full URLs leaking to other sites; and what
 /// may be cached where.
 pub async fn middleware(req: Request<Body>, next: Next) -> Response {
-    let asset = req.uri().path().starts_with("/pkg/");
+    let cache = cache_control(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
     h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
     h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
-    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache_control(asset)));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache));
     res
 }
 
 /// Pages and API answers hold what a signed-in person may see: never kept by a shared cache, and
-/// checked again before reuse. Static assets keep their names across builds, so a browser
-/// revalidates them (a cheap 304) rather than trusting an old copy.
-fn cache_control(asset: bool) -> &'static str {
-    if asset {
+/// checked again before reuse. A static file whose name carries its content's hash never changes, so
+/// it is kept for a year without asking; other static files (the icon) are revalidated (a cheap 304).
+fn cache_control(path: &str) -> &'static str {
+    let site_file = path.starts_with("/pkg/") || (path.rfind('/') == Some(0) && path.ends_with(".svg"));
+    if site_file && super::assets::is_hashed(path) {
+        "public, max-age=31536000, immutable"
+    } else if site_file {
         "public, no-cache"
     } else {
         "private, no-cache"

@@ -5,6 +5,8 @@
 use super::access::{self, no_incident as not_found};
 use super::db::{self, incidents::ListFilter, timeline::Cursor};
 use super::markdown;
+use super::people;
+pub use super::people::Person;
 use crate::domain::paging::Page;
 use crate::domain::time::{format_duration, incident_duration, parse_occurred_at, stamp, zone};
 use crate::domain::validate::{self, check, non_empty, FieldErrors};
@@ -360,20 +362,11 @@ pub async fn assign_role(
     load(pool, id).await
 }
 
-/// Who is being added: a user id (the API) or a name or email typed into "Add people" (the page).
-pub enum Person<'a> {
-    Id(i64),
-    NameOrEmail(&'a str),
-}
-
-/// Who is being added or removed, checked here so the page and the API say the same.
-async fn participant(tx: &mut sqlx::PgConnection, who: Person<'_>) -> AppResult<User> {
-    match who {
-        Person::Id(user_id) => db::users::by_id(&mut *tx, user_id)
-            .await?
-            .ok_or_else(|| AppError::invalid("user_id", format!("There is no user {user_id}"))),
-        Person::NameOrEmail(q) => find_person(tx, q).await,
-    }
+/// Who is being added or removed (an id from the API, a name or email typed into "Add people"),
+/// checked here so the page and the API say the same.
+async fn participant(tx: &mut sqlx::PgConnection, who: &Person) -> AppResult<User> {
+    let field = if matches!(who, Person::Id(_)) { "user_id" } else { "person" };
+    people::find(tx, who, field).await
 }
 
 /// Locks the incident for a change of who may see it, after checking the actor may make it.
@@ -388,7 +381,7 @@ async fn lock_for_access(tx: &mut sqlx::PgConnection, user: &User, id: i64) -> A
 
 /// Adds someone to the incident so that they may see it while it is private. Adding someone who
 /// already is a participant changes nothing.
-pub async fn add_participant(pool: &PgPool, user: &User, id: i64, who: Person<'_>) -> AppResult<Incident> {
+pub async fn add_participant(pool: &PgPool, user: &User, id: i64, who: &Person) -> AppResult<Incident> {
     let mut tx = pool.begin().await?;
     lock_for_access(&mut tx, user, id).await?;
     let person = participant(&mut tx, who).await?;
@@ -406,7 +399,7 @@ pub async fn add_participant(pool: &PgPool, user: &User, id: i64, who: Person<'_
 pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i64) -> AppResult<Incident> {
     let mut tx = pool.begin().await?;
     let current = lock_for_access(&mut tx, user, id).await?;
-    let person = participant(&mut tx, Person::Id(user_id)).await?;
+    let person = participant(&mut tx, &Person::Id(user_id)).await?;
     if !db::incidents::remove_participant(&mut *tx, id, person.id).await? {
         return Err(AppError::NotFound(format!("{} is not a participant of {}", person.name, current.reference)));
     }
@@ -415,26 +408,6 @@ pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i6
     db::incidents::notify(&mut *tx, id, "participants").await?;
     tx.commit().await?;
     load(pool, id).await
-}
-
-/// The one person a name or email typed into "Add people" means.
-async fn find_person(conn: &mut sqlx::PgConnection, query: &str) -> AppResult<User> {
-    let q = query.trim();
-    if q.is_empty() || q.chars().count() > 200 {
-        return Err(AppError::invalid("person", "Type a name or an email address (at most 200 characters)"));
-    }
-    let found = db::users::search(&mut *conn, q, 6, false).await?;
-    let exact: Vec<&User> =
-        found.iter().filter(|u| u.email.eq_ignore_ascii_case(q) || u.name.eq_ignore_ascii_case(q)).collect();
-    match (exact.as_slice(), found.as_slice()) {
-        ([one], _) => Ok((*one).clone()),
-        ([], [one]) => Ok(one.clone()),
-        (_, []) => Err(AppError::invalid("person", format!("No one is called or has the email \u{201c}{q}\u{201d}"))),
-        (_, many) => {
-            let names: Vec<String> = many.iter().take(5).map(|u| format!("{} <{}>", u.name, u.email)).collect();
-            Err(AppError::invalid("person", format!("Several people match: {}. Type their email.", names.join(", "))))
-        }
-    }
 }
 
 /// Closes an incident (inside the caller's transaction): by publishing its postmortem, or without

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod actions;
+pub mod assets;
 pub mod config;
 pub mod csrf;
 pub mod db;
@@ -13,6 +14,7 @@ pub mod headers;
 pub mod incidents;
 pub mod live;
 pub mod markdown;
+pub mod people;
 pub mod postmortems;
 pub mod state;
 pub mod webhook;

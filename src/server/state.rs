@@ -8,6 +8,8 @@ use sqlx::PgPool;
 pub struct AppState {
     pub pool: PgPool,
     pub leptos_options: LeptosOptions,
+    /// The content-hashed names of the bundle and the stylesheet.
+    pub assets: super::assets::Assets,
     pub live: Live,
     /// Signs the form state a no-JavaScript round trip carries in the address.
     pub form_key: super::form_state::FormKey,

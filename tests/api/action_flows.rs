@@ -135,7 +135,8 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
     let mut form = vec![
         ("incident_id", inc_s.as_str()),
         ("title", "Alert on checkout 5xx"),
-        ("owner", owner.as_str()),
+        // Typed, not chosen from a list of everyone.
+        ("owner", "nobody@example.com"),
         ("due_on", "31/12/2026"),
         ("kind", ""),
         ("priority", "P1"),
@@ -154,7 +155,10 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
     assert!(html.contains("Choose a type"), "{html}");
     assert!(html.contains("value=\"Alert on checkout 5xx\""), "title kept");
     assert!(html.contains("Paged within 2 minutes"), "criterion kept");
+    assert!(html.contains("No one is called or has the email"), "{html}");
+    assert!(html.contains("value=\"nobody@example.com\""), "owner kept");
 
+    form[2] = ("owner", "ada@example.com");
     form[3] = ("due_on", "2020-01-02");
     form[4] = ("kind", "alerting");
     let res = post_form(&http, &app, &create_action, &incident, &app.base, &form).await;

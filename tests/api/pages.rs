@@ -176,10 +176,12 @@ async fn cross_site_form_posts_are_refused(pool: PgPool) {
 async fn database_down_is_said_plainly(pool: PgPool) {
     // An app whose database is unreachable (nothing listens on port 9).
     let dead = debrief::startup::pool("postgres://nobody:x@127.0.0.1:9/none", 2).unwrap();
+    let (leptos_options, assets) = debrief::startup::site(Some(&crate::common::site_root())).unwrap();
     let state = debrief::server::AppState {
         live: debrief::server::live::Live::start(dead.clone()),
         pool: dead,
-        leptos_options: crate::common::leptos_options(),
+        leptos_options,
+        assets,
         form_key: debrief::server::form_state::FormKey::random(),
         outbound: debrief::server::webhook::Outbound::new(true).unwrap(),
     };

@@ -24,14 +24,10 @@ impl Default for Options {
     }
 }
 
-/// The site built by `cargo leptos build` (CSS, JS and WASM), served as the README's build serves it.
-pub fn leptos_options() -> leptos::config::LeptosOptions {
-    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-    let mut opts = leptos::config::get_configuration(Some(manifest)).expect("leptos config").leptos_options;
-    let site = std::env::var("LEPTOS_SITE_ROOT")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/site").to_string());
-    opts.site_root = site.into();
-    opts
+/// The folder `.ci/site` builds (CSS, JS and WASM), served as the README's build serves it.
+pub fn site_root() -> String {
+    std::env::var("LEPTOS_SITE_ROOT")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/site").to_string())
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
@@ -43,10 +39,12 @@ pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
     debrief::startup::migrate(&pool).await.expect("migrate");
     let form_key = FormKey::shared(&pool).await.expect("form-state key");
     let outbound = Outbound::new(options.webhook_allow_private).expect("webhook client");
+    let (leptos_options, assets) = debrief::startup::site(Some(&site_root())).expect("site");
     let state = AppState {
         live: Live::start(pool.clone()),
         pool: pool.clone(),
-        leptos_options: leptos_options(),
+        leptos_options,
+        assets,
         form_key,
         outbound: outbound.clone(),
     };

@@ -99,7 +99,7 @@ pub async fn add_participant(
     ApiJson(p): ApiJson<ParticipantInput>,
 ) -> AppResult<(StatusCode, Json<Incident>)> {
     let user_id = participant_id(p.user_id.as_ref())?;
-    Ok((StatusCode::CREATED, Json(ops::add_participant(&s.pool, &user, id, ops::Person::Id(user_id)).await?)))
+    Ok((StatusCode::CREATED, Json(ops::add_participant(&s.pool, &user, id, &ops::Person::Id(user_id)).await?)))
 }
 
 pub async fn remove_participant(

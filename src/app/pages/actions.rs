@@ -9,7 +9,7 @@ use crate::app::components::{
     raw_text, reset_on_success, typed, Failure, FieldError, FormError, PageLinks, SeverityBadge, When,
 };
 use crate::domain::actions::{readable_change, ActionCounts, ActionItem, ActionStatus, ActionType, Outcome, Priority};
-use crate::domain::{incident_ref, incident_url, Severity, UserRef};
+use crate::domain::{incident_ref, incident_url, Severity};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -100,9 +100,6 @@ fn ActionTable(items: Vec<ActionItem>, #[prop(optional)] incidents: bool) -> imp
 #[component]
 fn ActionFields(
     err: Signal<Option<AppError>>,
-    owners: Vec<UserRef>,
-    /// The owner chosen when nothing else says.
-    default_owner: i64,
     #[prop(optional)] item: Option<ActionItem>,
     /// Makes element ids unique when two forms share a page.
     prefix: &'static str,
@@ -112,13 +109,11 @@ fn ActionFields(
         move || if err.get().is_some() { typed(err, field)() } else { stored.clone() }
     };
     let i = item.clone();
-    let mut owners = owners;
-    // An owner who can no longer own items (now a reader) stays selectable, so saving other fields
-    // never changes the owner by accident.
-    if let Some(it) = i.as_ref().filter(|it| !owners.iter().any(|u| u.id == it.owner)) {
-        owners.push(UserRef { id: it.owner, name: it.owner_name.clone() });
-    }
-    let owner_now = i.as_ref().map_or(default_owner, |i| i.owner).to_string();
+    // Typed, never chosen from a list of everyone; empty keeps the owner (or, new, means "me").
+    let owner_hint = match &i {
+        Some(it) => format!("Name or email of someone else; leave empty to keep {}.", it.owner_name),
+        None => "Name or email; leave empty to own it yourself.".to_string(),
+    };
     let kind_now = i.as_ref().map(|i| i.kind.as_str().to_string()).unwrap_or_default();
     let priority_now = i.as_ref().map_or("P2".to_string(), |i| i.priority.as_str().to_string());
     view! {
@@ -129,13 +124,10 @@ fn ActionFields(
         <div class="field-row">
             <div>
                 <label for=id("owner")>"Owner"</label>
-                <select id=id("owner") name="owner">
-                    {owners.into_iter().map(|u| {
-                        let v = u.id.to_string();
-                        let chosen = typed_or("owner", owner_now.clone());
-                        view! { <option value=v.clone() selected=move || chosen() == v>{u.name}</option> }
-                    }).collect_view()}
-                </select>
+                <input id=id("owner") name="owner" maxlength="200" autocomplete="off"
+                    placeholder=i.as_ref().map(|it| it.owner_name.clone()).unwrap_or_else(|| "you".to_string())
+                    aria-describedby=id("owner-hint") value=typed_or("owner", String::new())/>
+                <p class="hint" id=id("owner-hint")>{owner_hint}</p>
                 <FieldError error=err field="owner"/>
             </div>
             <div>
@@ -217,13 +209,13 @@ pub fn IncidentActions(incident_id: i64, #[prop(optional, into)] refresh: Signal
             </Suspense>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    options.await.ok().filter(|o| o.me.can_write()).map(|o| view! {
+                    options.await.ok().filter(|o| o.me.can_write()).map(|_| view! {
                         <details class="new-action" open=move || err.get().is_some()>
                             <summary data-testid="new-action">"Add an action item"</summary>
                             <ActionForm action=create node_ref=form attr:class="action-form">
                                 <input type="hidden" name="incident_id" value=incident_id/>
                                 <FormError error=err/>
-                                <ActionFields err owners=o.owners default_owner=o.me.id prefix="new-action"/>
+                                <ActionFields err prefix="new-action"/>
                                 <button type="submit" class="button primary">"Add action item"</button>
                             </ActionForm>
                         </details>
@@ -394,7 +386,7 @@ fn ActionDetail(
                         <input type="hidden" name="id" value=id/>
                         <input type="hidden" name="version" value=version/>
                         <FormError error=edit_err/>
-                        <ActionFields err=edit_err owners=page.owners.clone() default_owner=for_edit.owner item=for_edit prefix="edit"/>
+                        <ActionFields err=edit_err item=for_edit prefix="edit"/>
                         <button type="submit" class="button primary">"Save changes"</button>
                     </ActionForm>
                 </details>
