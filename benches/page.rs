@@ -27,7 +27,7 @@ use debrief::server::incidents::{self, PAGE_EVENTS};
 use debrief::server::{form_state::FormKey, live::Live, webhook::Outbound, AppState};
 use debrief::startup::{migrate, pool, router};
 use rand::Rng;
-use reqwest::header::{ACCEPT, ORIGIN};
+use reqwest::header::{ACCEPT, ACCEPT_ENCODING, ORIGIN};
 use reqwest::{Client, Url};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::path::{Path, PathBuf};
@@ -49,6 +49,8 @@ const EMAIL: &str = "bench@debrief.test";
 const PASSWORD: &str = "bench password, not a secret";
 
 const CONNECTIONS: usize = 32;
+/// What Chromium sends on plain HTTP.
+const BROWSER_ENCODINGS: &str = "gzip, deflate, br";
 const WARM_UP: Duration = Duration::from_secs(2);
 const RUN: Duration = Duration::from_secs(10);
 /// Per worker: a bound on a run even if every request came back instantly.
@@ -119,8 +121,11 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
     let client = sign_in(&base, &first.title).await?;
 
     println!("incident pages: {CONNECTIONS} connections for {} s", RUN.as_secs());
-    throughput(&client, &base, WARM_UP).await;
-    let load = throughput(&client, &base, RUN).await;
+    pages(&client, &base, WARM_UP).await;
+    let load = pages(&client, &base, RUN).await;
+    println!("the page's operation alone: {CONNECTIONS} tasks for {} s", RUN.as_secs());
+    let ops = operations(&pool, &admin, RUN).await;
+    let sizes = page_sizes(&client, &base).await?;
 
     let script = pgbench_script(&page_sql(&pool, &admin).await?);
     let script_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("page.pgbench");
@@ -144,6 +149,7 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
         .unwrap_or_else(|e| Err(format!("the browser run failed: {e}")));
 
     report(&load, &tps, &big, &small);
+    report_parts(&load, &ops, &sizes);
     report_more(&few, &many, &wasm_sizes(), &slow);
     pool.close().await;
     Ok(())
@@ -333,10 +339,16 @@ fn sign_in_action(html: &str) -> Option<String> {
     Some(tag[start..end].to_string())
 }
 
-/// One incident page, fully read: its latency, or `None` for anything but a complete 200.
+/// One incident page, fully read, compressed as a browser asks for it: its latency, or `None` for
+/// anything but a complete 200.
 async fn fetch(client: &Client, base: &str, id: i64) -> Option<Duration> {
     let start = Instant::now();
-    let res = client.get(format!("{base}{}", incident_url(id))).send().await.ok()?;
+    let res = client
+        .get(format!("{base}{}", incident_url(id)))
+        .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
+        .send()
+        .await
+        .ok()?;
     let ok = res.status() == reqwest::StatusCode::OK;
     let body = res.bytes().await.ok()?;
     (ok && !body.is_empty()).then(|| start.elapsed())
@@ -353,16 +365,44 @@ struct Load {
 }
 
 /// Random 50-event pages over CONNECTIONS concurrent connections for `length`.
-async fn throughput(client: &Client, base: &str, length: Duration) -> Load {
+async fn pages(client: &Client, base: &str, length: Duration) -> Load {
+    let (client, base) = (client.clone(), base.to_string());
+    throughput(length, move || {
+        let (client, base) = (client.clone(), base.clone());
+        async move { fetch(&client, &base, random_small()).await }
+    })
+    .await
+}
+
+/// The page's operation alone (`incidents::page`: its SQL and the Rust that assembles the data),
+/// over CONNECTIONS concurrent tasks, without HTTP, sessions or HTML.
+async fn operations(pool: &PgPool, viewer: &User, length: Duration) -> Load {
+    let (pool, viewer) = (pool.clone(), viewer.clone());
+    throughput(length, move || {
+        let (pool, viewer) = (pool.clone(), viewer.clone());
+        async move {
+            let start = Instant::now();
+            incidents::page(&pool, &viewer, random_small(), None, None).await.ok().map(|_| start.elapsed())
+        }
+    })
+    .await
+}
+
+/// `request` over CONNECTIONS concurrent workers for `length`.
+async fn throughput<F, Fut>(length: Duration, request: F) -> Load
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Option<Duration>> + Send,
+{
     let start = Instant::now();
     let deadline = start + length;
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..CONNECTIONS {
-        let (client, base) = (client.clone(), base.to_string());
+        let request = request.clone();
         workers.spawn(async move {
             let (mut latencies, mut errors) = (Vec::new(), 0);
             while Instant::now() < deadline && latencies.len() + errors < MAX_REQUESTS {
-                match fetch(&client, &base, random_small()).await {
+                match request().await {
                     Some(d) => latencies.push(d),
                     None => errors += 1,
                 }
@@ -627,4 +667,37 @@ fn report_more(
         }
         Err(e) => println!("{:<52} {:>14}   ({e})", format!("first render of an incident page (s, {net})"), "n/a"),
     }
+}
+
+/// An incident page's bytes: whole, as brotli (as browsers get it), and the part that is data for
+/// hydration (the scripts Leptos writes beside the HTML).
+struct PageSizes {
+    html: usize,
+    brotli: usize,
+    hydration_data: usize,
+}
+
+async fn page_sizes(client: &Client, base: &str) -> Result<PageSizes, String> {
+    let url = format!("{base}{}", incident_url(1));
+    let html = client.get(&url).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+    let res = client.get(&url).header(ACCEPT_ENCODING, "br").send().await.map_err(|e| e.to_string())?;
+    let brotli = res.bytes().await.map_err(|e| e.to_string())?.len();
+    let hydration_data = html
+        .split("<script")
+        .skip(1)
+        .filter_map(|s| s.split_once('>').and_then(|(_, rest)| rest.split_once("</script>")).map(|(body, _)| body))
+        .filter(|body| body.contains("__RESOLVED_RESOURCES") || body.contains("__SERIALIZED"))
+        .map(str::len)
+        .sum();
+    Ok(PageSizes { html: html.len(), brotli, hydration_data })
+}
+
+fn report_parts(load: &Load, ops: &Load, sizes: &PageSizes) {
+    let rate = |l: &Load| l.latencies.len() as f64 / l.elapsed.as_secs_f64();
+    let p99 = percentile(&ops.latencies, 99.0);
+    println!("{:<52} {:>14.1}", format!("the page's operation alone, per s ({CONNECTIONS} tasks)"), rate(ops));
+    println!("{:<52} {:>14}", "  p99 (ms)", ms(p99));
+    println!("{:<52} {:>14.2}", "page req/s ÷ operations/s", rate(load) / rate(ops));
+    println!("{:<52} {:>14}", "incident page bytes: HTML / brotli", format!("{} / {}", sizes.html, sizes.brotli));
+    println!("{:<52} {:>14}", "  of which hydration data", sizes.hydration_data);
 }

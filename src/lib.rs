@@ -14,5 +14,6 @@ pub mod startup;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Only the islands (`app::islands`) come alive; the rest of each page stays server HTML.
+    leptos::mount::hydrate_islands();
 }

@@ -152,17 +152,6 @@ pub fn raw_text(text: String) -> String {
     text
 }
 
-/// Empties `form` once `succeeded` turns true (JavaScript only; without it the page reloads empty).
-pub fn reset_on_success(succeeded: Signal<bool>, form: NodeRef<leptos::html::Form>) {
-    Effect::new(move |_| {
-        if succeeded.get() {
-            if let Some(f) = form.get() {
-                f.reset();
-            }
-        }
-    });
-}
-
 /// An instant in UTC and in the reader's zone, both with the full date.
 #[component]
 pub fn When(stamp: Stamp) -> impl IntoView {

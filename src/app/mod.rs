@@ -1,7 +1,10 @@
 //! The UI: shell, routes and layout. Every page is server-rendered complete (SsrMode::Async), so it
-//! works without JavaScript; with it, the page hydrates and forms submit in place.
+//! works without JavaScript. Only islands reach the browser's WASM: `Enhance` (forms in place, live
+//! updates, see `browser`) and the postmortem editor's drafts and preview.
 
+pub mod browser;
 pub mod components;
+pub mod islands;
 pub mod pages;
 
 use crate::api::auth::{top_bar, SignOut};
@@ -34,7 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=stylesheet/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -47,20 +50,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the page once the WASM has taken over, so scripts and tests can tell hydrated from not.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-    #[cfg(feature = "hydrate")]
-    drop_form_state_from_links();
     view! {
         <Title formatter=|t: String| raw_text(if t.is_empty() { "Debrief".to_string() } else { format!("{t} · Debrief") })/>
         <Router>
             <Header/>
-            <main id="main">
+            <main id="main" data-region="">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
@@ -84,34 +78,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            // Last, so that it hydrates after any island in the page.
+            <islands::Enhance/>
         </Router>
     }
-}
-
-/// The router follows in-app links without asking the server, which is where form state in an
-/// address is verified (`server::form_state`); so a link (one in a write-up, say) loses any before
-/// the router, listening after this capture-phase handler, reads it.
-#[cfg(feature = "hydrate")]
-fn drop_form_state_from_links() {
-    use wasm_bindgen::{closure::Closure, JsCast};
-    let handler = Closure::<dyn Fn(web_sys::Event)>::new(|ev: web_sys::Event| {
-        let link = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|e| e.closest("a[href]").ok().flatten());
-        let (Some(link), Ok(here)) = (link, window().location().href()) else { return };
-        let Some(url) = link.get_attribute("href").and_then(|h| web_sys::Url::new_with_base(&h, &here).ok()) else {
-            return;
-        };
-        let params = url.search_params();
-        let keys = ["__path", "__err", "__mac"];
-        if keys.iter().any(|k| params.has(k)) {
-            keys.iter().for_each(|k| params.delete(k));
-            let _ = link.set_attribute("href", &url.href());
-        }
-    });
-    let _ = window().add_event_listener_with_callback_and_bool("click", handler.as_ref().unchecked_ref(), true);
-    handler.forget();
 }
 
 #[component]
@@ -121,7 +91,7 @@ fn Header() -> impl IntoView {
     // Re-read on navigation, so signing in or out shows at once.
     let me = Resource::new(move || (location.pathname.get(), sign_out.version().get()), |_| top_bar());
     view! {
-        <header class="topbar">
+        <header class="topbar" id="topbar" data-region="">
             <A href="/incidents" attr:class="brand">"Debrief"</A>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

@@ -168,3 +168,25 @@ async fn owners_are_typed_and_resolved_with_clear_messages(pool: PgPool) {
         .unwrap();
     assert_eq!((title.as_str(), owner), ("Drain the queue faster", filler1));
 }
+
+/// The API takes an owner's id, or a name or email as a string, with the same messages.
+#[sqlx::test(migrations = "./migrations")]
+async fn the_api_takes_an_owner_by_id_or_by_name_or_email(pool: PgPool) {
+    use crate::actions::{create, item};
+    use crate::support::expect_field_error;
+    let app = spawn(pool).await;
+    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let grace = app.user("grace@example.com", "Grace Hopper", "member").await;
+    fillers(&app, 0, 12).await;
+    let api = Api::new(&app, &token);
+    let inc = id(&api.declare_titled("Queue backlog").await);
+    let by_id = create(&api, inc, item(ada.id, serde_json::json!({}))).await;
+    assert_eq!(by_id["owner"], ada.id);
+    let by_email = create(&api, inc, item(0, serde_json::json!({"owner": "GRACE@example.com"}))).await;
+    assert_eq!((by_email["owner"].as_i64(), by_email["owner_name"].as_str()), (Some(grace.id), Some("Grace Hopper")));
+    let path = format!("/incidents/{inc}/actions");
+    let many = api.post(&path, item(0, serde_json::json!({"owner": "Filler"}))).await;
+    assert!(expect_field_error(&many, "owner").starts_with("Several people match: Filler"));
+    let none = api.post(&path, item(0, serde_json::json!({"owner": "zed@example.com"}))).await;
+    assert!(expect_field_error(&none, "owner").contains("zed@example.com"));
+}

@@ -44,6 +44,11 @@ async fn first_run_declare_note_and_status(pool: PgPool) {
     let html = b.find("[data-testid=timeline]").await.html(true).await.unwrap();
     assert!(html.contains("<strong>v42</strong>"), "Markdown rendered: {html}");
     assert_eq!(b.find("[data-testid=note-body]").await.prop("value").await.unwrap().as_deref(), Some(""));
+    assert_eq!(b.js("return document.activeElement.id;").await, "note-body", "ready for the next note");
+
+    // The running duration ticks.
+    let before = b.text("[data-testid=duration]").await;
+    b.until("the duration to tick", || async { b.text("[data-testid=duration]").await != before }).await;
 
     // Status change, logged on the timeline.
     b.press("Mark identified").await;

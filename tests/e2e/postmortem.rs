@@ -52,6 +52,13 @@ async fn write_sections_resolve_a_conflict_and_download(pool: PgPool) {
     ada.until_text("[data-testid=section-lessons] [data-testid=preview]", "dashboards").await;
     ada.until_text("[data-testid=section-lessons] [data-testid=preview-flags]", "Try:").await;
 
+    // Unsaved, it survives a reload.
+    ada.goto(&page).await;
+    ada.until_hydrated().await;
+    ada.until_text("[data-testid=section-lessons]", "Restored your unsaved draft.").await;
+    let kept = ada.find("#body-lessons").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(kept, "Obviously the **dashboards** should have shown it.");
+
     let md = ada
         .c
         .execute_async(

@@ -5,9 +5,7 @@ use crate::api::actions::{
     action_form_options, get_action_page, incident_actions, list_actions, my_actions, ActionPage, AnswerCheckBack,
     CreateAction, EditAction, FollowUpAction, MoveAction,
 };
-use crate::app::components::{
-    raw_text, reset_on_success, typed, Failure, FieldError, FormError, PageLinks, SeverityBadge, When,
-};
+use crate::app::components::{raw_text, typed, Failure, FieldError, FormError, PageLinks, SeverityBadge, When};
 use crate::domain::actions::{readable_change, ActionCounts, ActionItem, ActionStatus, ActionType, Outcome, Priority};
 use crate::domain::{incident_ref, incident_url, Severity};
 use crate::error::AppError;
@@ -186,33 +184,32 @@ fn ActionFields(
 }
 
 /// An incident's action items with their figures and a form to add one. Used on the incident page
-/// and in the postmortem's action items section; `refresh` re-reads the list (live updates).
+/// and in the postmortem's action items section. List and form are regions of their own, so a live
+/// update of the list never wipes what is being typed into the form.
 #[component]
-pub fn IncidentActions(incident_id: i64, #[prop(optional, into)] refresh: Signal<u32>) -> impl IntoView {
+pub fn IncidentActions(incident_id: i64) -> impl IntoView {
     let create = ServerAction::<CreateAction>::new();
-    let list = Resource::new(move || (refresh.get(), create.version().get()), move |_| incident_actions(incident_id));
-    // Read once: the form sits outside the refreshing list, so a live update never wipes what is typed.
+    let list = Resource::new(|| (), move |_| incident_actions(incident_id));
     let options = Resource::new(|| (), |_| action_form_options());
     let err = Signal::derive(move || create.value().get().and_then(Result::err));
-    let form = NodeRef::<leptos::html::Form>::new();
-    reset_on_success(Signal::derive(move || create.value().get().is_some_and(|r| r.is_ok())), form);
     view! {
         <div class="incident-actions" data-testid="incident-actions">
             <Suspense fallback=|| view! { <p>"Loading action items…"</p> }>
                 {move || Suspend::new(async move {
-                    match list.await {
+                    let list = match list.await {
                         Err(e) => view! { <Failure error=e/> }.into_any(),
                         Ok(l) if l.items.is_empty() => view! { <p class="empty">"No action items yet."</p> }.into_any(),
                         Ok(l) => view! { <CountsLine counts=l.counts/> <ActionTable items=l.items/> }.into_any(),
-                    }
+                    };
+                    view! { <div id=format!("action-list-{incident_id}") data-region="">{list}</div> }
                 })}
             </Suspense>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     options.await.ok().filter(|o| o.me.can_write()).map(|_| view! {
-                        <details class="new-action" open=move || err.get().is_some()>
+                        <details class="new-action" id=format!("new-action-{incident_id}") data-region="" open=move || err.get().is_some()>
                             <summary data-testid="new-action">"Add an action item"</summary>
-                            <ActionForm action=create node_ref=form attr:class="action-form">
+                            <ActionForm action=create attr:class="action-form">
                                 <input type="hidden" name="incident_id" value=incident_id/>
                                 <FormError error=err/>
                                 <ActionFields err prefix="new-action"/>

@@ -1,11 +1,8 @@
 use crate::api::incidents::{get_incident_page, AddNote, AssignRole, ChangeIncident};
 use crate::api::postmortems::CloseIncident;
-use crate::app::components::{
-    reset_on_success, typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When,
-};
+use crate::app::components::{typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When};
 use crate::app::pages::incident_access::{Access, AccessActions};
 use crate::app::pages::IncidentActions;
-use crate::domain::time::{format_duration, incident_duration};
 use crate::domain::{
     parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, IncidentStatus, KeyKind, Role, Severity,
 };
@@ -14,7 +11,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// The incident during the outage: state, roles, and the live timeline.
+/// The incident during the outage: state, roles, and the live timeline. Rendered on the server
+/// only; in a browser the page follows the incident's live stream (`data-live-incident`), and its
+/// regions are replaced as they change (see `app::browser`).
 #[component]
 pub fn IncidentPage() -> impl IntoView {
     let params = use_params_map();
@@ -27,92 +26,55 @@ pub fn IncidentPage() -> impl IntoView {
     let assign = ServerAction::<AssignRole>::new();
     let note = ServerAction::<AddNote>::new();
     let access = AccessActions::new();
-    // Bumped by the live stream: another responder changed something.
-    let remote = RwSignal::new(0u32);
     let page = Resource::new(
-        move || {
-            let own = change.version().get() + assign.version().get() + note.version().get() + access.version();
-            (reference(), before(), pick(), remote.get(), own)
-        },
-        |(r, b, (pick, person), ..)| get_incident_page(r, b, pick, person),
+        move || (reference(), before(), pick()),
+        |(r, b, (pick, person))| get_incident_page(r, b, pick, person),
     );
-    live_updates(Signal::derive(move || parse_incident_ref(&reference())), remote);
-
-    let id = move || parse_incident_ref(&reference()).unwrap_or_default();
-    // The note form sits outside the refreshing parts, so a live update never wipes what is being typed.
+    let id = parse_incident_ref(&reference());
+    // The note form is a region of its own, so a live update never wipes what is being typed.
     view! {
-        <article class="incident" data-testid="incident">
+        <article class="incident" data-testid="incident" data-live-incident=id>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Err(e) => view! { <Failure error=e/> }.into_any(),
-                        Ok(p) => view! { <Incident page=p.clone() change assign/> <Access page=p actions=access/> }.into_any(),
+                        Ok(p) => view! {
+                            <div id="incident-state" data-region="">
+                                <Incident page=p.clone() change assign/>
+                                <Access page=p actions=access/>
+                            </div>
+                        }.into_any(),
                     }
                 })}
             </Suspense>
             <section class="timeline" aria-label="Timeline">
                 <h2>"Timeline"</h2>
-                <NoteForm id=Signal::derive(id) note/>
+                <div id="note-form" data-region="">
+                    <NoteForm id=id.unwrap_or_default() note/>
+                </div>
                 <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move { page.await.ok().map(|p| view! { <Events page=p/> }) })}
+                    {move || Suspend::new(async move { page.await.ok().map(|p| view! {
+                        <div id="timeline-events" data-region=""><Events page=p/></div>
+                    }) })}
                 </Suspense>
             </section>
-            {move || parse_incident_ref(&reference()).map(|id| view! {
+            {id.map(|id| view! {
                 <section class="actions-section" aria-label="Action items">
                     <h2>"Action items"</h2>
-                    <IncidentActions incident_id=id refresh=remote/>
+                    <IncidentActions incident_id=id/>
                 </section>
             })}
         </article>
     }
 }
 
-/// The server's figure at first; with JavaScript it then ticks every second while the incident is open.
-fn running_duration(page: &PageData) -> impl Fn() -> String + Send + Sync + 'static {
-    let initial = page.duration.clone();
-    let tick = RwSignal::new(None::<chrono::DateTime<chrono::Utc>>);
-    #[cfg(feature = "hydrate")]
-    if page.incident.resolved_at.is_none() {
-        if let Ok(handle) =
-            set_interval_with_handle(move || tick.set(Some(chrono::Utc::now())), std::time::Duration::from_secs(1))
-        {
-            on_cleanup(move || handle.clear());
-        }
+/// The server's figure; in a browser it ticks every second while the incident is open.
+#[component]
+fn RunningDuration(page: PageData) -> impl IntoView {
+    let until = page.incident.resolved_at.map(|r| r.to_rfc3339());
+    view! {
+        <span data-since=page.incident.started_at.to_rfc3339() data-until=until>{page.duration.clone()}</span>
     }
-    let (started, resolved) = (page.incident.started_at, page.incident.resolved_at);
-    move || match tick.get() {
-        None => initial.clone(),
-        Some(now) => format_duration(incident_duration(started, resolved, now)),
-    }
-}
-
-/// Subscribes to the incident's Server-Sent Events and bumps `remote` on every change.
-fn live_updates(id: Signal<Option<i64>>, remote: RwSignal<u32>) {
-    #[cfg(feature = "hydrate")]
-    {
-        use send_wrapper::SendWrapper;
-        use wasm_bindgen::prelude::*;
-        let current: StoredValue<Option<SendWrapper<web_sys::EventSource>>> = StoredValue::new(None);
-        let close = move || {
-            if let Some(es) = current.try_update_value(|c| c.take()).flatten() {
-                es.close();
-            }
-        };
-        Effect::new(move |_| {
-            close();
-            let Some(id) = id.get() else { return };
-            let Ok(es) = web_sys::EventSource::new(&format!("/live/incidents/{id}")) else {
-                return;
-            };
-            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| remote.update(|n| *n += 1));
-            let _ = es.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
-            on_change.forget();
-            current.set_value(Some(SendWrapper::new(es)));
-        });
-        on_cleanup(close);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (id, remote);
 }
 
 #[component]
@@ -125,7 +87,7 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
     let me = page.me.id;
     view! {
         <Title text=format!("{} {}", i.reference, i.title)/>
-            <header class="incident-head" data-version=i.version>
+            <header class="incident-head" id="incident-head" data-region="" data-version=i.version>
                 <p class="ref" data-testid="ref">{i.reference.clone()}</p>
                 <h1 data-testid="title">{i.title.clone()}</h1>
                 <p class="facts">
@@ -133,7 +95,7 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
                     <StatusBadge status=i.status/>
                     {i.private.then(|| view! { <span class="badge private" data-testid="private-badge">"Private"</span> })}
                     <span class="duration" data-testid="duration">
-                        {if ongoing { "Ongoing for " } else { "Lasted " }} {running_duration(&page)}
+                        {if ongoing { "Ongoing for " } else { "Lasted " }} <RunningDuration page=page.clone()/>
                     </span>
                 </p>
                 <dl class="meta">
@@ -146,7 +108,7 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
                 {(!i.summary.is_empty()).then(|| view! { <p class="summary">{i.summary.clone()}</p> })}
             </header>
 
-            <section class="controls" aria-label="Change the incident">
+            <section class="controls" id="incident-controls" data-region="" aria-label="Change the incident">
                 <FormError error=change_err/>
                 <FieldError error=change_err field="status"/>
                 {move || change_err.get().filter(|e| matches!(e, AppError::Conflict { .. })).map(|_| view! {
@@ -176,7 +138,7 @@ fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: Server
                 </ActionForm>
             </section>
 
-            <section class="roles" aria-label="Roles">
+            <section class="roles" id="incident-roles" data-region="" aria-label="Roles">
                 <h2>"Roles"</h2>
                 <FormError error=assign_err/>
                 <ul>
@@ -281,12 +243,10 @@ fn CloseForm(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn NoteForm(id: Signal<i64>, note: ServerAction<AddNote>) -> impl IntoView {
+fn NoteForm(id: i64, note: ServerAction<AddNote>) -> impl IntoView {
     let err = Signal::derive(move || note.value().get().and_then(Result::err));
-    let form = NodeRef::<leptos::html::Form>::new();
-    reset_on_success(Signal::derive(move || note.value().get().is_some_and(|r| r.is_ok())), form);
     view! {
-        <ActionForm action=note node_ref=form attr:class="note-form">
+        <ActionForm action=note attr:class="note-form">
             <input type="hidden" name="id" value=id/>
             <label for="note-body" class="visually-hidden">"Add a note"</label>
             <input id="note-body" name="body" required autocomplete="off" data-testid="note-body"

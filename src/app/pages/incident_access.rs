@@ -1,11 +1,11 @@
 //! Who may see an incident: the private switch and the participants ("Add people").
 
 use crate::api::incidents::{AddParticipant, RemoveParticipant, SetIncidentPrivate};
-use crate::app::components::{reset_on_success, typed, FieldError, FormError};
+use crate::app::components::{typed, FieldError, FormError};
 use crate::domain::{IncidentPage as PageData, IncidentStatus};
 use leptos::prelude::*;
 
-/// The three actions, made by the page so that each one refreshes it.
+/// The three actions the page's forms post to.
 #[derive(Clone, Copy)]
 pub struct AccessActions {
     pub private: ServerAction<SetIncidentPrivate>,
@@ -16,11 +16,6 @@ pub struct AccessActions {
 impl AccessActions {
     pub fn new() -> Self {
         AccessActions { private: ServerAction::new(), add: ServerAction::new(), remove: ServerAction::new() }
-    }
-
-    /// Changes whenever any of them completes.
-    pub fn version(&self) -> usize {
-        self.private.version().get() + self.add.version().get() + self.remove.version().get()
     }
 }
 
@@ -37,7 +32,7 @@ pub fn Access(page: PageData, actions: AccessActions) -> impl IntoView {
         "Public: everyone in the organisation can see it."
     };
     view! {
-        <section class="access" aria-label="Who can see this incident" data-testid="access">
+        <section class="access" id="incident-access" data-region="" aria-label="Who can see this incident" data-testid="access">
             <h2>"Who can see it"</h2>
             <p class="hint" data-testid="visibility">{explain}</p>
             <FormError error=private_err/>
@@ -77,10 +72,8 @@ pub fn Access(page: PageData, actions: AccessActions) -> impl IntoView {
 #[component]
 fn AddPeople(id: i64, action: ServerAction<AddParticipant>) -> impl IntoView {
     let err = Signal::derive(move || action.value().get().and_then(Result::err));
-    let form = NodeRef::<leptos::html::Form>::new();
-    reset_on_success(Signal::derive(move || action.value().get().is_some_and(|r| r.is_ok())), form);
     view! {
-        <ActionForm action node_ref=form attr:class="inline add-people">
+        <ActionForm action attr:class="inline add-people">
             <input type="hidden" name="id" value=id/>
             <label for="add-person">"Add people"</label>
             <input id="add-person" name="person" required maxlength="200" autocomplete="off"

@@ -12,7 +12,7 @@ pub use actions::{ActionItemPage, ActionsPage, IncidentActions, MyActionsPage};
 pub use declare::DeclarePage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
-pub use postmortem::{LibraryPage, PostmortemPage, PublishedPage, SectionHistoryPage, TemplatePage};
+pub use postmortem::{FlagList, LibraryPage, PostmortemPage, PublishedPage, SectionHistoryPage, TemplatePage};
 pub use users::UsersPage;
 
 use leptos::prelude::*;

@@ -1,10 +1,11 @@
 use crate::api::postmortems::{
-    get_postmortem_page, get_publication, get_settings, get_template, list_library, preview_markdown, section_history,
+    get_postmortem_page, get_publication, get_settings, get_template, list_library, section_history,
     AddContributingFactor, ApprovePostmortem, PublishPostmortem, RemoveContributingFactor, RequestPostmortemChanges,
     SavePostmortemSection, SaveSettings, SaveTemplate, StartPostmortem, SubmitPostmortem, ToggleTimelineEvent,
 };
 use crate::app::components::{raw_text, typed, Failure, FieldError, FormError};
 use crate::app::components::{PageLinks, SeverityBadge};
+use crate::app::islands::{DraftKeeper, PreviewButton};
 use crate::app::pages::IncidentActions;
 use crate::domain::blameless::BlamelessFlag;
 use crate::domain::diff::DiffLine;
@@ -378,44 +379,6 @@ fn ReviewPanel(pm: Postmortem, users: Vec<UserRef>, me: i64, admin: bool, review
     .into_any()
 }
 
-#[cfg(feature = "hydrate")]
-mod drafts {
-    //! Unsaved text lives in the browser's storage until it is saved, so a closed tab, a reload or
-    //! a dropped network keeps what was typed. A draft remembers the version it started from, so
-    //! saving it can still detect someone else's change.
-    use serde::{Deserialize, Serialize};
-
-    #[derive(Serialize, Deserialize)]
-    pub struct Draft {
-        pub version: i32,
-        pub body: String,
-    }
-
-    fn storage() -> Option<web_sys::Storage> {
-        web_sys::window()?.local_storage().ok()?
-    }
-
-    fn key(incident: i64, section: &str) -> String {
-        format!("debrief:draft:{incident}:{section}")
-    }
-
-    pub fn load(incident: i64, section: &str) -> Option<Draft> {
-        serde_json::from_str(&storage()?.get_item(&key(incident, section)).ok()??).ok()
-    }
-
-    pub fn store(incident: i64, section: &str, draft: &Draft) {
-        if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(draft)) {
-            let _ = s.set_item(&key(incident, section), &json);
-        }
-    }
-
-    pub fn clear(incident: i64, section: &str) {
-        if let Some(s) = storage() {
-            let _ = s.remove_item(&key(incident, section));
-        }
-    }
-}
-
 #[component]
 fn SectionEditor(
     incident_id: i64,
@@ -438,54 +401,21 @@ fn SectionEditor(
             .map(|theirs| (theirs, values.get("body").cloned().unwrap_or_default())),
         _ => None,
     });
-    let base_version = RwSignal::new(section.version);
-    let version = move || conflict.get().map(|(t, _)| t.version).unwrap_or_else(|| base_version.get());
+    // After a conflict, saving again starts from their version.
+    let version = conflict.get_untracked().map(|(t, _)| t.version).unwrap_or(section.version);
     let initial = {
         let body = section.body.clone();
         move || err.get().and_then(|e| e.value("body")).unwrap_or_else(|| body.clone())
     };
-    let text = NodeRef::<leptos::html::Textarea>::new();
-    let restored = RwSignal::new(false);
-    let preview = RwSignal::new(None::<crate::api::postmortems::Preview>);
-
-    #[cfg(feature = "hydrate")]
-    {
-        let saved_body = section.body.clone();
-        let saved_version = section.version;
-        Effect::new(move |_| {
-            let Some(el) = text.get() else { return };
-            match drafts::load(incident_id, &key.get_value()) {
-                Some(d) if d.body.trim_end() == saved_body.trim_end() => drafts::clear(incident_id, &key.get_value()),
-                Some(d) if d.version <= saved_version => {
-                    el.set_value(&d.body);
-                    base_version.set(d.version);
-                    restored.set(true);
-                }
-                _ => {}
-            }
-        });
-    }
-    let on_input = move |_ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        if let Some(el) = text.get_untracked() {
-            drafts::store(incident_id, &key.get_value(), &drafts::Draft { version: version(), body: el.value() });
-        }
-    };
-    let show_preview = move |_| {
-        if let Some(el) = text.get_untracked() {
-            let body = el.value();
-            leptos::task::spawn_local(async move {
-                if let Ok(p) = preview_markdown(body).await {
-                    preview.set(Some(p));
-                }
-            });
-        }
-    };
     let k = section.key.clone();
-    let (section_id, body_id) = (format!("section-{k}"), format!("body-{k}"));
+    let (section_id, body_id, version_id) = (format!("section-{k}"), format!("body-{k}"), format!("version-{k}"));
+    let drafts = view! {
+        <DraftKeeper incident_id section=k.clone() version saved=section.body.clone() field=body_id.clone()
+            version_field=version_id.clone() restore=err.get_untracked().is_none()/>
+    };
     let history = format!("/incidents/{reference}/postmortem/{k}/history");
     view! {
-        <section class="pm-section" id=section_id.clone() data-testid=section_id>
+        <section class="pm-section" id=section_id.clone() data-region="" data-testid=section_id>
             <h2>{section.title.clone()} {section.required.then(|| view! { <span class="hint">" (required)"</span> })}</h2>
             <p class="hint guidance">{section.guidance.clone()}</p>
             {extra}
@@ -506,31 +436,26 @@ fn SectionEditor(
                     </div>
                 </div>
             })}
-            {move || restored.get().then(|| view! { <p class="hint" role="status">"Restored your unsaved draft."</p> })}
+            {drafts}
             <ActionForm action=save attr:class="section-form">
                 <input type="hidden" name="id" value=incident_id/>
                 <input type="hidden" name="key" value=section.key.clone()/>
-                <input type="hidden" name="version" value=version/>
+                <input type="hidden" id=version_id name="version" value=version/>
                 <label class="visually-hidden" for=body_id.clone()>{section.title.clone()}</label>
-                <textarea id=body_id name="body" rows="6" node_ref=text on:input=on_input
-                    prop:value=initial>{let initial = initial.clone(); move || raw_text(initial())}</textarea>
+                <textarea id=body_id.clone() name="body" rows="6" prop:value=initial>{let initial = initial.clone(); move || raw_text(initial())}</textarea>
                 <FieldError error=err field="body"/>
                 {move || err.get().filter(|e| !matches!(e, AppError::Conflict { .. })).map(|e| view! {
                     <FormError error=Signal::derive(move || Some(e.clone()))/>
                 })}
                 <div class="row">
                     <button type="submit" class="button primary">{format!("Save {}", section.title)}</button>
-                    <button type="button" class="button js-only" on:click=show_preview>"Preview"</button>
+                    <PreviewButton field=body_id/>
                     <a href=history>"History"</a>
                     {section.updated_by.clone().map(|u| view! {
                         <span class="hint">{format!("v{} by {}", section.version, u.name)}</span>
                     })}
                 </div>
             </ActionForm>
-            {move || preview.get().map(|p| view! {
-                <div class="md preview" data-testid="preview" inner_html=p.html></div>
-                <FlagList flags=p.flags testid="preview-flags"/>
-            })}
         </section>
     }
     .into_any()
@@ -538,7 +463,7 @@ fn SectionEditor(
 
 /// Blameless-language hits, each with its system-focused rewording; nothing when there are none.
 #[component]
-fn FlagList(flags: Vec<BlamelessFlag>, testid: &'static str) -> impl IntoView {
+pub fn FlagList(flags: Vec<BlamelessFlag>, testid: &'static str) -> impl IntoView {
     (!flags.is_empty()).then(|| {
         view! {
             <ul class="flags" data-testid=testid>
