@@ -39,6 +39,9 @@ use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 const DATABASE: &str = "debrief_bench";
+
+/// The SQL any part of the process runs while capturing: what one page request costs the database.
+static EVERY_REQUEST: std::sync::LazyLock<Statements> = std::sync::LazyLock::new(Statements::default);
 /// Incidents 1..=INCIDENTS have EVENTS events each; incident BIG has BIG_EVENTS.
 const INCIDENTS: i64 = 1_000;
 const EVENTS: i64 = 50;
@@ -88,6 +91,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), String> {
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(EVERY_REQUEST.clone()))
+        .map_err(|e| e.to_string())?;
     // The app's own defaults and environment (DATABASE_URL, DEBRIEF_DATA_DIR, DEBRIEF_PG_PORT,
     // DEBRIEF_DB_POOL); the bench's command line belongs to cargo.
     let config = Cli::try_parse_from(["debrief"]).map_err(|e| e.to_string())?.config;
@@ -126,6 +131,10 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
     println!("the page's operation alone: {CONNECTIONS} tasks for {} s", RUN.as_secs());
     let ops = operations(&pool, &admin, RUN).await;
     let sizes = page_sizes(&client, &base).await?;
+    EVERY_REQUEST.1.store(true, std::sync::atomic::Ordering::Relaxed);
+    fetch(&client, &base, 1).await;
+    EVERY_REQUEST.1.store(false, std::sync::atomic::Ordering::Relaxed);
+    let request_sql = EVERY_REQUEST.take();
 
     let script = pgbench_script(&page_sql(&pool, &admin).await?);
     let script_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("page.pgbench");
@@ -149,7 +158,7 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
         .unwrap_or_else(|e| Err(format!("the browser run failed: {e}")));
 
     report(&load, &tps, &big, &small);
-    report_parts(&load, &ops, &sizes);
+    report_parts(&load, &ops, &sizes, &request_sql);
     report_more(&few, &many, &wasm_sizes(), &slow);
     pool.close().await;
     Ok(())
@@ -445,11 +454,30 @@ async fn compare(client: &Client, base: &str) -> (Vec<Duration>, Vec<Duration>) 
     (big, small)
 }
 
-/// Collects the SQL of every `sqlx` query logged while it is the subscriber.
+/// Collects the SQL of every `sqlx` query logged while it is the subscriber, and, installed for the
+/// whole process, while `capture` is on (off, it costs one atomic read per query).
 #[derive(Clone, Default)]
-struct Statements(Arc<Mutex<Vec<String>>>);
+struct Statements(Arc<Mutex<Vec<String>>>, Arc<std::sync::atomic::AtomicBool>);
+
+impl Statements {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
 
 impl<S: tracing::Subscriber> Layer<S> for Statements {
+    fn register_callsite(&self, meta: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        if meta.target() == "sqlx::query" {
+            tracing::subscriber::Interest::sometimes()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
+        meta.target() == "sqlx::query" && self.1.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         if event.metadata().target() != "sqlx::query" {
             return;
@@ -486,9 +514,10 @@ async fn page_sql(pool: &PgPool, viewer: &User) -> Result<Vec<String>, String> {
     // A first call leaves a warm connection, so the captured call only runs the page's own SQL.
     incidents::page(pool, viewer, 1, None, None).await.map_err(|e| e.to_string())?;
     let statements = Statements::default();
+    statements.1.store(true, std::sync::atomic::Ordering::Relaxed);
     let subscriber = tracing_subscriber::registry().with(statements.clone());
     incidents::page(pool, viewer, 1, None, None).with_subscriber(subscriber).await.map_err(|e| e.to_string())?;
-    let statements = std::mem::take(&mut *statements.0.lock().unwrap_or_else(|e| e.into_inner()));
+    let statements = statements.take();
     if statements.is_empty() {
         return Err("captured no SQL from incidents::page".into());
     }
@@ -692,7 +721,7 @@ async fn page_sizes(client: &Client, base: &str) -> Result<PageSizes, String> {
     Ok(PageSizes { html: html.len(), brotli, hydration_data })
 }
 
-fn report_parts(load: &Load, ops: &Load, sizes: &PageSizes) {
+fn report_parts(load: &Load, ops: &Load, sizes: &PageSizes, request_sql: &[String]) {
     let rate = |l: &Load| l.latencies.len() as f64 / l.elapsed.as_secs_f64();
     let p99 = percentile(&ops.latencies, 99.0);
     println!("{:<52} {:>14.1}", format!("the page's operation alone, per s ({CONNECTIONS} tasks)"), rate(ops));
@@ -700,4 +729,9 @@ fn report_parts(load: &Load, ops: &Load, sizes: &PageSizes) {
     println!("{:<52} {:>14.2}", "page req/s ÷ operations/s", rate(load) / rate(ops));
     println!("{:<52} {:>14}", "incident page bytes: HTML / brotli", format!("{} / {}", sizes.html, sizes.brotli));
     println!("{:<52} {:>14}", "  of which hydration data", sizes.hydration_data);
+    println!("{:<52} {:>14}", "SQL statements per page request", request_sql.len());
+    for sql in request_sql {
+        let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        println!("    {}", sql.chars().take(100).collect::<String>());
+    }
 }

@@ -27,14 +27,12 @@ pub(crate) mod ctx {
     /// The signed-in user with the state; Unauthorized (or SetupRequired) otherwise.
     pub async fn user() -> Result<(AppState, User), AppError> {
         let state = state()?;
-        let cache = use_context::<RequestUser>();
-        if let Some(user) = cache.as_ref().and_then(|c| c.0.lock().ok().and_then(|g| g.clone())) {
-            return Ok((state, user));
-        }
-        let user = accounts::session_user(&state.pool, &session().await?).await?;
-        if let Some(Ok(mut slot)) = cache.as_ref().map(|c| c.0.lock()) {
-            *slot = Some(user.clone());
-        }
+        let lookup = || async { accounts::session_user(&state.pool, &session().await?).await };
+        let user = match use_context::<RequestUser>() {
+            // A page's parts ask at the same time: the first looks the user up, the others wait for it.
+            Some(cache) => cache.0.get_or_try_init(lookup).await?.clone(),
+            None => lookup().await?,
+        };
         Ok((state, user))
     }
 }

@@ -340,16 +340,24 @@ pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choice
     let query = ListQuery { history: false, ..parse_filter(viewer, params)? };
     let mut conn = pool.acquire().await?;
     see_filtered_incident(&mut conn, viewer, &query).await?;
-    let t = todays(&mut conn, Utc::now()).await?;
+    let t = todays(&mut conn, &query.filter, Utc::now()).await?;
     let (items, next) = page_on(&mut conn, &query, &t).await?;
-    // The figures are the whole list's, counted by the database, whatever the page holds.
+    // The figures are the whole list's, whatever the page holds: counted here when this page is the
+    // whole list (an incident's items usually are), by the database otherwise.
     // Per incident: its title and its (status, overdue, how many) groups.
     type Groups = Vec<(ActionStatus, bool, usize)>;
     let mut groups: BTreeMap<i64, (String, Groups)> = BTreeMap::new();
-    for (incident_id, title, status, overdue, n) in db::actions::tallies(&mut *conn, &query.filter, &t).await? {
-        let status =
-            status.parse().map_err(|e| crate::error::internal(format!("action item status {status:?}: {e}")))?;
-        groups.entry(incident_id).or_insert_with(|| (title, Vec::new())).1.push((status, overdue, n as usize));
+    if next.is_none() && query.filter.after.is_none() {
+        for i in &items {
+            let (_, g) = groups.entry(i.incident_id).or_insert_with(|| (i.incident_title.clone(), Vec::new()));
+            g.push((i.status, i.overdue, 1));
+        }
+    } else {
+        for (incident_id, title, status, overdue, n) in db::actions::tallies(&mut *conn, &query.filter, &t).await? {
+            let status =
+                status.parse().map_err(|e| crate::error::internal(format!("action item status {status:?}: {e}")))?;
+            groups.entry(incident_id).or_insert_with(|| (title, Vec::new())).1.push((status, overdue, n as usize));
+        }
     }
     let counts = tally(groups.values().flat_map(|(_, g)| g.iter().copied()));
     let by_incident = groups
@@ -447,9 +455,10 @@ fn cursor_of(mine: bool, i: &ActionItem) -> String {
     format!("{}_{}_{}", u8::from(mine && !i.overdue), i.due_on.format("%Y-%m-%d"), i.id)
 }
 
-/// Today in every owner's zone, for the database to judge "overdue" in each owner's calendar.
-async fn todays(conn: &mut sqlx::PgConnection, now: DateTime<Utc>) -> AppResult<db::actions::Todays> {
-    let zones = db::actions::owner_zones(&mut *conn).await?;
+/// Today in the zone of each owner the list may show, for the database to judge "overdue" in
+/// each owner's calendar.
+async fn todays(conn: &mut sqlx::PgConnection, f: &ListFilter, now: DateTime<Utc>) -> AppResult<db::actions::Todays> {
+    let zones = db::actions::owner_zones(&mut *conn, f).await?;
     let days = zones.iter().map(|z| owner_today(z, now)).collect();
     Ok(db::actions::Todays { zones, days })
 }
@@ -459,7 +468,7 @@ async fn todays(conn: &mut sqlx::PgConnection, now: DateTime<Utc>) -> AppResult<
 pub async fn list(pool: &PgPool, viewer: &User, q: &ListQuery) -> AppResult<Page<ActionItem>> {
     let mut conn = pool.acquire().await?;
     see_filtered_incident(&mut conn, viewer, q).await?;
-    let t = todays(&mut conn, Utc::now()).await?;
+    let t = todays(&mut conn, &q.filter, Utc::now()).await?;
     let (items, next) = page_on(&mut conn, q, &t).await?;
     let total = db::actions::tallies(&mut *conn, &q.filter, &t).await?.iter().map(|r| r.4).sum();
     Ok(Page { items, total, next })
@@ -483,7 +492,7 @@ pub(super) async fn of_incident(
     // Every one of them: the export and the postmortem's table list them all.
     let filter =
         ListFilter { viewer: Some(viewer.id), incident: Some(incident_id), limit: 100_000, ..Default::default() };
-    let t = todays(conn, Utc::now()).await?;
+    let t = todays(conn, &filter, Utc::now()).await?;
     Ok(page_on(conn, &ListQuery { filter, history: false }, &t).await?.0)
 }
 

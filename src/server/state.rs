@@ -18,6 +18,7 @@ pub struct AppState {
 }
 
 /// The signed-in user, looked up once per request: a page's header and body both ask. Put in each
-/// request's context by the router; filled by the first server function that asks.
+/// request's context by the router; filled by the first server function that asks, while any
+/// others asking meanwhile wait for that one lookup.
 #[derive(Clone, Default)]
-pub struct RequestUser(pub std::sync::Arc<std::sync::Mutex<Option<crate::domain::User>>>);
+pub struct RequestUser(pub std::sync::Arc<tokio::sync::OnceCell<crate::domain::User>>);

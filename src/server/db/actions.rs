@@ -156,9 +156,17 @@ pub struct Todays {
     pub days: Vec<NaiveDate>,
 }
 
-/// Every time zone some user is in.
-pub async fn owner_zones(db: impl PgExecutor<'_>) -> AppResult<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT DISTINCT time_zone FROM users").fetch_all(db).await?)
+/// The time zones of the owners of the items `f` may list (narrowed by its incident and owner, so
+/// an incident's list costs the same however many people there are).
+pub async fn owner_zones(db: impl PgExecutor<'_>, f: &ListFilter) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT o.time_zone FROM action_items a JOIN users o ON o.id = a.owner_id
+         WHERE ($1::bigint IS NULL OR a.incident_id = $1) AND ($2::bigint IS NULL OR a.owner_id = $2)",
+    )
+    .bind(f.incident)
+    .bind(f.owner)
+    .fetch_all(db)
+    .await?)
 }
 
 const OVERDUE: &str = "(a.status IN ('open', 'in_progress') AND zt.today IS NOT NULL AND a.due_on < zt.today)";
