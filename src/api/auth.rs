@@ -16,7 +16,7 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
 }
 
 /// What the top bar shows: the signed-in user and how many of their action items are overdue, in one
-/// call so that each client-side navigation costs one round trip. A failed count shows as none.
+/// call. A failed count shows as none.
 #[server]
 pub async fn top_bar() -> Result<Option<(User, i64)>, AppError> {
     let Some(user) = current_user().await? else { return Ok(None) };

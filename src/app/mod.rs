@@ -16,7 +16,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 use pages::*;
 
-/// The document around the app, rendered on the server only (the browser hydrates `App`).
+/// The document around the app, rendered on the server only (in the browser only islands wake up).
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
