@@ -20,6 +20,7 @@ mod postmortems;
 mod private;
 mod reviews;
 mod sign_in;
+mod storage;
 mod support;
 mod timeline;
 mod transfer;

@@ -1,6 +1,7 @@
+use super::{stored, stored_opt};
 use crate::domain::actions::{ActionChange, ActionItem, ActionStatus, ActionType, Priority};
 use crate::domain::{Severity, UserRef};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgExecutor;
 
@@ -39,29 +40,31 @@ pub struct StoredAction {
     pub owner_time_zone: String,
 }
 
-impl From<ActionRecord> for StoredAction {
-    fn from(r: ActionRecord) -> Self {
-        StoredAction {
+impl TryFrom<ActionRecord> for StoredAction {
+    type Error = AppError;
+
+    fn try_from(r: ActionRecord) -> AppResult<Self> {
+        let row = format!("action item {}", r.id);
+        Ok(StoredAction {
             owner_time_zone: r.owner_time_zone,
             item: ActionItem {
                 id: r.id,
                 incident_id: r.incident_id,
                 incident_title: r.incident_title,
-                incident_severity: r.incident_severity.parse().unwrap_or(Severity::Sev3),
+                incident_severity: stored(&r.incident_severity, &row, "incident severity")?,
                 title: r.title,
                 description: r.description,
                 owner: r.owner_id,
                 owner_name: r.owner_name,
                 due_on: r.due_on,
-                // The CHECK constraints guarantee these parse.
-                kind: r.kind.parse().unwrap_or(ActionType::Prevent),
-                priority: r.priority.parse().unwrap_or(Priority::P3),
-                status: r.status.parse().unwrap_or(ActionStatus::Open),
+                kind: stored(&r.kind, &row, "type")?,
+                priority: stored(&r.priority, &row, "priority")?,
+                status: stored(&r.status, &row, "status")?,
                 reason: r.reason,
                 tracker_url: r.tracker_url,
                 success_criterion: r.success_criterion,
                 check_back_on: r.check_back_on,
-                outcome: r.outcome.and_then(|o| o.parse().ok()),
+                outcome: stored_opt(r.outcome.as_deref(), &row, "outcome")?,
                 outcome_note: r.outcome_note,
                 overdue: false,
                 check_back_due: false,
@@ -72,7 +75,7 @@ impl From<ActionRecord> for StoredAction {
                 follows: r.follows_id,
                 history: Vec::new(),
             },
-        }
+        })
     }
 }
 
@@ -100,7 +103,7 @@ const SELECT: &str = concat!(
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<StoredAction>> {
     let q = format!("{SELECT} WHERE a.id = $1");
-    Ok(sqlx::query_as::<_, ActionRecord>(&q).bind(id).fetch_optional(db).await?.map(StoredAction::from))
+    sqlx::query_as::<_, ActionRecord>(&q).bind(id).fetch_optional(db).await?.map(StoredAction::try_from).transpose()
 }
 
 /// The incident an item belongs to, for the access check.
@@ -219,7 +222,7 @@ pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter, t: &Todays) -> AppRes
         filtered(&format!("SELECT {COLUMNS}"))
     );
     let after = f.after;
-    Ok(bind_filter(sqlx::query_as::<_, ActionRecord>(&q), f, t)
+    bind_filter(sqlx::query_as::<_, ActionRecord>(&q), f, t)
         .bind(f.mine)
         .bind(after.map(|c| c.later))
         .bind(after.map(|c| c.due_on))
@@ -228,8 +231,8 @@ pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter, t: &Todays) -> AppRes
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(StoredAction::from)
-        .collect())
+        .map(StoredAction::try_from)
+        .collect()
 }
 
 /// The whole filtered list's figures, by incident, status and whether overdue: (incident, title,
@@ -255,13 +258,13 @@ pub async fn digest_candidates(db: impl PgExecutor<'_>, latest_today: NaiveDate)
             AND incident_visible(a.incident_id, NULL)
          ORDER BY o.name, a.owner_id, a.due_on, a.id"
     );
-    Ok(sqlx::query_as::<_, ActionRecord>(&q)
+    sqlx::query_as::<_, ActionRecord>(&q)
         .bind(latest_today)
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(StoredAction::from)
-        .collect())
+        .map(StoredAction::try_from)
+        .collect()
 }
 
 pub struct NewAction<'a> {

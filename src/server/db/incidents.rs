@@ -1,5 +1,6 @@
+use super::stored;
 use crate::domain::{incident_ref, incident_url, Incident, IncidentStatus, Role, Severity, UserRef};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
@@ -32,16 +33,18 @@ fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
     Some(UserRef { id: id?, name: name.unwrap_or_default() })
 }
 
-impl From<IncidentRecord> for Incident {
-    fn from(r: IncidentRecord) -> Self {
-        Incident {
+impl TryFrom<IncidentRecord> for Incident {
+    type Error = AppError;
+
+    fn try_from(r: IncidentRecord) -> AppResult<Self> {
+        let row = incident_ref(r.id);
+        Ok(Incident {
             id: r.id,
             reference: incident_ref(r.id),
             url: incident_url(r.id),
             title: r.title,
-            // The CHECK constraints guarantee these parse.
-            severity: r.severity.parse().unwrap_or(Severity::Sev4),
-            status: r.status.parse().unwrap_or(IncidentStatus::Investigating),
+            severity: stored(&r.severity, &row, "severity")?,
+            status: stored(&r.status, &row, "status")?,
             summary: r.summary,
             services: r.services,
             started_at: r.started_at,
@@ -59,7 +62,7 @@ impl From<IncidentRecord> for Incident {
                 .map(|(id, name)| UserRef { id, name })
                 .collect(),
             version: r.version,
-        }
+        })
     }
 }
 
@@ -82,7 +85,7 @@ pub const SELECT: &str = "SELECT i.id, i.title, i.severity, i.status, i.summary,
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<Incident>> {
     let q = format!("{SELECT} WHERE i.id = $1");
-    Ok(sqlx::query_as::<_, IncidentRecord>(&q).bind(id).fetch_optional(db).await?.map(Incident::from))
+    sqlx::query_as::<_, IncidentRecord>(&q).bind(id).fetch_optional(db).await?.map(Incident::try_from).transpose()
 }
 
 /// Locks the row for a read-check-write inside a transaction.
@@ -92,9 +95,10 @@ pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<(Inciden
             .bind(id)
             .fetch_optional(db)
             .await?;
-    Ok(row.map(|(st, sev, v)| {
-        (st.parse().unwrap_or(IncidentStatus::Investigating), sev.parse().unwrap_or(Severity::Sev4), v)
-    }))
+    row.map(|(st, sev, v)| {
+        Ok((stored(&st, incident_ref(id), "status")?, stored(&sev, incident_ref(id), "severity")?, v))
+    })
+    .transpose()
 }
 
 /// A shared row lock: rows may be added beside the incident concurrently, but not while it is
@@ -132,7 +136,7 @@ pub async fn list(db: impl PgExecutor<'_>, viewer: i64, f: &ListFilter) -> AppRe
          ORDER BY (i.status IN ('resolved', 'closed')), i.started_at DESC, i.id DESC LIMIT $7"
     );
     let after = f.after;
-    Ok(sqlx::query_as::<_, IncidentRecord>(&q)
+    sqlx::query_as::<_, IncidentRecord>(&q)
         .bind(f.status.map(|s| s.as_str()))
         .bind(f.severity.map(|s| s.as_str()))
         .bind(viewer)
@@ -143,8 +147,8 @@ pub async fn list(db: impl PgExecutor<'_>, viewer: i64, f: &ListFilter) -> AppRe
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(Incident::from)
-        .collect())
+        .map(Incident::try_from)
+        .collect()
 }
 
 /// How many incidents the whole filtered list holds, for `viewer`.

@@ -1,7 +1,54 @@
 //! All SQL, one module per domain. Functions take an executor so callers choose pool or transaction.
 
+use crate::error::{internal, AppResult};
+use std::fmt::Display;
+use std::str::FromStr;
+
 pub mod actions;
 pub mod incidents;
 pub mod postmortems;
 pub mod timeline;
 pub mod users;
+
+/// A value stored as text, read back: one that no longer parses is an error naming the row and the
+/// column (in the log; the client is told something went wrong), never a default that would show
+/// something else, such as a different severity.
+pub(crate) fn stored<T>(value: &str, row: impl Display, column: &str) -> AppResult<T>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    parse_stored(value, row, column).map_err(internal)
+}
+
+fn parse_stored<T>(value: &str, row: impl Display, column: &str) -> Result<T, String>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    value.parse().map_err(|e| format!("{row}: the stored {column} {value:?} is not valid: {e}"))
+}
+
+/// The same for a column that may be NULL.
+pub(crate) fn stored_opt<T>(value: Option<&str>, row: impl Display, column: &str) -> AppResult<Option<T>>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    value.map(|v| stored(v, row, column)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Severity;
+
+    #[test]
+    fn a_bad_stored_value_is_an_error_naming_its_row() {
+        assert_eq!(stored::<Severity>("SEV2", "INC-7", "severity").unwrap(), Severity::Sev2);
+        let err = parse_stored::<Severity>("SEV9", "INC-7", "severity").unwrap_err();
+        assert!(err.contains("INC-7") && err.contains("severity") && err.contains("SEV9"), "{err}");
+        assert_eq!(stored_opt::<Severity>(None, "INC-7", "severity").unwrap(), None);
+        assert!(stored_opt::<Severity>(Some("x"), "INC-7", "severity").is_err());
+    }
+}

@@ -536,12 +536,12 @@ pub async fn factors(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec
     .bind(incident_id)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, factor, category)| {
-            category.parse().ok().map(|category| ContributingFactor { id, factor, category })
+    rows.into_iter()
+        .map(|(id, factor, category)| {
+            let category = super::stored(&category, format!("contributing factor {id}"), "category")?;
+            Ok(ContributingFactor { id, factor, category })
         })
-        .collect())
+        .collect()
 }
 
 /// Adds a factor after the others; the caller holds the postmortem's row lock.

@@ -1,5 +1,6 @@
+use super::{stored, stored_opt};
 use crate::domain::{EventKind, KeyKind, TimelineEvent, UserRef};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
@@ -19,21 +20,24 @@ struct EventRecord {
     recorded_at: DateTime<Utc>,
 }
 
-impl From<EventRecord> for TimelineEvent {
-    fn from(r: EventRecord) -> Self {
-        TimelineEvent {
+impl TryFrom<EventRecord> for TimelineEvent {
+    type Error = AppError;
+
+    fn try_from(r: EventRecord) -> AppResult<Self> {
+        let row = format!("timeline event {}", r.id);
+        Ok(TimelineEvent {
             id: r.id,
             incident_id: r.incident_id,
-            kind: r.kind.parse().unwrap_or(EventKind::Note),
+            kind: stored(&r.kind, &row, "kind")?,
             author: UserRef { id: r.author_id, name: r.author_name },
             body: r.body,
             body_html: r.body_html,
             from: r.from_value,
             to: r.to_value,
-            key: r.key_kind.and_then(|k| k.parse().ok()),
+            key: stored_opt(r.key_kind.as_deref(), &row, "key event kind")?,
             occurred_at: r.occurred_at,
             recorded_at: r.recorded_at,
-        }
+        })
     }
 }
 
@@ -74,7 +78,7 @@ pub async fn insert(db: impl PgExecutor<'_>, e: &NewEvent<'_>) -> AppResult<i64>
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<TimelineEvent>> {
     let q = format!("{SELECT} WHERE e.id = $1");
-    Ok(sqlx::query_as::<_, EventRecord>(&q).bind(id).fetch_optional(db).await?.map(TimelineEvent::from))
+    sqlx::query_as::<_, EventRecord>(&q).bind(id).fetch_optional(db).await?.map(TimelineEvent::try_from).transpose()
 }
 
 /// A position in the timeline: events strictly before it come next when paging back.
@@ -95,7 +99,7 @@ pub async fn window(
         "{SELECT} WHERE e.incident_id = $1 AND ($2::timestamptz IS NULL OR (e.occurred_at, e.id) < ($2, $3))
          ORDER BY e.occurred_at DESC, e.id DESC LIMIT $4"
     );
-    let mut rows: Vec<TimelineEvent> = sqlx::query_as::<_, EventRecord>(&q)
+    let mut rows = sqlx::query_as::<_, EventRecord>(&q)
         .bind(incident_id)
         .bind(before.map(|c| c.occurred_at))
         .bind(before.map(|c| c.id).unwrap_or(0))
@@ -103,8 +107,8 @@ pub async fn window(
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(TimelineEvent::from)
-        .collect();
+        .map(TimelineEvent::try_from)
+        .collect::<AppResult<Vec<_>>>()?;
     rows.reverse();
     Ok(rows)
 }
@@ -127,7 +131,7 @@ pub async fn page(
         "{SELECT} WHERE e.incident_id = $1 AND ($2::timestamptz IS NULL OR (e.occurred_at, e.id) > ($2, $3))
          ORDER BY e.occurred_at, e.id LIMIT $4"
     );
-    Ok(sqlx::query_as::<_, EventRecord>(&q)
+    sqlx::query_as::<_, EventRecord>(&q)
         .bind(incident_id)
         .bind(after.map(|c| c.occurred_at))
         .bind(after.map(|c| c.id).unwrap_or(0))
@@ -135,18 +139,18 @@ pub async fn page(
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(TimelineEvent::from)
-        .collect())
+        .map(TimelineEvent::try_from)
+        .collect()
 }
 
 /// The events marked as key moments (trigger, detection, mitigation, resolution), in order.
 pub async fn key_events(db: impl PgExecutor<'_>, incident_id: i64) -> AppResult<Vec<TimelineEvent>> {
     let q = format!("{SELECT} WHERE e.incident_id = $1 AND e.key_kind IS NOT NULL ORDER BY e.occurred_at, e.id");
-    Ok(sqlx::query_as::<_, EventRecord>(&q)
+    sqlx::query_as::<_, EventRecord>(&q)
         .bind(incident_id)
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(TimelineEvent::from)
-        .collect())
+        .map(TimelineEvent::try_from)
+        .collect()
 }

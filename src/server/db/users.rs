@@ -12,16 +12,18 @@ struct UserRecord {
     team: String,
 }
 
-impl From<UserRecord> for User {
-    fn from(r: UserRecord) -> Self {
-        User {
+impl TryFrom<UserRecord> for User {
+    type Error = AppError;
+
+    fn try_from(r: UserRecord) -> AppResult<Self> {
+        Ok(User {
+            role: super::stored(&r.role, format!("user {}", r.id), "role")?,
             id: r.id,
             email: r.email,
             name: r.name,
-            role: r.role.parse().unwrap_or(UserRole::Member),
             time_zone: r.time_zone,
             team: r.team,
-        }
+        })
     }
 }
 
@@ -33,12 +35,12 @@ pub async fn count(db: impl PgExecutor<'_>) -> AppResult<i64> {
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<User>> {
     let q = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    Ok(sqlx::query_as::<_, UserRecord>(&q).bind(id).fetch_optional(db).await?.map(User::from))
+    sqlx::query_as::<_, UserRecord>(&q).bind(id).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
 pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<User>> {
     let q = format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)");
-    Ok(sqlx::query_as::<_, UserRecord>(&q).bind(email).fetch_optional(db).await?.map(User::from))
+    sqlx::query_as::<_, UserRecord>(&q).bind(email).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
 /// The user and their password hash, for sign-in.
@@ -55,15 +57,14 @@ pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Opti
             time_zone: r.try_get("time_zone")?,
             team: r.try_get("team")?,
         };
-        Ok((User::from(user), hash))
+        Ok((User::try_from(user)?, hash))
     })
     .transpose()
-    .map_err(|e: sqlx::Error| AppError::from(e))
 }
 
 pub async fn list(db: impl PgExecutor<'_>) -> AppResult<Vec<User>> {
     let q = format!("SELECT {COLUMNS} FROM users ORDER BY name, id");
-    Ok(sqlx::query_as::<_, UserRecord>(&q).fetch_all(db).await?.into_iter().map(User::from).collect())
+    sqlx::query_as::<_, UserRecord>(&q).fetch_all(db).await?.into_iter().map(User::try_from).collect()
 }
 
 /// People whose name or email contains `q` (case-insensitive), exact matches first; with
@@ -76,7 +77,7 @@ pub async fn search(db: impl PgExecutor<'_>, q: &str, limit: i64, writers_only: 
          ORDER BY (lower(email) = lower($1) OR lower(name) = lower($1)) DESC, name, id LIMIT $2"
     );
     let rows = sqlx::query_as::<_, UserRecord>(&query).bind(q).bind(limit).bind(writers_only).fetch_all(db).await?;
-    Ok(rows.into_iter().map(User::from).collect())
+    rows.into_iter().map(User::try_from).collect()
 }
 
 pub async fn refs(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
@@ -114,13 +115,13 @@ pub async fn insert(
         .bind(team)
         .fetch_one(db)
         .await
-        .map(User::from)
         .map_err(|e| match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 AppError::invalid("email", "A user with this email already exists")
             }
             _ => e.into(),
         })
+        .and_then(User::try_from)
 }
 
 pub async fn set_time_zone(db: impl PgExecutor<'_>, id: i64, tz: &str) -> AppResult<()> {
@@ -150,7 +151,7 @@ pub async fn insert_token(db: impl PgExecutor<'_>, user_id: i64, token_hash: &st
 pub async fn by_token(db: impl PgExecutor<'_>, token_hash: &str) -> AppResult<Option<User>> {
     let q = "SELECT u.id, u.email, u.name, u.role, u.time_zone, u.team
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
-    Ok(sqlx::query_as::<_, UserRecord>(q).bind(token_hash).fetch_optional(db).await?.map(User::from))
+    sqlx::query_as::<_, UserRecord>(q).bind(token_hash).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
 /// Holds, until the transaction ends, the sign-in bookkeeping of one account and one client address,
