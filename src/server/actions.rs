@@ -339,9 +339,16 @@ pub fn form_options(viewer: &User) -> FormOptions {
 pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choices: bool) -> AppResult<ActionList> {
     let query = ListQuery { history: false, ..parse_filter(viewer, params)? };
     let mut conn = pool.acquire().await?;
-    see_filtered_incident(&mut conn, viewer, &query).await?;
-    let t = todays(&mut conn, &query.filter, Utc::now()).await?;
+    // The database judges "overdue" only to put one's own overdue items first or to filter by it;
+    // otherwise each item is judged here, in its owner's zone, as it is read.
+    let by_database = query.filter.mine || query.filter.overdue.is_some();
+    let mut t = if by_database { todays(&mut conn, &query.filter, Utc::now()).await? } else { Default::default() };
     let (items, next) = page_on(&mut conn, &query, &t).await?;
+    // The list only holds items of incidents the viewer may see; an empty one must still be a 404
+    // for an incident they may not.
+    if items.is_empty() {
+        see_filtered_incident(&mut conn, viewer, &query).await?;
+    }
     // The figures are the whole list's, whatever the page holds: counted here when this page is the
     // whole list (an incident's items usually are), by the database otherwise.
     // Per incident: its title and its (status, overdue, how many) groups.
@@ -353,6 +360,9 @@ pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choice
             g.push((i.status, i.overdue, 1));
         }
     } else {
+        if !by_database {
+            t = todays(&mut conn, &query.filter, Utc::now()).await?;
+        }
         for (incident_id, title, status, overdue, n) in db::actions::tallies(&mut *conn, &query.filter, &t).await? {
             let status =
                 status.parse().map_err(|e| crate::error::internal(format!("action item status {status:?}: {e}")))?;
