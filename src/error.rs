@@ -38,8 +38,54 @@ pub enum AppError {
     TooManyRequests { message: String, retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// Something broke on our side. The client sees only the message; the cause (with its source
+    /// chain) stays on the server and is logged once (see [`Cause`]).
     #[error("{0}")]
-    Internal(String),
+    Internal(String, #[serde(skip)] Cause),
+}
+
+/// Why an internal error happened, kept out of every response. It is logged once: by [`AppError::log`]
+/// where the response is built (REST answer, server function answer, error page), or, for an error
+/// that never reaches a response (a count shown as none, a background job), when its last copy is
+/// dropped. Two causes compare equal, so errors compare by what the client sees.
+#[derive(Clone, Debug, Default)]
+pub struct Cause(Option<std::sync::Arc<CauseText>>);
+
+#[derive(Debug)]
+pub struct CauseText {
+    text: String,
+    logged: std::sync::atomic::AtomicBool,
+}
+
+impl Cause {
+    pub fn new(text: String) -> Self {
+        Cause(Some(std::sync::Arc::new(CauseText { text, logged: false.into() })))
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        self.0.as_deref().map(|c| c.text.as_str())
+    }
+}
+
+impl CauseText {
+    fn log_once(&self) {
+        if !self.logged.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            #[cfg(feature = "ssr")]
+            tracing::error!(cause = %self.text, "internal error");
+        }
+    }
+}
+
+impl Drop for CauseText {
+    fn drop(&mut self) {
+        self.log_once();
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -77,8 +123,35 @@ impl AppError {
         }
     }
 
+    /// Logs an internal error's cause, once however many times it is called. Called where a
+    /// response is built from the error.
+    pub fn log(&self) {
+        if let AppError::Internal(_, Cause(Some(cause))) = self {
+            cause.log_once();
+        }
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         AppError::NotFound(what.into())
+    }
+
+    /// The one answer for an incident that does not exist and for one the reader may not see, so
+    /// the two cannot be told apart. `reference` is `INC-12`, or what the client typed, quoted.
+    pub fn no_incident(reference: impl std::fmt::Display) -> Self {
+        AppError::NotFound(format!("There is no incident {reference}"))
+    }
+
+    pub fn no_action_item(id: impl std::fmt::Display) -> Self {
+        AppError::NotFound(format!("There is no action item {id}"))
+    }
+
+    pub fn no_user(id: i64) -> Self {
+        AppError::NotFound(format!("There is no user {id}"))
+    }
+
+    /// A user id given in a form or request field that names nobody.
+    pub fn no_user_in(field: &str, id: i64) -> Self {
+        AppError::invalid(field, format!("There is no user {id}"))
     }
 
     pub fn field(&self, name: &str) -> Option<String> {
@@ -106,7 +179,7 @@ impl AppError {
             AppError::Invalid { .. } => "invalid",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
-            AppError::Internal(_) => "internal",
+            AppError::Internal(..) => "internal",
         }
     }
 
@@ -120,13 +193,20 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::TooManyRequests { .. } => 429,
             AppError::Unavailable(_) => 503,
-            AppError::Internal(_) => 500,
+            AppError::Internal(..) => 500,
         }
     }
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
+
+    /// The answer of a server function called over HTTP: where its response is built.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        use leptos::server_fn::Encodes;
+        self.log();
+        JsonEncoding::encode(self).unwrap_or_default()
+    }
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
@@ -139,7 +219,7 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Request(_) => AppError::Unavailable(
                 "Debrief could not be reached. Check your connection; what you typed is still here.".into(),
             ),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(other.to_string(), Cause::default()),
         }
     }
 }
@@ -162,19 +242,37 @@ mod server {
                     // admin_shutdown: the server is going away under us.
                     AppError::Unavailable(DB_UNAVAILABLE.into())
                 }
-                _ => internal(e),
+                _ => internal_chain(&e),
             }
         }
     }
 
-    /// Logs the cause and returns an error that reveals nothing about it.
+    const SOMETHING_WENT_WRONG: &str = "Something went wrong on our side. It has been logged; please try again.";
+
+    /// An error that reveals nothing about `e`, which is kept as its cause (logged once).
     pub fn internal(e: impl std::fmt::Display) -> AppError {
-        tracing::error!(error = %e, "internal error");
-        AppError::Internal("Something went wrong on our side. It has been logged; please try again.".into())
+        AppError::Internal(SOMETHING_WENT_WRONG.into(), Cause::new(e.to_string()))
+    }
+
+    /// The same, with every source of `e` in the cause: "decoding row 12: column severity: …".
+    pub fn internal_chain(e: &(dyn std::error::Error + 'static)) -> AppError {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            let next = s.to_string();
+            // Many errors repeat their source in their own message.
+            if !text.contains(&next) {
+                text.push_str(": ");
+                text.push_str(&next);
+            }
+            source = s.source();
+        }
+        AppError::Internal(SOMETHING_WENT_WRONG.into(), Cause::new(text))
     }
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
+            self.log();
             let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
             match &self {
@@ -195,7 +293,7 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::internal;
+pub use server::{internal, internal_chain};
 
 #[cfg(test)]
 mod tests {
@@ -230,6 +328,22 @@ mod tests {
         let res = AppError::TooManyRequests { message: "wait".into(), retry_after_secs: 42 }.into_response();
         assert_eq!(res.status(), 429);
         assert_eq!(res.headers()["retry-after"], "42");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_internal_cause_keeps_its_chain_and_never_reaches_the_client() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("decoding row 7")]
+        struct Outer(#[source] std::io::Error);
+        let e = internal_chain(&Outer(std::io::Error::other("column severity: \"SEV9\" is not a severity")));
+        let AppError::Internal(message, cause) = &e else { panic!("{e:?}") };
+        assert_eq!(cause.text(), Some("decoding row 7: column severity: \"SEV9\" is not a severity"));
+        assert!(!message.contains("SEV9") && !e.to_string().contains("row 7"));
+        let sent = serde_json::to_string(&e).unwrap();
+        assert!(!sent.contains("SEV9"), "{sent}");
+        // What the client decodes is the same error, without the cause.
+        assert_eq!(serde_json::from_str::<AppError>(&sent).unwrap(), e);
     }
 
     #[test]

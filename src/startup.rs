@@ -91,9 +91,10 @@ fn pkg_files(options: &leptos::config::LeptosOptions) -> tower_http::services::S
 }
 
 async fn readyz(State(pool): State<PgPool>) -> (StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&pool).await {
-        Ok(_) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    if crate::server::database_ready(&pool).await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
     }
 }
 
@@ -294,6 +295,59 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// Every Rust file under `src/`, with its path relative to `src/`.
+    fn sources() -> Vec<(PathBuf, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![root.clone()];
+        let mut files = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    files.push((path.strip_prefix(&root).unwrap().to_path_buf(), text));
+                }
+            }
+        }
+        files
+    }
+
+    /// Lines of files outside `allowed` that contain any of `needles`.
+    fn offenders(allowed: impl Fn(&Path) -> bool, needles: &[&str]) -> Vec<String> {
+        let mut found = Vec::new();
+        for (path, text) in sources().iter().filter(|(p, _)| !allowed(p)) {
+            for (n, line) in text.lines().enumerate() {
+                if needles.iter().any(|needle| line.contains(needle)) {
+                    found.push(format!("src/{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn sql_lives_only_in_server_db() {
+        // Spelled in two halves so that this test does not find itself.
+        let needles = [concat!("sqlx::", "query"), concat!("sqlx::", "raw_sql")];
+        let found = offenders(|p| p.starts_with("server/db"), &needles);
+        assert!(found.is_empty(), "SQL outside src/server/db:\n{}", found.join("\n"));
+    }
+
+    #[test]
+    fn pages_and_handlers_never_touch_the_database_module() {
+        let needles = [concat!("server::", "db"), concat!("use super::", "db")];
+        let found = offenders(|p| !(p.starts_with("api") || p.starts_with("app")), &needles);
+        assert!(
+            found.is_empty(),
+            "server functions, REST handlers and pages go through server operations:\n{}",
+            found.join("\n")
+        );
+    }
+
     #[test]
     fn every_migration_bounds_its_lock_wait() {
         for m in super::MIGRATOR.iter() {

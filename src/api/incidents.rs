@@ -6,14 +6,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::ctx,
-    crate::domain::parse_incident_ref,
     crate::server::incidents::{self as ops, DeclareInput, IncidentPatch, NoteInput},
 };
-
-#[cfg(feature = "ssr")]
-fn id_of(reference: &str) -> Result<i64, AppError> {
-    parse_incident_ref(reference).ok_or_else(|| AppError::NotFound(format!("There is no incident {reference}")))
-}
 
 #[server]
 pub async fn list_incidents(
@@ -35,7 +29,7 @@ pub async fn get_incident_page(
 ) -> Result<IncidentPage, AppError> {
     let (state, user) = ctx::user().await?;
     let pick = pick.as_deref().zip(person.as_deref());
-    ops::page(&state.pool, &user, id_of(&reference)?, before.as_deref(), pick).await
+    ops::page(&state.pool, &user, ctx::incident_id(&reference)?, before.as_deref(), pick).await
 }
 
 /// Declares an incident and goes to its page.

@@ -35,6 +35,11 @@ pub(crate) mod ctx {
         };
         Ok((state, user))
     }
+
+    /// The incident a page's `INC-12` names; anything else is the same 404 as a missing incident.
+    pub fn incident_id(reference: &str) -> Result<i64, AppError> {
+        crate::domain::parse_incident_ref(reference).ok_or_else(|| AppError::no_incident(reference))
+    }
 }
 
 /// Server functions answer every error with 500 (server_fn's default). This gives each the status

@@ -6,19 +6,13 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::ctx,
-    crate::domain::parse_incident_ref,
     crate::server::{incidents, postmortems as ops},
 };
-
-#[cfg(feature = "ssr")]
-fn id_of(reference: &str) -> Result<i64, AppError> {
-    parse_incident_ref(reference).ok_or_else(|| AppError::NotFound(format!("There is no incident {reference}")))
-}
 
 #[server]
 pub async fn get_postmortem_page(reference: String) -> Result<PostmortemPage, AppError> {
     let (state, me) = ctx::user().await?;
-    ops::page(&state.pool, &me, id_of(&reference)?).await
+    ops::page(&state.pool, &me, ctx::incident_id(&reference)?).await
 }
 
 #[server]
@@ -58,7 +52,7 @@ pub async fn section_history(
 ) -> Result<HistoryPage, AppError> {
     let (state, me) = ctx::user().await?;
     let page = ops::RevisionsQuery { cursor, limit: None };
-    ops::history(&state.pool, &me, id_of(&reference)?, &key, from, to, &page).await
+    ops::history(&state.pool, &me, ctx::incident_id(&reference)?, &key, from, to, &page).await
 }
 
 #[server]
@@ -147,7 +141,7 @@ pub async fn list_library(
 #[server]
 pub async fn get_publication(reference: String) -> Result<crate::domain::postmortem::Publication, AppError> {
     let (state, me) = ctx::user().await?;
-    ops::publication(&state.pool, &me, id_of(&reference)?).await
+    ops::publication(&state.pool, &me, ctx::incident_id(&reference)?).await
 }
 
 #[server]

@@ -10,6 +10,8 @@ use leptos_router::hooks::use_location;
 /// What a page shows when its data could not be loaded.
 #[component]
 pub fn Failure(error: AppError) -> impl IntoView {
+    // An error page is where the server builds a response from the error.
+    error.log();
     let location = use_location();
     match error {
         AppError::Unauthorized => {

@@ -28,7 +28,7 @@ pub fn require_admin(user: &User) -> AppResult<()> {
 
 /// The same answer as for an incident that does not exist.
 pub fn no_incident(id: i64) -> AppError {
-    AppError::NotFound(format!("There is no incident {}", incident_ref(id)))
+    AppError::no_incident(incident_ref(id))
 }
 
 /// Ok when `viewer` may see the incident; otherwise the 404 of a missing incident.

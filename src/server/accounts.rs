@@ -30,6 +30,7 @@ async fn argon2<T: Send + 'static>(work: impl FnOnce() -> AppResult<T> + Send + 
     tokio::task::spawn_blocking(work).await.map_err(internal)?
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn hash_password(password: String) -> AppResult<String> {
     argon2(move || {
         let salt = SaltString::generate(&mut OsRng);
@@ -135,6 +136,7 @@ pub struct NewUser<'a> {
     pub team: Option<&'a str>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create_user(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
     let mut errs = FieldErrors::new();
     let email = check(&mut errs, "email", validate::email(n.email));
@@ -150,12 +152,14 @@ pub async fn create_user(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
 }
 
 /// An admin adds someone.
+#[tracing::instrument(skip_all, fields(admin = admin.id))]
 pub async fn add_user(pool: &PgPool, admin: &User, n: NewUser<'_>) -> AppResult<User> {
     super::access::require_admin(admin)?;
     create_user(pool, n).await
 }
 
 /// Everyone, for the admins' Users page.
+#[tracing::instrument(skip_all, fields(admin = admin.id))]
 pub async fn list_users(pool: &PgPool, admin: &User) -> AppResult<Vec<User>> {
     super::access::require_admin(admin)?;
     db::users::list(pool).await
@@ -163,9 +167,10 @@ pub async fn list_users(pool: &PgPool, admin: &User) -> AppResult<Vec<User>> {
 
 /// Creates the first admin; refused once any user exists. An advisory lock makes two racing
 /// first visits produce one admin.
+#[tracing::instrument(skip_all)]
 pub async fn create_first_admin(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('debrief:first-admin'))").execute(&mut *tx).await?;
+    db::advisory_lock(&mut tx, "first-admin").await?;
     if db::users::count(&mut *tx).await? > 0 {
         return Err(AppError::Forbidden("Debrief is already set up: sign in instead".into()));
     }
@@ -174,12 +179,14 @@ pub async fn create_first_admin(pool: &PgPool, n: NewUser<'_>) -> AppResult<User
     Ok(user)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn needs_setup(pool: &PgPool) -> AppResult<bool> {
     Ok(db::users::count(pool).await? == 0)
 }
 
 /// Checks the password, then rotates the session id so a pre-login id cannot be reused (fixation).
 /// Throttled per account and per client address (`client`, when known); see `admit_sign_in`.
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(
     pool: &PgPool,
     session: &Session,
@@ -207,17 +214,20 @@ pub async fn sign_in(
     Ok(user)
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn start_session(session: &Session, user: &User) -> AppResult<()> {
     session.cycle_id().await.map_err(internal)?;
     session.insert(USER_KEY, user.id).await.map_err(internal)?;
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn sign_out(session: &Session) -> AppResult<()> {
     session.flush().await.map_err(internal)
 }
 
 /// The signed-in user, or Unauthorized (SetupRequired when there are no users at all).
+#[tracing::instrument(skip_all)]
 pub async fn session_user(pool: &PgPool, session: &Session) -> AppResult<User> {
     let id: Option<i64> = session.get(USER_KEY).await.map_err(|e| {
         tracing::warn!(error = %e, "session store unavailable");
@@ -234,20 +244,23 @@ pub async fn session_user(pool: &PgPool, session: &Session) -> AppResult<User> {
     Err(AppError::Unauthorized)
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn set_time_zone(pool: &PgPool, user: &User, tz: &str) -> AppResult<()> {
     let tz = parse_zone(tz).map_err(|m| AppError::invalid("time_zone", m))?;
     db::users::set_time_zone(pool, user.id, tz.name()).await
 }
 
 /// An admin puts someone in a team (empty for none).
+#[tracing::instrument(skip_all, fields(admin = admin.id, user_id))]
 pub async fn set_team(pool: &PgPool, admin: &User, user_id: i64, team: &str) -> AppResult<()> {
     super::access::require_admin(admin)?;
     let team = validate::team(team).map_err(|m| AppError::invalid("team", m))?;
-    db::users::by_id(pool, user_id).await?.ok_or_else(|| AppError::NotFound(format!("There is no user {user_id}")))?;
+    db::users::by_id(pool, user_id).await?.ok_or_else(|| AppError::no_user(user_id))?;
     db::users::set_team(pool, user_id, &team).await
 }
 
 /// One's own time zone and team, checked together so the form shows both problems at once.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn save_profile(pool: &PgPool, user: &User, tz: &str, team: &str) -> AppResult<()> {
     let mut errs = FieldErrors::new();
     let tz = check(&mut errs, "time_zone", parse_zone(tz));
@@ -267,6 +280,7 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Creates an API token; only its hash is stored, so this is the one time it is seen.
+#[tracing::instrument(skip_all)]
 pub async fn create_token(pool: &PgPool, email: &str) -> AppResult<String> {
     let user = db::users::by_email(pool, email).await?.ok_or_else(|| AppError::invalid("email", "No such user"))?;
     let mut bytes = [0u8; 32];
@@ -276,6 +290,7 @@ pub async fn create_token(pool: &PgPool, email: &str) -> AppResult<String> {
     Ok(token)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn token_user(pool: &PgPool, token: &str) -> AppResult<User> {
     db::users::by_token(pool, &token_hash(token.trim())).await?.ok_or(AppError::Unauthorized)
 }

@@ -104,7 +104,7 @@ pub struct ListQuery {
 }
 
 fn not_found(id: i64) -> AppError {
-    AppError::NotFound(format!("There is no action item {id}"))
+    AppError::no_action_item(id)
 }
 
 fn required<T: std::str::FromStr<Err = String>>(s: &str, missing: &str) -> Result<T, String> {
@@ -155,6 +155,7 @@ async fn with_history(db: impl sqlx::PgExecutor<'_>, mut items: Vec<ActionItem>)
 }
 
 /// The item, if `viewer` may see its incident (otherwise the 404 of a missing item).
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, id))]
 pub async fn get(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionItem> {
     let mut conn = pool.acquire().await?;
     see_item(&mut conn, viewer, id).await?;
@@ -198,6 +199,7 @@ async fn owner(conn: &mut sqlx::PgConnection, who: &Person) -> AppResult<User> {
     Ok(u)
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActionInput) -> AppResult<ActionItem> {
     super::access::require_writer(user)?;
     let mut errs = FieldErrors::new();
@@ -269,6 +271,7 @@ pub async fn create(pool: &PgPool, user: &User, incident_id: i64, input: NewActi
 
 /// Creates the follow-up of an item whose check-back said it did not work, in one step. Asking twice
 /// gives the follow-up already made rather than a duplicate; the flag says whether one was created.
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn follow_up(pool: &PgPool, user: &User, id: i64) -> AppResult<(ActionItem, bool)> {
     super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
@@ -309,11 +312,13 @@ pub async fn follow_up(pool: &PgPool, user: &User, id: i64) -> AppResult<(Action
 }
 
 /// How many of the user's own items are overdue in their calendar, for the badge in the top bar.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn overdue_count(pool: &PgPool, user: &User) -> AppResult<i64> {
     db::actions::count_overdue(pool, user.id, owner_today(&user.time_zone, Utc::now())).await
 }
 
 /// Everything the item page shows.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, id))]
 pub async fn page(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionPage> {
     let mut conn = pool.acquire().await?;
     see_item(&mut conn, viewer, id).await?;
@@ -336,6 +341,7 @@ pub fn form_options(viewer: &User) -> FormOptions {
 
 /// A list page: the items `params` asks for, with their figures; `choices` also fills the filter
 /// form's owners and teams (only the overview needs them).
+#[tracing::instrument(skip_all, fields(viewer = viewer.id))]
 pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choices: bool) -> AppResult<ActionList> {
     let query = ListQuery { history: false, ..parse_filter(viewer, params)? };
     let mut conn = pool.acquire().await?;
@@ -475,6 +481,7 @@ async fn todays(conn: &mut sqlx::PgConnection, f: &ListFilter, now: DateTime<Utc
 
 /// Sorted by due date (latest first when asked); when listing one's own items, the overdue ones first.
 /// One page, with the whole list's count.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id))]
 pub async fn list(pool: &PgPool, viewer: &User, q: &ListQuery) -> AppResult<Page<ActionItem>> {
     let mut conn = pool.acquire().await?;
     see_filtered_incident(&mut conn, viewer, q).await?;
@@ -548,11 +555,13 @@ async fn save(tx: &mut sqlx::PgConnection, user: &User, before: &ActionItem, aft
     db::actions::update(&mut *tx, after).await?;
     db::incidents::notify(&mut *tx, after.incident_id, "action").await?;
     for (field, from, to) in &changes {
-        db::actions::insert_change(&mut *tx, after.id, user.id, field, from.as_deref(), to.as_deref()).await?;
+        let change = db::timeline::Change { from: from.as_deref(), to: to.as_deref() };
+        db::actions::insert_change(&mut *tx, after.id, user.id, field, change).await?;
     }
     Ok(true)
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn update(pool: &PgPool, user: &User, id: i64, patch: ActionPatch) -> AppResult<ActionItem> {
     super::access::require_writer(user)?;
     let mut errs = FieldErrors::new();
@@ -633,6 +642,7 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: ActionPatch) -> 
 }
 
 /// Answers the check-back question: did the finished item work?
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn check(pool: &PgPool, user: &User, id: i64, outcome: &str, note: Option<&str>) -> AppResult<ActionItem> {
     super::access::require_writer(user)?;
     let mut errs = FieldErrors::new();
@@ -731,6 +741,7 @@ pub fn digest_message(day: NaiveDate, entries: &[DigestEntry], public_url: &str)
 /// Sends the day's digest (the day in UTC) unless some instance already has. Returns whether this call
 /// took the day: claiming it and posting happen in one transaction, so a failed post leaves the day
 /// unclaimed for a later attempt, and a second instance waits for the first and then sends nothing.
+#[tracing::instrument(skip_all)]
 pub async fn send_daily_digest(pool: &PgPool, outbound: &webhook::Outbound, now: DateTime<Utc>) -> AppResult<bool> {
     let day = now.date_naive();
     let settings = webhook::settings(pool).await?;

@@ -316,14 +316,7 @@ impl EmbeddedPg {
         use sqlx::Connection;
         let admin = self.url_for("postgres")?;
         let mut conn = sqlx::PgConnection::connect(&admin).await.map_err(|e| format!("connecting: {e}"))?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'debrief')")
-            .fetch_one(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !exists {
-            sqlx::query("CREATE DATABASE debrief").execute(&mut conn).await.map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        super::db::create_database_if_missing(&mut conn, "debrief").await.map_err(|e| e.to_string())
     }
 
     pub fn stop(&self) -> Result<(), String> {

@@ -3,7 +3,11 @@
 //! the live notification together) and returns domain types.
 
 use super::access::{self, no_incident as not_found};
-use super::db::{self, incidents::ListFilter, timeline::Cursor};
+use super::db::{
+    self,
+    incidents::ListFilter,
+    timeline::{Change, Cursor},
+};
 use super::markdown;
 use super::people;
 pub use super::people::Person;
@@ -69,6 +73,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResult<Incident> {
     super::access::require_writer(user)?;
     let now = Utc::now();
@@ -102,10 +107,10 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
     )
     .await?;
     let body = format!("{} declared the incident as {severity}: {title}", user.name);
-    record(&mut tx, id, user, EventKind::Declared, &body, None, Some(severity.as_str()), now).await?;
+    record(&mut tx, id, user, EventKind::Declared, &body, Change::set(severity.as_str()), now).await?;
     if started_at < now - chrono::Duration::seconds(60) {
         let body = "Impact began (backfilled when the incident was declared)";
-        record(&mut tx, id, user, EventKind::Note, body, None, None, started_at).await?;
+        record(&mut tx, id, user, EventKind::Note, body, Change::NONE, started_at).await?;
     }
     db::incidents::notify(&mut *tx, id, "declared").await?;
     tx.commit().await?;
@@ -113,15 +118,13 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
 }
 
 /// Writes a generated (plain-text) timeline event.
-#[allow(clippy::too_many_arguments)]
 async fn record(
     tx: &mut sqlx::PgConnection,
     incident_id: i64,
     user: &User,
     kind: EventKind,
     body: &str,
-    from: Option<&str>,
-    to: Option<&str>,
+    change: Change<'_>,
     occurred_at: DateTime<Utc>,
 ) -> AppResult<i64> {
     let html = format!("<p>{}</p>", markdown::escape(body));
@@ -133,8 +136,7 @@ async fn record(
             author_id: user.id,
             body,
             body_html: &html,
-            from,
-            to,
+            change,
             key: None,
             occurred_at,
         },
@@ -143,6 +145,7 @@ async fn record(
 }
 
 /// The incident, if `viewer` may see it.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, id))]
 pub async fn get(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Incident> {
     let mut conn = pool.acquire().await?;
     access::see_incident(&mut *conn, viewer, id).await?;
@@ -191,6 +194,7 @@ fn list_cursor(i: &Incident) -> String {
 }
 
 /// One page of the incidents `viewer` may see, with the whole list's count.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id))]
 pub async fn list(pool: &PgPool, viewer: &User, filter: &ListFilter) -> AppResult<Page<Incident>> {
     let mut conn = pool.acquire().await?;
     let rows = db::incidents::list(&mut *conn, viewer.id, &ListFilter { limit: filter.limit + 1, ..*filter }).await?;
@@ -211,6 +215,7 @@ async fn conflict(tx: &mut sqlx::PgConnection, id: i64) -> AppResult<AppError> {
     })
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -> AppResult<Incident> {
     super::access::require_writer(user)?;
     let mut errs = FieldErrors::new();
@@ -266,31 +271,30 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
         return Ok(current);
     }
 
-    db::incidents::update(
-        &mut *tx,
-        id,
-        status.unwrap_or(cur_status),
-        severity.unwrap_or(cur_severity),
-        title.as_deref(),
-        summary.as_deref(),
-    )
-    .await?;
+    let update = db::incidents::Update {
+        status: status.unwrap_or(cur_status),
+        severity: severity.unwrap_or(cur_severity),
+        title: title.as_deref(),
+        summary: summary.as_deref(),
+    };
+    db::incidents::update(&mut *tx, id, &update).await?;
     if let Some(to) = status {
         let body = format!("{} changed the status from {} to {}", user.name, cur_status.label(), to.label());
-        record(&mut tx, id, user, EventKind::Status, &body, Some(cur_status.as_str()), Some(to.as_str()), now).await?;
+        record(&mut tx, id, user, EventKind::Status, &body, Change::between(cur_status.as_str(), to.as_str()), now)
+            .await?;
     }
     if let Some(to) = severity {
         let body = format!("{} changed the severity from {cur_severity} to {to}", user.name);
-        record(&mut tx, id, user, EventKind::Severity, &body, Some(cur_severity.as_str()), Some(to.as_str()), now)
-            .await?;
+        let change = Change::between(cur_severity.as_str(), to.as_str());
+        record(&mut tx, id, user, EventKind::Severity, &body, change, now).await?;
     }
     if let Some(t) = &title {
         let body = format!("{} renamed the incident to \u{201c}{t}\u{201d}", user.name);
-        record(&mut tx, id, user, EventKind::Title, &body, Some(&current.title), Some(t), now).await?;
+        record(&mut tx, id, user, EventKind::Title, &body, Change::between(&current.title, t), now).await?;
     }
     if summary.is_some() {
         let body = format!("{} updated the summary", user.name);
-        record(&mut tx, id, user, EventKind::Summary, &body, None, None, now).await?;
+        record(&mut tx, id, user, EventKind::Summary, &body, Change::NONE, now).await?;
     }
     if let Some(p) = private {
         db::incidents::set_private(&mut *tx, id, p).await?;
@@ -303,7 +307,7 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
         } else {
             ("private", "public", format!("{} made the incident public", user.name))
         };
-        record(&mut tx, id, user, EventKind::Visibility, &body, Some(from), Some(to), now).await?;
+        record(&mut tx, id, user, EventKind::Visibility, &body, Change::between(from, to), now).await?;
     }
     db::incidents::notify(&mut *tx, id, "updated").await?;
     tx.commit().await?;
@@ -312,6 +316,7 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
 
 /// Assigns (or, with `None`, clears) a role. `version` is optional: taking a role is idempotent and
 /// must be one click even when the page is a little stale.
+#[tracing::instrument(skip_all, fields(user = user.id, id, assignee = ?assignee))]
 pub async fn assign_role(
     pool: &PgPool,
     user: &User,
@@ -354,9 +359,9 @@ pub async fn assign_role(
         (None, Some(b)) => format!("{} removed {} as {}", user.name, b.name, role.label().to_lowercase()),
         (None, None) => format!("{} cleared the {} role", user.name, role.label().to_lowercase()),
     };
-    let to = assignee.as_ref().map(|a| a.name.as_str());
-    let from = before.as_ref().map(|b| b.name.as_str());
-    record(&mut tx, id, user, EventKind::Role, &body, from, to, Utc::now()).await?;
+    let change =
+        Change { from: before.as_ref().map(|b| b.name.as_str()), to: assignee.as_ref().map(|a| a.name.as_str()) };
+    record(&mut tx, id, user, EventKind::Role, &body, change, Utc::now()).await?;
     db::incidents::notify(&mut *tx, id, "role").await?;
     tx.commit().await?;
     load(pool, id).await
@@ -381,13 +386,14 @@ async fn lock_for_access(tx: &mut sqlx::PgConnection, user: &User, id: i64) -> A
 
 /// Adds someone to the incident so that they may see it while it is private. Adding someone who
 /// already is a participant changes nothing.
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn add_participant(pool: &PgPool, user: &User, id: i64, who: &Person) -> AppResult<Incident> {
     let mut tx = pool.begin().await?;
     lock_for_access(&mut tx, user, id).await?;
     let person = participant(&mut tx, who).await?;
     if db::incidents::add_participant(&mut *tx, id, person.id, user.id).await? {
         let body = format!("{} added {} to the incident", user.name, person.name);
-        record(&mut tx, id, user, EventKind::Participants, &body, None, Some(&person.name), Utc::now()).await?;
+        record(&mut tx, id, user, EventKind::Participants, &body, Change::set(&person.name), Utc::now()).await?;
         db::incidents::notify(&mut *tx, id, "participants").await?;
     }
     tx.commit().await?;
@@ -396,6 +402,7 @@ pub async fn add_participant(pool: &PgPool, user: &User, id: i64, who: &Person) 
 
 /// Removes a participant. It takes effect at once: their open live stream ends at this change, and
 /// their next request is a 404 unless a role, an action item or admin rights still let them see it.
+#[tracing::instrument(skip_all, fields(user = user.id, id, user_id))]
 pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i64) -> AppResult<Incident> {
     let mut tx = pool.begin().await?;
     let current = lock_for_access(&mut tx, user, id).await?;
@@ -404,7 +411,7 @@ pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i6
         return Err(AppError::NotFound(format!("{} is not a participant of {}", person.name, current.reference)));
     }
     let body = format!("{} removed {} from the incident", user.name, person.name);
-    record(&mut tx, id, user, EventKind::Participants, &body, Some(&person.name), None, Utc::now()).await?;
+    record(&mut tx, id, user, EventKind::Participants, &body, Change::unset(&person.name), Utc::now()).await?;
     db::incidents::notify(&mut *tx, id, "participants").await?;
     tx.commit().await?;
     load(pool, id).await
@@ -412,22 +419,25 @@ pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i6
 
 /// Closes an incident (inside the caller's transaction): by publishing its postmortem, or without
 /// one when `reason` says why. Closing a closed incident changes nothing.
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn close(tx: &mut sqlx::PgConnection, user: &User, id: i64, reason: Option<&str>) -> AppResult<Incident> {
     let (status, severity, _) = db::incidents::lock(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     if status != IncidentStatus::Closed {
-        db::incidents::update(&mut *tx, id, IncidentStatus::Closed, severity, None, None).await?;
+        let closed = db::incidents::Update { status: IncidentStatus::Closed, severity, title: None, summary: None };
+        db::incidents::update(&mut *tx, id, &closed).await?;
         db::incidents::set_close_reason(&mut *tx, id, reason).await?;
         let body = match reason {
             Some(r) => format!("{} closed the incident without a postmortem: {r}", user.name),
             None => format!("{} published the postmortem, closing the incident", user.name),
         };
-        record(tx, id, user, EventKind::Status, &body, Some(status.as_str()), Some("closed"), Utc::now()).await?;
+        record(tx, id, user, EventKind::Status, &body, Change::between(status.as_str(), "closed"), Utc::now()).await?;
         db::incidents::notify(&mut *tx, id, "closed").await?;
     }
     db::incidents::get(&mut *tx, id).await?.ok_or_else(|| not_found(id))
 }
 
 /// Closes a resolved incident that needs no postmortem; the reason is kept on the timeline.
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn close_without_postmortem(pool: &PgPool, user: &User, id: i64, reason: &str) -> AppResult<Incident> {
     super::access::require_writer(user)?;
     let reason = validate::close_reason(reason).map_err(|m| AppError::invalid("reason", m))?;
@@ -442,6 +452,7 @@ pub async fn close_without_postmortem(pool: &PgPool, user: &User, id: i64, reaso
     Ok(incident)
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> AppResult<TimelineEvent> {
     super::access::require_writer(user)?;
     let now = Utc::now();
@@ -471,8 +482,7 @@ pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> 
             author_id: user.id,
             body: &body,
             body_html: &html,
-            from: None,
-            to: None,
+            change: Change::NONE,
             key,
             occurred_at,
         },
@@ -484,6 +494,7 @@ pub async fn add_note(pool: &PgPool, user: &User, id: i64, input: NoteInput) -> 
 }
 
 /// A page of the timeline, oldest first (`cursor`, `limit` as in every list), with the event count.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, id))]
 pub async fn timeline(
     pool: &PgPool,
     viewer: &User,
@@ -533,6 +544,7 @@ pub fn rows(incidents: Page<Incident>, viewer: &User) -> Page<IncidentRow> {
 
 /// Everything the incident page shows, on one connection. `pick` is a role search (`role`, what was
 /// typed): its matches are the only people the page lists.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, id))]
 pub async fn page(
     pool: &PgPool,
     viewer: &User,

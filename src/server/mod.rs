@@ -20,3 +20,8 @@ pub mod state;
 pub mod webhook;
 
 pub use state::{AppState, RequestUser};
+
+/// Whether the database answers, for the readiness probe.
+pub async fn database_ready(pool: &sqlx::PgPool) -> bool {
+    db::ping(pool).await.is_ok()
+}

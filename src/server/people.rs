@@ -15,11 +15,10 @@ pub enum Person {
 }
 
 /// Finds the person; a problem is an error on `field` that says what to type instead.
+#[tracing::instrument(skip_all)]
 pub async fn find(conn: &mut sqlx::PgConnection, who: &Person, field: &'static str) -> AppResult<User> {
     match who {
-        Person::Id(id) => db::users::by_id(&mut *conn, *id)
-            .await?
-            .ok_or_else(|| AppError::invalid(field, format!("There is no user {id}"))),
+        Person::Id(id) => db::users::by_id(&mut *conn, *id).await?.ok_or_else(|| AppError::no_user_in(field, *id)),
         Person::NameOrEmail(q) => by_name_or_email(conn, q, field).await,
     }
 }

@@ -16,9 +16,10 @@ const TEMPLATE_SEEDED: &str = "template_seeded";
 
 /// Installs the default template the first time; an admin's later edits (even an emptied
 /// template) are never overwritten.
+#[tracing::instrument(skip_all)]
 pub async fn ensure_template(pool: &PgPool) -> AppResult<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('debrief:template'))").execute(&mut *tx).await?;
+    db::advisory_lock(&mut tx, "template").await?;
     if db::postmortems::setting(&mut *tx, TEMPLATE_SEEDED).await?.is_none() {
         db::postmortems::replace_template(&mut tx, &default_template()).await?;
         db::postmortems::set_setting(&mut *tx, TEMPLATE_SEEDED, "true").await?;
@@ -28,6 +29,7 @@ pub async fn ensure_template(pool: &PgPool) -> AppResult<()> {
 }
 
 /// The template new postmortems start from; admins manage it.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn template(pool: &PgPool, user: &User) -> AppResult<Vec<TemplateSection>> {
     access::require_admin(user)?;
     db::postmortems::template(pool).await
@@ -67,6 +69,7 @@ pub fn check_template(sections: &[TemplateSection]) -> AppResult<Vec<TemplateSec
     }
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn save_template(
     pool: &PgPool,
     user: &User,
@@ -81,6 +84,7 @@ pub async fn save_template(
 }
 
 /// Starts the incident's postmortem from the current template (or returns the existing one).
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn start(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<(Postmortem, bool)> {
     super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
@@ -95,6 +99,7 @@ fn not_started(incident_id: i64) -> AppError {
 }
 
 /// The incident's postmortem, if `viewer` may see the incident.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, incident_id))]
 pub async fn get(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<Postmortem> {
     let mut conn = pool.acquire().await?;
     see_incident(&mut *conn, viewer, incident_id).await?;
@@ -107,6 +112,7 @@ async fn reread(pool: &PgPool, incident_id: i64) -> AppResult<Postmortem> {
 }
 
 /// Everything the postmortem page shows (the write-up is `None` until started).
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, incident_id))]
 pub async fn page(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<PostmortemPage> {
     let mut conn = pool.acquire().await?;
     see_incident(&mut *conn, viewer, incident_id).await?;
@@ -123,6 +129,7 @@ pub async fn page(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<P
 }
 
 /// Renders Markdown exactly as the page will show it and checks its wording, for the live preview.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id))]
 pub async fn preview(pool: &PgPool, viewer: &User, body: &str) -> AppResult<Preview> {
     access::require_writer(viewer)?;
     if body.chars().count() > SECTION_MAX {
@@ -134,6 +141,7 @@ pub async fn preview(pool: &PgPool, viewer: &User, body: &str) -> AppResult<Prev
 }
 
 /// One section's saved versions and, by default, the latest change against the one before it.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, incident_id))]
 pub async fn history(
     pool: &PgPool,
     viewer: &User,
@@ -174,6 +182,7 @@ pub async fn history(
 }
 
 /// `get` on a given connection, so a transaction sees its own changes.
+#[tracing::instrument(skip_all, fields(incident_id))]
 pub async fn get_on(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<Postmortem> {
     let header = db::postmortems::header(&mut *conn, incident_id).await?.ok_or_else(|| not_started(incident_id))?;
     let sections = db::postmortems::sections(&mut *conn, incident_id).await?;
@@ -217,9 +226,8 @@ impl KeyEvents {
 }
 
 async fn key_events(conn: &mut sqlx::PgConnection, incident_id: i64) -> AppResult<KeyEvents> {
-    let incident = db::incidents::get(&mut *conn, incident_id).await?.ok_or_else(|| {
-        AppError::NotFound(format!("There is no incident {}", crate::domain::incident_ref(incident_id)))
-    })?;
+    let incident =
+        db::incidents::get(&mut *conn, incident_id).await?.ok_or_else(|| access::no_incident(incident_id))?;
     Ok(KeyEvents {
         events: db::timeline::key_events(&mut *conn, incident_id).await?,
         excluded: db::postmortems::timeline_exclusions(&mut *conn, incident_id).await?,
@@ -260,6 +268,7 @@ pub struct SectionSave {
 
 /// Saves one section if nobody saved it since `version`; otherwise a Conflict carrying the
 /// current section, so the writer can see the other text and merge.
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn save_section(
     pool: &PgPool,
     user: &User,
@@ -328,6 +337,7 @@ impl RevisionsQuery {
 }
 
 /// One section's saved versions, newest first, a page at a time.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, incident_id))]
 pub async fn revisions(
     pool: &PgPool,
     viewer: &User,
@@ -366,6 +376,7 @@ async fn revisions_on(
 }
 
 /// Every review comment, oldest first, a page at a time.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, incident_id))]
 pub async fn comments(
     pool: &PgPool,
     viewer: &User,
@@ -382,6 +393,7 @@ pub async fn comments(
 }
 
 /// The whole write-up as GitHub-flavoured Markdown; the same data gives the same bytes.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, incident_id))]
 pub async fn export(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<String> {
     let mut conn = pool.acquire().await?;
     see_incident(&mut *conn, viewer, incident_id).await?;
@@ -413,6 +425,7 @@ async fn export_on(conn: &mut sqlx::PgConnection, viewer: &User, incident_id: i6
 }
 
 /// Puts one of the incident's key events in the timeline section, or leaves it out.
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id, event_id))]
 pub async fn toggle_timeline_event(
     pool: &PgPool,
     user: &User,
@@ -470,6 +483,7 @@ pub fn check_factor(input: &FactorInput) -> AppResult<(String, FactorCategory)> 
 }
 
 /// Adds a contributing factor after the others. Blaming words are flagged, never refused.
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn add_factor(pool: &PgPool, user: &User, incident_id: i64, input: &FactorInput) -> AppResult<Postmortem> {
     super::access::require_writer(user)?;
     let (factor, category) = check_factor(input)?;
@@ -482,6 +496,7 @@ pub async fn add_factor(pool: &PgPool, user: &User, incident_id: i64, input: &Fa
     reread(pool, incident_id).await
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id, factor_id))]
 pub async fn remove_factor(pool: &PgPool, user: &User, incident_id: i64, factor_id: i64) -> AppResult<Postmortem> {
     super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
@@ -514,6 +529,7 @@ fn wrong_state(now: PostmortemStatus, wanted: &str) -> AppError {
 
 /// Draft → in review, with the chosen reviewers (admins can always review). Required sections must
 /// be written; blameless flags never block, the reviewers see them.
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: &[i64]) -> AppResult<Postmortem> {
     super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
@@ -535,9 +551,7 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: 
         return Err(AppError::invalid("reviewers", "You cannot review your own write-up: choose someone else"));
     }
     for id in reviewer_ids {
-        let u = db::users::by_id(&mut *tx, *id)
-            .await?
-            .ok_or_else(|| AppError::invalid("reviewers", format!("There is no user {id}")))?;
+        let u = db::users::by_id(&mut *tx, *id).await?.ok_or_else(|| AppError::no_user_in("reviewers", *id))?;
         if !u.can_write() {
             return Err(AppError::invalid("reviewers", format!("{} is a reader and cannot review", u.name)));
         }
@@ -567,6 +581,7 @@ async fn require_reviewer(tx: &mut sqlx::PgConnection, user: &User, incident_id:
     }
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn approve(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<Postmortem> {
     let mut tx = pool.begin().await?;
     see_incident(&mut *tx, user, incident_id).await?;
@@ -586,6 +601,7 @@ pub async fn approve(pool: &PgPool, user: &User, incident_id: i64) -> AppResult<
 }
 
 /// Sends the write-up back to draft with a comment saying what to change.
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn request_changes(
     pool: &PgPool,
     user: &User,
@@ -610,6 +626,7 @@ pub async fn request_changes(
 }
 
 /// A review comment on the whole write-up or one section; it does not change the state.
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn comment(
     pool: &PgPool,
     user: &User,
@@ -656,6 +673,7 @@ fn publication_html(markdown: &str) -> String {
 ///
 /// It needs an approval from someone who wrote none of it. Without one an admin may still publish,
 /// saying why (`override_reason`, shown on the publication). A revision goes through review again.
+#[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn publish(
     pool: &PgPool,
     outbound: &super::webhook::Outbound,
@@ -738,6 +756,7 @@ fn entry(r: &db::postmortems::PublicationRecord) -> LibraryEntry {
 }
 
 /// Published write-ups, newest first: full-text search over what was published, and filters.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id))]
 pub async fn library(pool: &PgPool, viewer: &User, query: &LibraryQuery) -> AppResult<Page<LibraryEntry>> {
     let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let (q, severity, service, month) =
@@ -783,6 +802,7 @@ fn library_cursor(s: &str) -> Result<(chrono::DateTime<chrono::Utc>, i64), Strin
     Ok((at, p[1].parse().map_err(|_| bad())?))
 }
 
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, incident_id))]
 pub async fn publication(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<Publication> {
     let mut conn = pool.acquire().await?;
     see_incident(&mut *conn, viewer, incident_id).await?;
@@ -802,6 +822,7 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// An Atom feed of the latest publications `viewer` may see (self-contained: entries carry their HTML).
+#[tracing::instrument(skip_all, fields(viewer = viewer.id))]
 pub async fn atom_feed(pool: &PgPool, viewer: &User) -> AppResult<String> {
     let base = super::webhook::settings(pool).await?.public_url;
     let filter = db::postmortems::LibraryFilter {

@@ -2,7 +2,7 @@
 //! postmortem's action table, and the pages' forms without JavaScript.
 
 use crate::actions::{change, create, in_days, item, list};
-use crate::common::spawn;
+use crate::common::{spawn, Account, TestApp};
 use crate::pages::{form_action, page, post_form, signed_in};
 use crate::support::{expect_error, expect_field_error, id, Api};
 use chrono::{Duration, Utc};
@@ -14,10 +14,9 @@ use sqlx::PgPool;
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_did_not_work_answer_gets_a_follow_up_in_one_step(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace, _) = app.token("grace@example.com", "Grace", "member").await;
-    let (_, reader) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, token: _ } = app.member("grace@example.com", "Grace").await;
+    let Account { token: reader, .. } = app.reader("rita@example.com", "Rita").await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
     let body = item(
@@ -65,11 +64,10 @@ async fn a_did_not_work_answer_gets_a_follow_up_in_one_step(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn items_filter_by_the_owner_team_and_sort_latest_first(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace, _) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, token: _ } = app.member("grace@example.com", "Grace").await;
     accounts::save_profile(&app.pool, &grace, "Pacific/Auckland", " Payments ").await.unwrap();
-    let (_, grace_token) = app.token("grace2@example.com", "Grace Two", "member").await;
+    let Account { token: grace_token, .. } = app.member("grace2@example.com", "Grace Two").await;
     let g = Api::new(&app, &grace_token);
     let (_, me) = g.get("/me").await;
     let forbidden = accounts::set_team(&app.pool, &grace, me["id"].as_i64().unwrap(), "Payments").await;
@@ -96,9 +94,8 @@ async fn items_filter_by_the_owner_team_and_sort_latest_first(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn the_postmortem_export_carries_the_action_table(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace, _) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, token: _ } = app.member("grace@example.com", "Grace").await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
     let (status, _) = api.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
@@ -124,7 +121,7 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
     let ada = app.pool.clone();
     let ada_id: i64 =
         sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(&ada).await.unwrap();
-    let (_, token) = app.token("grace@example.com", "Grace", "member").await;
+    let Account { token, .. } = app.member("grace@example.com", "Grace").await;
     let inc = id(&Api::new(&app, &token).declare_titled("Checkout down").await);
     let incident = format!("/incidents/INC-{inc}");
     let (_, html) = page(&http, &app, &incident).await;
@@ -221,7 +218,7 @@ async fn action_item_forms_work_without_javascript(pool: PgPool) {
 async fn stored_text_never_breaks_out_of_form_fields(pool: PgPool) {
     let app = spawn(pool).await;
     let http = signed_in(&app).await;
-    let (grace, token) = app.token("grace@example.com", "Grace", "member").await;
+    let Account { user: grace, token } = app.member("grace@example.com", "Grace").await;
     let api = Api::new(&app, &token);
     let evil = "</textarea></title><script>alert('x')</script>";
     let inc = id(&api.declare_titled(evil).await);
@@ -253,7 +250,7 @@ async fn stored_text_never_breaks_out_of_form_fields(pool: PgPool) {
 async fn follow_ups_show_without_an_action_items_section(pool: PgPool) {
     let app = spawn(pool).await;
     let http = signed_in(&app).await;
-    let (grace, token) = app.token("grace@example.com", "Grace", "admin").await;
+    let Account { user: grace, token } = app.admin("grace@example.com", "Grace").await;
     let api = Api::new(&app, &token);
     let template = json!([{"key": "what", "title": "What happened", "guidance": "Plainly.", "required": true}]);
     let (status, t) = crate::support::read(api.request(Method::PUT, "/postmortem-template").json(&template)).await;

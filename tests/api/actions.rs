@@ -1,4 +1,4 @@
-use crate::common::spawn;
+use crate::common::{spawn, Account, TestApp};
 use crate::support::{expect_error, expect_field_error, id, read, Api};
 use chrono::{Duration, NaiveDate, Utc};
 use debrief::server::actions::{owner_today, send_daily_digest};
@@ -56,9 +56,8 @@ pub fn ids(items: &Value) -> Vec<i64> {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn creating_and_reading_an_action_item(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace, _) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, token: _ } = app.member("grace@example.com", "Grace").await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
 
@@ -111,9 +110,8 @@ async fn creating_and_reading_an_action_item(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn creating_refuses_bad_input(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, reader) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { token: reader, .. } = app.reader("rita@example.com", "Rita").await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
     let path = format!("/incidents/{inc}/actions");
@@ -164,10 +162,9 @@ async fn creating_refuses_bad_input(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn updates_are_versioned_and_every_field_change_is_recorded(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace, _) = app.token("grace@example.com", "Grace", "member").await;
-    let (_, reader) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, token: _ } = app.member("grace@example.com", "Grace").await;
+    let Account { token: reader, .. } = app.reader("rita@example.com", "Rita").await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
     let a = create(&api, inc, item(ada.id, json!({}))).await;
@@ -242,9 +239,8 @@ async fn updates_are_versioned_and_every_field_change_is_recorded(pool: PgPool) 
 
 #[sqlx::test(migrations = "./migrations")]
 async fn the_check_back_answer_comes_after_the_item_is_done(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, reader) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { token: reader, .. } = app.reader("rita@example.com", "Rita").await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
     let a = create(&api, inc, item(ada.id, json!({"check_back_on": in_days(-1)}))).await;
@@ -272,9 +268,8 @@ async fn the_check_back_answer_comes_after_the_item_is_done(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn listing_filters_and_sorts(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace, grace_token) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, token: grace_token } = app.member("grace@example.com", "Grace").await;
     let api = Api::new(&app, &token);
     let sev1 = id(&api.declare(json!({"title": "Checkout down", "severity": "SEV1", "services": ["checkout"]})).await);
     let sev3 = id(&api.declare(json!({"title": "Search slow", "severity": "SEV3", "services": ["search"]})).await);
@@ -318,9 +313,8 @@ async fn listing_filters_and_sorts(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn overdue_is_judged_in_the_owner_time_zone(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (kai, _) = app.token("kai@example.com", "Kai", "member").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { user: kai, token: _ } = app.member("kai@example.com", "Kai").await;
     // Kiritimati is UTC+14 and Pago Pago UTC-11: their calendars are always one or two days apart.
     for (user, zone) in [(ada.id, "Pacific/Kiritimati"), (kai.id, "Pacific/Pago_Pago")] {
         sqlx::query("UPDATE users SET time_zone = $2 WHERE id = $1")
@@ -351,8 +345,8 @@ async fn overdue_is_judged_in_the_owner_time_zone(pool: PgPool) {
 async fn the_daily_digest_goes_out_once_across_instances(pool: PgPool) {
     let one = spawn(pool.clone()).await;
     let two = spawn(pool).await;
-    let (ada, token) = one.token("ada@example.com", "Ada", "admin").await;
-    let (grace, _) = one.token("grace@example.com", "Grace", "member").await;
+    let Account { user: ada, token } = one.admin("ada@example.com", "Ada").await;
+    let Account { user: grace, token: _ } = one.member("grace@example.com", "Grace").await;
     let api = Api::new(&one, &token);
     let (hook, mut messages) = crate::support::webhook_receiver().await;
     let settings = json!({"webhook_url": hook, "public_url": "http://debrief.test"});

@@ -1,4 +1,4 @@
-use crate::common::spawn;
+use crate::common::{spawn, Account, TestApp};
 use crate::support::{expect_error, id, read, Api};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -19,9 +19,8 @@ fn endpoints(incident: i64) -> Vec<(Method, String, Option<serde_json::Value>)> 
 
 #[sqlx::test(migrations = "./migrations")]
 async fn me_describes_the_token_holder(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, ada_token) = app.token("ada@example.com", "Ada Lovelace", "admin").await;
-    let (grace, grace_token) = app.token("grace@example.com", "Grace Hopper", "member").await;
+    let (app, Account { user: ada, token: ada_token }) = TestApp::with_admin_named(pool, "Ada Lovelace").await;
+    let Account { user: grace, token: grace_token } = app.member("grace@example.com", "Grace Hopper").await;
 
     let (status, me) = Api::new(&app, &ada_token).get("/me").await;
     assert_eq!(status, StatusCode::OK);
@@ -42,8 +41,7 @@ async fn me_describes_the_token_holder(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn every_user_can_hold_several_tokens(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, first) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { user: ada, token: first }) = TestApp::with_admin(pool).await;
     let second = debrief::server::accounts::create_token(&app.pool, "ada@example.com").await.unwrap();
     assert_ne!(first, second);
     for token in [&first, &second] {
@@ -55,8 +53,7 @@ async fn every_user_can_hold_several_tokens(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn every_endpoint_needs_a_token(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let http = reqwest::Client::new();
@@ -80,8 +77,7 @@ async fn every_endpoint_needs_a_token(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn bad_tokens_are_refused_everywhere(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let http = reqwest::Client::new();
@@ -132,8 +128,7 @@ async fn authentication_comes_before_input_checks(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_session_cookie_is_not_an_api_credential(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let res =
         read(reqwest::Client::new().get(app.url("/api/v1/me")).header("Cookie", format!("debrief_session={token}")))
             .await;
@@ -143,7 +138,7 @@ async fn a_session_cookie_is_not_an_api_credential(pool: PgPool) {
 #[sqlx::test(migrations = "./migrations")]
 async fn members_use_the_api_like_admins(pool: PgPool) {
     let app = spawn(pool).await;
-    let (grace, token) = app.token("grace@example.com", "Grace", "member").await;
+    let Account { user: grace, token } = app.member("grace@example.com", "Grace").await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Search is slow").await;
     assert_eq!(inc["declared_by"]["id"], grace.id);
@@ -156,8 +151,7 @@ async fn members_use_the_api_like_admins(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn unknown_api_paths_are_json_404s(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     for path in ["/nope", "/incidents/1/nope", "/incidents/1/timeline/2", "/v2/incidents"] {
         let res = api.get(path).await;
@@ -167,8 +161,7 @@ async fn unknown_api_paths_are_json_404s(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn unsupported_methods_are_json_errors(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let res = read(api.request(Method::DELETE, &format!("/incidents/{}", id(&inc)))).await;
@@ -181,8 +174,7 @@ async fn unsupported_methods_are_json_errors(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn unreadable_urls_are_json_errors(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     api.declare_titled("Checkout down").await;
     // A filter given twice is a bad filter.

@@ -1,4 +1,4 @@
-use crate::common::spawn;
+use crate::common::{spawn, Account, TestApp};
 use crate::support::{expect_error, expect_field_error, id, kinds, read, rfc3339, time, Api};
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
@@ -7,8 +7,7 @@ use sqlx::PgPool;
 
 #[sqlx::test(migrations = "./migrations")]
 async fn declare_then_read_back(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let http = reqwest::Client::new();
     let res = http
         .post(app.url("/api/v1/incidents"))
@@ -40,8 +39,7 @@ async fn declare_then_read_back(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn declaring_returns_the_whole_incident(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api
         .declare(json!({
@@ -79,8 +77,7 @@ async fn declaring_returns_the_whole_incident(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn optional_fields_have_defaults(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Disk filling", "severity": "SEV4"})).await;
     assert_eq!(inc["summary"], "");
@@ -100,8 +97,7 @@ async fn optional_fields_have_defaults(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn every_severity_is_accepted_in_any_case(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     for (given, stored) in
         [("SEV1", "SEV1"), ("SEV2", "SEV2"), ("SEV3", "SEV3"), ("SEV4", "SEV4"), ("sev2", "SEV2"), (" Sev3 ", "SEV3")]
@@ -113,8 +109,7 @@ async fn every_severity_is_accepted_in_any_case(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn backfilled_start_is_kept_and_noted(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let started = Utc::now() - Duration::hours(3);
     let inc = api.declare(json!({"title": "Logins failing", "severity": "SEV2", "started_at": rfc3339(started)})).await;
@@ -130,7 +125,7 @@ async fn backfilled_start_is_kept_and_noted(pool: PgPool) {
 async fn started_at_with_an_offset_or_in_local_time(pool: PgPool) {
     let app = spawn(pool).await;
     // Test users live in Europe/Paris: UTC+1 in January.
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let Account { token, .. } = app.admin("ada@example.com", "Ada").await;
     let api = Api::new(&app, &token);
     let offset =
         api.declare(json!({"title": "a", "severity": "SEV3", "started_at": "2025-01-15T10:00:00+01:00"})).await;
@@ -141,8 +136,7 @@ async fn started_at_with_an_offset_or_in_local_time(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn empty_titles_are_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     for title in ["", "   ", "\n\t"] {
         let res = api.post("/incidents", json!({"title": title, "severity": "SEV1"})).await;
@@ -155,8 +149,7 @@ async fn empty_titles_are_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn long_titles_are_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let res = api.post("/incidents", json!({"title": "x".repeat(300), "severity": "SEV1"})).await;
     let message = expect_field_error(&res, "title");
@@ -172,8 +165,7 @@ async fn long_titles_are_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn unknown_severities_are_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     for severity in ["SEV5", "SEV0", "critical", "", "1"] {
         let res = api.post("/incidents", json!({"title": "Checkout down", "severity": severity})).await;
@@ -185,8 +177,7 @@ async fn unknown_severities_are_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn every_bad_field_is_reported_at_once(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let res = api
         .post(
@@ -207,8 +198,7 @@ async fn every_bad_field_is_reported_at_once(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn started_at_must_be_a_past_time(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let future = rfc3339(Utc::now() + Duration::days(1));
     let res = api.post("/incidents", json!({"title": "t", "severity": "SEV1", "started_at": future})).await;
@@ -222,8 +212,7 @@ async fn started_at_must_be_a_past_time(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn services_are_bounded(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let res = api.post("/incidents", json!({"title": "t", "severity": "SEV1", "services": ["s".repeat(65)]})).await;
     expect_field_error(&res, "services");
@@ -237,8 +226,7 @@ async fn services_are_bounded(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn malformed_declarations_are_json_4xx(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let raw = |body: &'static str| {
         api.request(Method::POST, "/incidents").header("Content-Type", "application/json").body(body)
@@ -290,8 +278,7 @@ async fn malformed_declarations_are_json_4xx(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn unknown_body_fields_are_ignored(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc =
         api.declare(json!({"title": "t", "severity": "SEV1", "status": "resolved", "id": 999, "version": 7})).await;
@@ -302,8 +289,7 @@ async fn unknown_body_fields_are_ignored(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn missing_incidents_are_404(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("The only one").await;
     let missing = id(&inc) + 1000;
@@ -320,8 +306,7 @@ async fn missing_incidents_are_404(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn list_puts_open_incidents_first_then_the_most_recent(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let now = Utc::now();
     let at = |hours: i64| rfc3339(now - Duration::hours(hours));
@@ -346,8 +331,7 @@ async fn list_puts_open_incidents_first_then_the_most_recent(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn list_filters_by_status_and_severity(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let a = api.declare(json!({"title": "a", "severity": "SEV1"})).await;
     api.declare(json!({"title": "b", "severity": "SEV2"})).await;
@@ -383,8 +367,7 @@ async fn list_filters_by_status_and_severity(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn unknown_filter_values_are_422(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     api.declare_titled("a").await;
 

@@ -1,6 +1,6 @@
 //! Every text field has a limit, and going past it is a field message that changes nothing.
 
-use crate::common::spawn;
+use crate::common::{spawn, Account};
 use crate::reviews::{act, write_required};
 use crate::support::{expect_field_error, id, Api};
 use debrief::domain::validate::{NOTE_MAX, PASSWORD_MAX, QUERY_MAX, REASON_MAX};
@@ -10,8 +10,8 @@ use sqlx::PgPool;
 #[sqlx::test(migrations = "./migrations")]
 async fn over_long_texts_are_refused_field_by_field(pool: PgPool) {
     let app = spawn(pool.clone()).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace, grace_token) = app.token("grace@example.com", "Grace", "member").await;
+    let Account { token: ada, .. } = app.admin("ada@example.com", "Ada").await;
+    let Account { user: grace, token: grace_token } = app.member("grace@example.com", "Grace").await;
     let (a, g) = (Api::new(&app, &ada), Api::new(&app, &grace_token));
 
     // A 1.5 MB close reason.

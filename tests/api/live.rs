@@ -3,6 +3,7 @@
 
 use crate::common::spawn;
 use crate::pages::signed_in;
+use crate::support::Api;
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -15,7 +16,7 @@ async fn a_change_through_one_instance_reaches_a_stream_on_another(pool: PgPool)
     let token = debrief::server::accounts::create_token(&pool, "ada@example.com").await.unwrap();
     let api = reqwest::Client::new();
     let inc: serde_json::Value =
-        writer_side.declare(&token, serde_json::json!({"title": "Queue backlog", "severity": "SEV2"})).await;
+        Api::new(&writer_side, &token).declare(serde_json::json!({"title": "Queue backlog", "severity": "SEV2"})).await;
     let id = inc["id"].as_i64().unwrap();
 
     let mut stream = browser.get(reader_side.url(&format!("/live/incidents/{id}"))).send().await.unwrap();
@@ -24,7 +25,7 @@ async fn a_change_through_one_instance_reaches_a_stream_on_another(pool: PgPool)
 
     // Another incident's change must not show up on this stream; this one's must.
     let other: serde_json::Value =
-        writer_side.declare(&token, serde_json::json!({"title": "Unrelated", "severity": "SEV4"})).await;
+        Api::new(&writer_side, &token).declare(serde_json::json!({"title": "Unrelated", "severity": "SEV4"})).await;
     assert_ne!(other["id"], inc["id"]);
     let res = api
         .post(writer_side.url(&format!("/api/v1/incidents/{id}/timeline")))

@@ -7,7 +7,7 @@
 //! three others, including a 409 or 422 from the probe's deliberately stale or incomplete input),
 //! asked to sign in, refused (403), or told the incident or item does not exist (`Hidden`).
 
-use crate::common::{spawn, TestApp};
+use crate::common::{spawn, Account, TestApp};
 use crate::pages::{browser_like, sign_in_as};
 use crate::support::{id, Api};
 use reqwest::{Client, Method, StatusCode};
@@ -422,14 +422,14 @@ async fn every_route_for_everyone(pool: PgPool) {
     assert!(stale.is_empty(), "rows for routes that are not served: {stale:?}");
 
     let mut people = Vec::new();
-    let (_, dana_token) = app.token("dana@example.com", "Dana", "member").await;
+    let Account { token: dana_token, .. } = app.member("dana@example.com", "Dana").await;
     for (who, email, role) in [
         (Who::Reader, "rita@example.com", "reader"),
         (Who::Member, "bob@example.com", "member"),
         (Who::Participant, "pat@example.com", "member"),
         (Who::Admin, "ada@example.com", "admin"),
     ] {
-        let (_, token) = app.token(email, email, role).await;
+        let Account { token, .. } = app.account(email, email, role).await;
         people.push(Person { who, browser: sign_in_as(&app, email).await, token: Some(token) });
     }
     people.insert(0, Person { who: Who::SignedOut, browser: browser_like(), token: None });

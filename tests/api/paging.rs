@@ -1,7 +1,7 @@
 //! Lists come a page at a time with a cursor, and their totals and figures are the whole list's.
 
 use crate::actions::{create, item};
-use crate::common::spawn;
+use crate::common::{spawn, Account, TestApp};
 use crate::support::{expect_field_error, id, Api};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -36,9 +36,8 @@ async fn walk_items(api: &Api<'_>, path: &str) -> (Vec<Value>, i64) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn incidents_page_with_a_cursor_and_a_total(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, bob) = app.token("bob@example.com", "Bob", "member").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { token: bob, .. } = app.member("bob@example.com", "Bob").await;
     let (a, b) = (Api::new(&app, &ada), Api::new(&app, &bob));
     let mut ids = Vec::new();
     for n in 0..7 {
@@ -68,7 +67,7 @@ async fn incidents_page_with_a_cursor_and_a_total(pool: PgPool) {
 #[sqlx::test(migrations = "./migrations")]
 async fn action_items_page_and_their_figures_are_the_whole_lists(pool: PgPool) {
     let app = spawn(pool.clone()).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let Account { user: ada, token } = app.admin("ada@example.com", "Ada").await;
     let a = Api::new(&app, &token);
     let inc = id(&a.declare_titled("Queue backlog").await);
     let mut items = Vec::new();
@@ -102,8 +101,7 @@ async fn action_items_page_and_their_figures_are_the_whole_lists(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn the_library_pages_too(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     let a = Api::new(&app, &ada);
     let mut published = Vec::new();
     for n in 0..3 {
@@ -123,8 +121,7 @@ async fn the_library_pages_too(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn revisions_and_comments_page_too(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     let a = Api::new(&app, &ada);
     let inc = id(&a.declare_titled("Queue backlog").await);
     a.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
@@ -167,8 +164,7 @@ async fn revisions_and_comments_page_too(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn the_timeline_pages_oldest_first(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     let a = Api::new(&app, &ada);
     let inc = id(&a.declare_titled("Queue backlog").await);
     for n in 0..6 {

@@ -1,15 +1,14 @@
 //! People are found by a search or typed, never picked from a list of everyone: the incident page
 //! stays the same size however large the organisation is.
 
-use crate::common::spawn;
+use crate::common::{Account, TestApp};
 use crate::pages::{page, sign_in_as};
 use crate::support::{id, Api};
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = "./migrations")]
 async fn roles_are_given_through_a_search_not_a_list_of_everyone(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     app.user("grace@example.com", "Grace Hopper", "member").await;
     app.user("gracie@example.com", "Gracie Reader", "reader").await;
     fillers(&app, 0, 30).await;
@@ -88,8 +87,7 @@ async fn fillers(app: &crate::common::TestApp, from: i32, to: i32) {
 #[sqlx::test(migrations = "./migrations")]
 async fn owners_are_typed_and_resolved_with_clear_messages(pool: PgPool) {
     use crate::pages::{form_action, post_form};
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
     let grace = app.user("grace@example.com", "Grace Hopper", "member").await;
     app.user("gracie@example.com", "Gracie Reader", "reader").await;
     fillers(&app, 0, 30).await;
@@ -174,8 +172,7 @@ async fn owners_are_typed_and_resolved_with_clear_messages(pool: PgPool) {
 async fn the_api_takes_an_owner_by_id_or_by_name_or_email(pool: PgPool) {
     use crate::actions::{create, item};
     use crate::support::expect_field_error;
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
     let grace = app.user("grace@example.com", "Grace Hopper", "member").await;
     fillers(&app, 0, 12).await;
     let api = Api::new(&app, &token);

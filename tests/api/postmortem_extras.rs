@@ -1,4 +1,4 @@
-use crate::common::spawn;
+use crate::common::{spawn, Account, TestApp};
 use crate::support::{expect_error, expect_field_error, id, read, rfc3339, Api};
 use chrono::{DateTime, Duration, Utc};
 use reqwest::{Method, StatusCode};
@@ -50,8 +50,7 @@ fn included(pm: &Value) -> Vec<(i64, bool)> {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn key_events_fill_the_timeline_section_and_each_can_be_left_out(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let (inc, started) = incident_with_postmortem(&api, "Checkout down").await;
     let plain = note_at(&api, inc, "Looking at dashboards", None, started + Duration::minutes(1)).await;
@@ -85,9 +84,8 @@ async fn key_events_fill_the_timeline_section_and_each_can_be_left_out(pool: PgP
 
 #[sqlx::test(migrations = "./migrations")]
 async fn timeline_choices_are_checked(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, rita) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { token: rita, .. } = app.reader("rita@example.com", "Rita").await;
     let (a, r) = (Api::new(&app, &ada), Api::new(&app, &rita));
     let (inc, started) = incident_with_postmortem(&a, "Checkout down").await;
     let trigger = note_at(&a, inc, "Deploy", Some("trigger"), started + Duration::minutes(5)).await;
@@ -114,8 +112,7 @@ async fn timeline_choices_are_checked(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn time_to_detect_runs_from_the_trigger_to_the_first_detection(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let (inc, started) = incident_with_postmortem(&api, "Checkout down").await;
     let path = format!("/incidents/{inc}/postmortem");
@@ -139,8 +136,7 @@ async fn time_to_detect_runs_from_the_trigger_to_the_first_detection(pool: PgPoo
 
 #[sqlx::test(migrations = "./migrations")]
 async fn contributing_factors_are_a_list_with_categories(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let (inc, _) = incident_with_postmortem(&api, "Checkout down").await;
 
@@ -172,9 +168,8 @@ async fn contributing_factors_are_a_list_with_categories(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn blaming_factors_are_flagged_and_bad_ones_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada Lovelace", "admin").await;
-    let (_, rita) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin_named(pool, "Ada Lovelace").await;
+    let Account { token: rita, .. } = app.reader("rita@example.com", "Rita").await;
     let (a, r) = (Api::new(&app, &ada), Api::new(&app, &rita));
     let (inc, _) = incident_with_postmortem(&a, "Checkout down").await;
 

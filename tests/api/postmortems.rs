@@ -1,4 +1,4 @@
-use crate::common::spawn;
+use crate::common::{Account, TestApp};
 use crate::support::{expect_error, expect_field_error, id, read, Api};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -18,8 +18,7 @@ fn section<'v>(pm: &'v Value, key: &str) -> &'v Value {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_postmortem_starts_from_the_template_once(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
 
@@ -39,9 +38,8 @@ async fn a_postmortem_starts_from_the_template_once(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn sections_save_with_versions_and_keep_history(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, grace) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { token: grace, .. } = app.member("grace@example.com", "Grace").await;
     let (a, g) = (Api::new(&app, &ada), Api::new(&app, &grace));
     let inc = id(&a.declare_titled("Checkout down").await);
     a.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
@@ -78,8 +76,7 @@ async fn sections_save_with_versions_and_keep_history(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn blaming_words_are_flagged_but_never_block(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada Lovelace", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin_named(pool, "Ada Lovelace").await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare_titled("Checkout down").await);
     api.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
@@ -95,8 +92,7 @@ async fn blaming_words_are_flagged_but_never_block(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn markdown_export_is_complete_and_stable(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = id(&api.declare(json!({"title": "Checkout down", "severity": "SEV1", "services": ["checkout"]})).await);
     api.note(inc, json!({"body": "Deploy 42 rolled out", "key": "trigger"})).await;
@@ -122,9 +118,8 @@ async fn markdown_export_is_complete_and_stable(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn only_admins_change_the_template_and_started_postmortems_keep_theirs(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, grace) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { token: grace, .. } = app.member("grace@example.com", "Grace").await;
     let (a, g) = (Api::new(&app, &ada), Api::new(&app, &grace));
     let inc = id(&a.declare_titled("Checkout down").await);
     a.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;

@@ -2,7 +2,7 @@
 //! must not show to those who may not see it.
 
 use crate::actions::{create, item};
-use crate::common::{spawn, TestApp};
+use crate::common::{spawn, Account, TestApp};
 use crate::pages::{page, sign_in_as};
 use crate::reviews::{act, write_required};
 use crate::support::{expect_error, expect_field_error, id, read, Api};
@@ -22,10 +22,10 @@ struct Cast<'a> {
 }
 
 async fn cast(app: &TestApp) -> Cast<'_> {
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, grace) = app.token("grace@example.com", "Grace", "member").await;
-    let (bob, bob_token) = app.token("bob@example.com", "Bob", "member").await;
-    let (rita, rita_token) = app.token("rita@example.com", "Rita", "reader").await;
+    let Account { token: ada, .. } = app.admin("ada@example.com", "Ada").await;
+    let Account { token: grace, .. } = app.member("grace@example.com", "Grace").await;
+    let Account { user: bob, token: bob_token } = app.member("bob@example.com", "Bob").await;
+    let Account { user: rita, token: rita_token } = app.reader("rita@example.com", "Rita").await;
     Cast {
         ada: Api::new(app, &ada),
         grace: Api::new(app, &grace),
@@ -78,9 +78,9 @@ async fn reads(api: &Api<'_>, inc: i64, action: i64) -> Vec<(String, StatusCode)
 async fn the_visibility_rule(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     let c = cast(&app).await;
-    let (owner, _) = app.token("olga@example.com", "Olga", "member").await;
-    let (scribe, _) = app.token("sam@example.com", "Sam", "member").await;
-    let (guest, _) = app.token("gus@example.com", "Gus", "member").await;
+    let Account { user: owner, token: _ } = app.member("olga@example.com", "Olga").await;
+    let Account { user: scribe, token: _ } = app.member("sam@example.com", "Sam").await;
+    let Account { user: guest, token: _ } = app.member("gus@example.com", "Gus").await;
     let public = id(&c.grace.declare_titled("Public outage").await);
     let private = id(&declare_private(&c.grace, "Leaked credential").await);
     create(&c.grace, private, item(owner.id, json!({}))).await;
@@ -314,7 +314,7 @@ async fn publish(author: &Api<'_>, reviewer: &Api<'_>, inc: i64) {
 async fn private_write_ups_stay_out_of_the_library_feed_and_webhook(pool: PgPool) {
     let app = spawn(pool).await;
     let c = cast(&app).await;
-    let (_, root) = app.token("root@example.com", "Root", "admin").await;
+    let Account { token: root, .. } = app.admin("root@example.com", "Root").await;
     let root = Api::new(&app, &root);
     let (hook, mut messages) = crate::support::webhook_receiver().await;
     let (status, s) =

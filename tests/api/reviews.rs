@@ -1,4 +1,4 @@
-use crate::common::spawn;
+use crate::common::{Account, TestApp};
 use crate::support::{expect_error, expect_field_error, id, read, time, Api};
 use chrono::Datelike;
 use reqwest::{Method, StatusCode};
@@ -92,11 +92,10 @@ async fn put_settings(api: &Api<'_>, body: Value) -> (StatusCode, Value) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_postmortem_is_reviewed_then_published_and_closes_its_incident(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace_user, grace) = app.token("grace@example.com", "Grace", "member").await;
-    let (_, linus) = app.token("linus@example.com", "Linus", "member").await;
-    let (_, rita) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { user: grace_user, token: grace } = app.member("grace@example.com", "Grace").await;
+    let Account { token: linus, .. } = app.member("linus@example.com", "Linus").await;
+    let Account { token: rita, .. } = app.reader("rita@example.com", "Rita").await;
     let (a, g, l) = (Api::new(&app, &ada), Api::new(&app, &grace), Api::new(&app, &linus));
     let rita_id = Api::new(&app, &rita).get("/me").await.1["id"].as_i64().unwrap();
     let inc = id(&l.declare_titled("Checkout down").await);
@@ -190,11 +189,10 @@ async fn a_postmortem_is_reviewed_then_published_and_closes_its_incident(pool: P
 
 #[sqlx::test(migrations = "./migrations")]
 async fn only_reviewers_and_admins_publish(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace_user, grace) = app.token("grace@example.com", "Grace", "member").await;
-    let (_, linus) = app.token("linus@example.com", "Linus", "member").await;
-    let (_, rita) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { user: grace_user, token: grace } = app.member("grace@example.com", "Grace").await;
+    let Account { token: linus, .. } = app.member("linus@example.com", "Linus").await;
+    let Account { token: rita, .. } = app.reader("rita@example.com", "Rita").await;
     let (a, g, l, r) = (Api::new(&app, &ada), Api::new(&app, &grace), Api::new(&app, &linus), Api::new(&app, &rita));
     let inc = id(&l.declare_titled("Search slow").await);
     l.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
@@ -218,10 +216,9 @@ async fn only_reviewers_and_admins_publish(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn authors_cannot_approve_their_own_write_up(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace_user, grace) = app.token("grace@example.com", "Grace", "member").await;
-    let (linus_user, linus) = app.token("linus@example.com", "Linus", "member").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { user: grace_user, token: grace } = app.member("grace@example.com", "Grace").await;
+    let Account { user: linus_user, token: linus } = app.member("linus@example.com", "Linus").await;
     let (a, g, l) = (Api::new(&app, &ada), Api::new(&app, &grace), Api::new(&app, &linus));
     let inc = id(&l.declare_titled("Search slow").await);
     l.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
@@ -264,9 +261,8 @@ async fn authors_cannot_approve_their_own_write_up(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn readers_read_but_change_nothing(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, rita) = app.token("rita@example.com", "Rita", "reader").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { token: rita, .. } = app.reader("rita@example.com", "Rita").await;
     let (a, r) = (Api::new(&app, &ada), Api::new(&app, &rita));
     let incident = a.declare_titled("Checkout down").await;
     let inc = id(&incident);
@@ -309,8 +305,7 @@ async fn readers_read_but_change_nothing(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_resolved_incident_can_be_closed_without_a_postmortem(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &ada);
     let incident = api.declare_titled("Brief blip").await;
     let inc = id(&incident);
@@ -341,8 +336,7 @@ async fn a_resolved_incident_can_be_closed_without_a_postmortem(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn the_library_lists_searches_and_filters_publications(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &ada);
     let first = publish_new(
         &api,
@@ -403,8 +397,7 @@ async fn the_library_lists_searches_and_filters_publications(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn the_feed_needs_a_session_or_a_token(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &ada);
     let inc = publish_new(&api, json!({"title": "Checkout down", "severity": "SEV2"}), "Checkout failed.").await;
     let http = reqwest::Client::new();
@@ -426,9 +419,8 @@ async fn the_feed_needs_a_session_or_a_token(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn publishing_announces_on_the_webhook(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, grace) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { token: grace, .. } = app.member("grace@example.com", "Grace").await;
     let (a, g) = (Api::new(&app, &ada), Api::new(&app, &grace));
     let (hook, mut messages) = crate::support::webhook_receiver().await;
 

@@ -1,13 +1,12 @@
 //! A value in the database that no longer means anything is an error, never a silent default.
 
-use crate::common::spawn;
+use crate::common::{Account, TestApp};
 use crate::support::{expect_error, id, Api};
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_bad_stored_severity_is_an_error_not_another_severity(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let good = id(&api.declare_titled("Disk full").await);
     let bad = id(&api.declare_titled("Queue backlog").await);

@@ -1,4 +1,6 @@
 //! A small JSON client for the API: every response must be JSON, and errors must have the documented shape.
+//! The browser tests use it too, to set the scene.
+#![allow(dead_code)]
 
 use crate::common::TestApp;
 use chrono::{DateTime, Utc};

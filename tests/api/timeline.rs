@@ -1,4 +1,4 @@
-use crate::common::spawn;
+use crate::common::{Account, TestApp};
 use crate::support::{assert_chronological, expect_error, expect_field_error, id, kinds, read, rfc3339, time, Api};
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 
 #[sqlx::test(migrations = "./migrations")]
 async fn declaring_writes_a_declared_event(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Checkout down", "severity": "SEV1"})).await;
     let events = api.timeline(id(&inc)).await;
@@ -29,9 +28,8 @@ async fn declaring_writes_a_declared_event(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn adding_a_note_returns_the_event(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (grace, grace_token) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, token: grace_token } = app.member("grace@example.com", "Grace").await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
 
@@ -60,8 +58,7 @@ async fn adding_a_note_returns_the_event(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn key_events_are_marked(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     for (given, stored) in
@@ -83,8 +80,7 @@ async fn key_events_are_marked(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn note_markdown_is_sanitised(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let evil = [
@@ -116,8 +112,7 @@ async fn note_markdown_is_sanitised(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn empty_and_oversized_notes_are_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     for body in ["", "   ", "\n\n"] {
@@ -133,8 +128,7 @@ async fn empty_and_oversized_notes_are_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn occurred_at_in_the_future_is_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     for when in [rfc3339(Utc::now() + Duration::days(1)), "2999-01-01T00:00:00Z".into(), "2999-01-01T00:00".into()] {
@@ -146,8 +140,7 @@ async fn occurred_at_in_the_future_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn unparseable_occurred_at_is_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     for when in ["yesterday", "10:00", "2025-01-15", "2025-02-30T10:00:00Z", "15/01/2025 10:00", "1736935200"] {
@@ -167,8 +160,7 @@ async fn unparseable_occurred_at_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn occurred_at_with_an_offset_or_in_local_time(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     for (given, utc) in [
@@ -193,8 +185,7 @@ async fn occurred_at_with_an_offset_or_in_local_time(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn backfilled_notes_take_their_place_in_the_timeline(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let now = Utc::now();
     let ago = |minutes: i64| rfc3339(now - Duration::minutes(minutes));
@@ -231,8 +222,7 @@ async fn backfilled_notes_take_their_place_in_the_timeline(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn twenty_concurrent_notes_all_persist(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let n = id(&inc);
@@ -260,9 +250,8 @@ async fn twenty_concurrent_notes_all_persist(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn concurrent_notes_from_spawned_tasks_and_users_all_persist(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, grace) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { token: grace, .. } = app.member("grace@example.com", "Grace").await;
     let inc = Api::new(&app, &ada).declare_titled("Checkout down").await;
     let url = app.url(&format!("/api/v1/incidents/{}/timeline", id(&inc)));
 
@@ -288,8 +277,7 @@ async fn concurrent_notes_from_spawned_tasks_and_users_all_persist(pool: PgPool)
 
 #[sqlx::test(migrations = "./migrations")]
 async fn timelines_of_missing_incidents_are_404(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("The only one").await;
     let missing = id(&inc) + 1000;
@@ -304,8 +292,7 @@ async fn timelines_of_missing_incidents_are_404(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn timelines_are_kept_apart(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let a = api.declare_titled("A").await;
     let b = api.declare_titled("B").await;
@@ -323,8 +310,7 @@ async fn timelines_are_kept_apart(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn malformed_notes_are_json_4xx(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let path = format!("/incidents/{}/timeline", id(&inc));

@@ -1,7 +1,8 @@
 //! What travels over the wire: compressed when the client asks, cached only where it is safe.
 
-use crate::common::spawn;
+use crate::common::{spawn, Account, TestApp};
 use crate::pages::{page, sign_in_as};
+use crate::support::Api;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, RANGE};
 use reqwest::StatusCode;
 use sqlx::PgPool;
@@ -79,9 +80,8 @@ async fn every_static_file_is_precompressed_and_cached_by_its_hashed_name(pool: 
 
 #[sqlx::test(migrations = "./migrations")]
 async fn pages_link_the_hashed_files_and_text_is_compressed_but_never_publicly_cached(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let inc = app.declare(&token, serde_json::json!({"title": "Disk full", "severity": "SEV2"})).await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
+    let inc = Api::new(&app, &token).declare(serde_json::json!({"title": "Disk full", "severity": "SEV2"})).await;
     let browser = sign_in_as(&app, "ada@example.com").await;
     let (_, html) = page(&browser, &app, "/incidents").await;
     let files = site_files();

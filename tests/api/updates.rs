@@ -1,4 +1,4 @@
-use crate::common::spawn;
+use crate::common::{Account, TestApp};
 use crate::support::{expect_error, expect_field_error, id, kinds, read, time, Api};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -6,8 +6,7 @@ use sqlx::PgPool;
 
 #[sqlx::test(migrations = "./migrations")]
 async fn status_changes_bump_the_version_and_write_the_timeline(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Checkout down", "severity": "SEV1"})).await;
     let path = format!("/incidents/{}", id(&inc));
@@ -39,8 +38,7 @@ async fn status_changes_bump_the_version_and_write_the_timeline(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn severity_changes_are_recorded(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Slow search", "severity": "SEV3"})).await;
     let worse = api.change(&inc, json!({"severity": "sev1"})).await;
@@ -56,8 +54,7 @@ async fn severity_changes_are_recorded(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn several_changes_in_one_patch(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Checkout down", "severity": "SEV2", "summary": "old"})).await;
     let out = api
@@ -80,8 +77,7 @@ async fn several_changes_in_one_patch(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_patch_that_changes_nothing_keeps_the_version(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Checkout down", "severity": "SEV2", "summary": "s"})).await;
     let same = api.change(&inc, json!({})).await;
@@ -95,8 +91,7 @@ async fn a_patch_that_changes_nothing_keeps_the_version(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn resolving_sets_resolved_at_and_reopening_clears_it(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     assert!(inc["resolved_at"].is_null());
@@ -131,8 +126,7 @@ async fn resolving_sets_resolved_at_and_reopening_clears_it(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn every_allowed_transition_works(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let open = ["investigating", "identified", "monitoring", "resolved"];
     for from in open {
@@ -150,8 +144,7 @@ async fn every_allowed_transition_works(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn closing_by_a_status_change_is_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let path = format!("/incidents/{}", id(&inc));
@@ -172,8 +165,7 @@ async fn closing_by_a_status_change_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn moving_to_the_same_status_is_refused(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let path = format!("/incidents/{}", id(&inc));
@@ -188,8 +180,7 @@ async fn moving_to_the_same_status_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn unknown_values_in_a_patch_are_422(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Checkout down", "severity": "SEV2", "summary": "s"})).await;
     let path = format!("/incidents/{}", id(&inc));
@@ -214,8 +205,7 @@ async fn unknown_values_in_a_patch_are_422(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn the_version_is_required(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let path = format!("/incidents/{}", id(&inc));
@@ -232,9 +222,8 @@ async fn the_version_is_required(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_stale_version_is_a_conflict_showing_the_current_incident(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada_token) = app.token("ada@example.com", "Ada", "admin").await;
-    let (_, grace_token) = app.token("grace@example.com", "Grace", "member").await;
+    let (app, Account { token: ada_token, .. }) = TestApp::with_admin(pool).await;
+    let Account { token: grace_token, .. } = app.member("grace@example.com", "Grace").await;
     let ada = Api::new(&app, &ada_token);
     let grace = Api::new(&app, &grace_token);
     let inc = ada.declare(json!({"title": "Checkout down", "severity": "SEV2"})).await;
@@ -267,8 +256,7 @@ async fn a_stale_version_is_a_conflict_showing_the_current_incident(pool: PgPool
 
 #[sqlx::test(migrations = "./migrations")]
 async fn concurrent_patches_from_the_same_version_let_exactly_one_win(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Checkout down", "severity": "SEV2"})).await;
     let path = format!("/incidents/{}", id(&inc));
@@ -296,8 +284,7 @@ async fn concurrent_patches_from_the_same_version_let_exactly_one_win(pool: PgPo
 
 #[sqlx::test(migrations = "./migrations")]
 async fn many_concurrent_patches_from_one_version_let_exactly_one_win(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "Checkout down", "severity": "SEV2"})).await;
     let path = format!("/incidents/{}", id(&inc));
@@ -317,8 +304,7 @@ async fn many_concurrent_patches_from_one_version_let_exactly_one_win(pool: PgPo
 
 #[sqlx::test(migrations = "./migrations")]
 async fn patching_a_missing_incident_is_404(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("The only one").await;
     let missing = id(&inc) + 1000;
@@ -335,8 +321,7 @@ async fn patching_a_missing_incident_is_404(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn malformed_patches_are_json_4xx(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare_titled("Checkout down").await;
     let path = format!("/incidents/{}", id(&inc));
@@ -361,8 +346,7 @@ async fn malformed_patches_are_json_4xx(pool: PgPool) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn generated_events_escape_what_users_typed(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let inc = api.declare(json!({"title": "<script>alert(1)</script>", "severity": "SEV2"})).await;
     assert_eq!(inc["title"], "<script>alert(1)</script>", "the title itself is stored as typed");

@@ -2,7 +2,7 @@
 //! the address (a secret) never in an answer.
 
 use crate::actions::{create, in_days, item};
-use crate::common::{spawn, spawn_with, Options, TestApp};
+use crate::common::{spawn, spawn_with, Account, Options, TestApp};
 use crate::reviews::publish_new;
 use crate::support::{expect_field_error, id, read, webhook_receiver, Api};
 use debrief::server::actions::send_daily_digest;
@@ -36,7 +36,7 @@ async fn overdue_item(api: &Api<'_>, owner: i64) {
 #[sqlx::test(migrations = "./migrations")]
 async fn internal_webhook_addresses_are_refused_when_saved(pool: PgPool) {
     let app = strict(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let Account { token, .. } = app.admin("ada@example.com", "Ada").await;
     let api = Api::new(&app, &token);
     for url in [
         "http://127.0.0.1/hook",
@@ -61,7 +61,7 @@ async fn an_internal_address_saved_while_allowed_is_refused_at_send_time(pool: P
     // One instance allows private addresses and saves one; another, on the same database, does not.
     let open = spawn(pool.clone()).await;
     let locked = strict(pool).await;
-    let (ada, token) = open.token("ada@example.com", "Ada", "admin").await;
+    let Account { user: ada, token } = open.admin("ada@example.com", "Ada").await;
     let api = Api::new(&open, &token);
     let (hook, mut messages) = webhook_receiver().await;
     assert_eq!(put_settings(&api, &hook).await.0, StatusCode::OK);
@@ -78,7 +78,7 @@ async fn an_internal_address_saved_while_allowed_is_refused_at_send_time(pool: P
     assert!(messages.recv().await.is_some());
 
     // A publication announced by the strict instance does not go out either.
-    let (_, locked_token) = locked.token("grace@example.com", "Grace", "admin").await;
+    let Account { token: locked_token, .. } = locked.admin("grace@example.com", "Grace").await;
     publish_new(&Api::new(&locked, &locked_token), json!({"title": "DNS", "severity": "SEV2"}), "DNS failed.").await;
     stays_quiet(&mut messages).await;
 }
@@ -105,8 +105,7 @@ async fn redirecting_receiver(to: String) -> (String, UnboundedReceiver<()>) {
 
 #[sqlx::test(migrations = "./migrations")]
 async fn a_redirecting_webhook_is_a_failed_delivery(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (ada, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
     let api = Api::new(&app, &token);
     let (inside, mut leaked) = webhook_receiver().await;
     let (hook, mut hits) = redirecting_receiver(inside).await;

@@ -30,11 +30,23 @@ pub fn site_root() -> String {
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/site").to_string())
 }
 
+/// `TEST_LOG=1` (or a filter such as `TEST_LOG=debrief=debug,sqlx=info`) prints the app's logs
+/// into each test's captured output, which the test runner shows for the tests that fail.
+fn show_logs() {
+    let Ok(filter) = std::env::var("TEST_LOG") else { return };
+    let filter = if filter == "1" { "info,sqlx=warn,tower_sessions=warn".to_string() } else { filter };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_test_writer()
+        .try_init();
+}
+
 pub async fn spawn(pool: PgPool) -> TestApp {
     spawn_with(pool, Options::default()).await
 }
 
 pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
+    show_logs();
     // `#[sqlx::test]` applied the numbered migrations; this adds the session store's table.
     debrief::startup::migrate(&pool).await.expect("migrate");
     let form_key = FormKey::shared(&pool).await.expect("form-state key");
@@ -56,7 +68,44 @@ pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
     TestApp { base, pool, outbound }
 }
 
+/// A user of the test app and their API token.
+pub struct Account {
+    pub user: debrief::domain::User,
+    pub token: String,
+}
+
 impl TestApp {
+    /// A fresh app whose first user is Ada, an admin with an API token: how most tests begin.
+    pub async fn with_admin(pool: PgPool) -> (TestApp, Account) {
+        Self::with_admin_named(pool, "Ada").await
+    }
+
+    /// The same, for tests that need the admin's full name.
+    pub async fn with_admin_named(pool: PgPool, name: &str) -> (TestApp, Account) {
+        let app = spawn(pool).await;
+        let admin = app.account("ada@example.com", name, "admin").await;
+        (app, admin)
+    }
+
+    pub async fn admin(&self, email: &str, name: &str) -> Account {
+        self.account(email, name, "admin").await
+    }
+
+    pub async fn member(&self, email: &str, name: &str) -> Account {
+        self.account(email, name, "member").await
+    }
+
+    pub async fn reader(&self, email: &str, name: &str) -> Account {
+        self.account(email, name, "reader").await
+    }
+
+    /// A user with any role and an API token for them.
+    pub async fn account(&self, email: &str, name: &str, role: &str) -> Account {
+        let user = self.user(email, name, role).await;
+        let token = accounts::create_token(&self.pool, email).await.expect("token");
+        Account { user, token }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -69,24 +118,6 @@ impl TestApp {
         )
         .await
         .expect("create user")
-    }
-
-    /// A user and an API token for them.
-    pub async fn token(&self, email: &str, name: &str, role: &str) -> (debrief::domain::User, String) {
-        let user = self.user(email, name, role).await;
-        let token = accounts::create_token(&self.pool, email).await.expect("token");
-        (user, token)
-    }
-}
-
-impl TestApp {
-    /// Declares an incident through the API; the declaration must succeed.
-    pub async fn declare(&self, token: &str, body: serde_json::Value) -> serde_json::Value {
-        let res =
-            reqwest::Client::new().post(self.url("/api/v1/incidents")).bearer_auth(token).json(&body).send().await;
-        let res = res.expect("declare");
-        assert_eq!(res.status(), 201, "declare failed");
-        res.json().await.expect("incident JSON")
     }
 }
 

@@ -1,5 +1,6 @@
 use crate::browser::Browser;
-use crate::common::{spawn, PASSWORD};
+use crate::common::{Account, TestApp, PASSWORD};
+use crate::support::Api;
 use fantoccini::Locator;
 use serde_json::json;
 use sqlx::PgPool;
@@ -29,9 +30,8 @@ async fn add_item(b: &Browser, scope: &str, title: &str, kind: &str, due: &str, 
 /// follow-up in one click), drop one with a reason, and find them all under "My action items".
 #[sqlx::test(migrations = "./migrations")]
 async fn follow_ups_from_the_postmortem_to_my_action_items(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let inc = app.declare(&token, json!({"title": "Checkout down", "severity": "SEV2"})).await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
+    let inc = Api::new(&app, &token).declare(json!({"title": "Checkout down", "severity": "SEV2"})).await;
     let url = inc["url"].as_str().unwrap().to_string();
     let http = reqwest::Client::new();
     let res = http
@@ -117,9 +117,8 @@ async fn follow_ups_from_the_postmortem_to_my_action_items(pool: PgPool) {
 /// survives another responder's note arriving live, and is then added in place.
 #[sqlx::test(migrations = "./migrations")]
 async fn a_live_update_keeps_a_half_typed_action_item(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
-    let inc = app.declare(&token, json!({"title": "Checkout down", "severity": "SEV1"})).await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
+    let inc = Api::new(&app, &token).declare(json!({"title": "Checkout down", "severity": "SEV1"})).await;
     let b = Browser::start().await;
     b.sign_in(&app.base, "ada@example.com", PASSWORD).await;
     b.goto(&app.url(inc["url"].as_str().unwrap())).await;

@@ -2,6 +2,7 @@
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -17,6 +18,17 @@ struct TempDir(std::path::PathBuf);
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A failing test never reaches `quit`: ChromeDriver and its Chromium end here all the same, so a
+/// failed run leaves no browsers behind.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
 
@@ -44,6 +56,8 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, with the Chromium it starts, so that `Drop` can end both.
+            .process_group(0)
             .spawn()
             .expect("chromedriver (install chromium-driver)");
         let profile = std::env::temp_dir().join(format!("debrief-e2e-{port}-{}", std::process::id()));
@@ -78,10 +92,9 @@ impl Browser {
         panic!("could not start Chromium through ChromeDriver: {last:?}");
     }
 
-    pub async fn quit(mut self) {
+    /// Closes the session politely; `Drop` then ends the processes.
+    pub async fn quit(self) {
         let _ = self.c.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 
     pub async fn goto(&self, url: &str) {

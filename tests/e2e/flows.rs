@@ -1,5 +1,6 @@
 use crate::browser::Browser;
-use crate::common::{spawn, PASSWORD};
+use crate::common::{spawn, Account, TestApp, PASSWORD};
+use crate::support::Api;
 use sqlx::PgPool;
 
 /// First run to first status change, as a responder would do it, with JavaScript.
@@ -60,11 +61,10 @@ async fn first_run_declare_note_and_status(pool: PgPool) {
 /// A second responder sees a new note appear without reloading.
 #[sqlx::test(migrations = "./migrations")]
 async fn second_session_sees_notes_live(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     app.user("grace@example.com", "Grace", "member").await;
     let inc: serde_json::Value =
-        app.declare(&token, serde_json::json!({"title": "Search is slow", "severity": "SEV3"})).await;
+        Api::new(&app, &token).declare(serde_json::json!({"title": "Search is slow", "severity": "SEV3"})).await;
     let page = app.url(inc["url"].as_str().unwrap());
 
     let watcher = Browser::start().await;

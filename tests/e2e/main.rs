@@ -10,3 +10,5 @@ mod phone;
 mod postmortem;
 mod private;
 mod publish;
+#[path = "../api/support.rs"]
+mod support;

@@ -1,5 +1,5 @@
 use crate::browser::Browser;
-use crate::common::{spawn, PASSWORD};
+use crate::common::{Account, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -21,8 +21,7 @@ async fn culprits(b: &Browser) -> Value {
 /// title, unbroken words, several people), its postmortem and history, action items and the lists.
 #[sqlx::test(migrations = "./migrations")]
 async fn every_page_fits_a_360_px_phone(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada Lovelace-Byron", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin_named(pool, "Ada Lovelace-Byron").await;
     let http = reqwest::Client::new();
     let call = |method: reqwest::Method, path: String, body: Value| {
         let req = http.request(method, app.url(&format!("/api/v1{path}"))).bearer_auth(&token).json(&body);

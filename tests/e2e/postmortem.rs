@@ -1,16 +1,16 @@
 use crate::browser::Browser;
-use crate::common::{spawn, PASSWORD};
+use crate::common::{Account, TestApp, PASSWORD};
+use crate::support::Api;
 use sqlx::PgPool;
 
 /// Two people write the same section: the second save shows both texts and nothing is lost;
 /// the write-up downloads as Markdown.
 #[sqlx::test(migrations = "./migrations")]
 async fn write_sections_resolve_a_conflict_and_download(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, token) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
     app.user("grace@example.com", "Grace", "member").await;
     let inc: serde_json::Value =
-        app.declare(&token, serde_json::json!({"title": "Checkout down", "severity": "SEV2"})).await;
+        Api::new(&app, &token).declare(serde_json::json!({"title": "Checkout down", "severity": "SEV2"})).await;
     let page = app.url(&format!("{}/postmortem", inc["url"].as_str().unwrap()));
 
     let ada = Browser::start().await;

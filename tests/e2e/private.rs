@@ -1,5 +1,5 @@
 use crate::browser::Browser;
-use crate::common::{spawn, TestApp, PASSWORD};
+use crate::common::{spawn, Account, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -30,8 +30,8 @@ async fn page_text(b: &Browser, url: &str, css: &str) -> String {
 #[sqlx::test(migrations = "./migrations")]
 async fn a_private_incident_is_found_only_by_its_people(pool: PgPool) {
     let app = spawn(pool).await;
-    let (_, grace_token) = app.token("grace@example.com", "Grace Hopper", "member").await;
-    let (_, root) = app.token("root@example.com", "Root", "admin").await;
+    let Account { token: grace_token, .. } = app.member("grace@example.com", "Grace Hopper").await;
+    let Account { token: root, .. } = app.admin("root@example.com", "Root").await;
     app.user("bob@example.com", "Bob Dylan", "member").await;
 
     // Grace declares it private in the browser.

@@ -1,5 +1,5 @@
 use crate::browser::Browser;
-use crate::common::{spawn, PASSWORD};
+use crate::common::{Account, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -19,8 +19,7 @@ const HOSTILE: &str = r#"Saturated **pool**. <script>window.__pwned = 1; alert(1
 /// runs no script and opens no dialog.
 #[sqlx::test(migrations = "./migrations")]
 async fn review_publish_find_and_nothing_hostile_runs(pool: PgPool) {
-    let app = spawn(pool).await;
-    let (_, ada) = app.token("ada@example.com", "Ada", "admin").await;
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     let grace = app.user("grace@example.com", "Grace", "member").await;
     let http = reqwest::Client::new();
     let call = |method: reqwest::Method, path: String, body: Value| {

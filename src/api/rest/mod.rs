@@ -166,7 +166,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IncidentId {
         let raw = path_id(parts, state).await;
         crate::domain::parse_incident_ref(&raw)
             .map(IncidentId)
-            .ok_or_else(|| AppError::NotFound(format!("There is no incident {raw:?}")))
+            .ok_or_else(|| AppError::no_incident(format_args!("{raw:?}")))
     }
 }
 
@@ -183,7 +183,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ActionId {
             .ok()
             .filter(|n| *n > 0)
             .map(ActionId)
-            .ok_or_else(|| AppError::NotFound(format!("There is no action item {raw:?}")))
+            .ok_or_else(|| AppError::no_action_item(format_args!("{raw:?}")))
     }
 }
 

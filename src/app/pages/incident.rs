@@ -80,94 +80,118 @@ fn RunningDuration(page: PageData) -> impl IntoView {
 #[component]
 fn Incident(page: PageData, change: ServerAction<ChangeIncident>, assign: ServerAction<AssignRole>) -> impl IntoView {
     let i = page.incident.clone();
-    let change_err = Signal::derive(move || change.value().get().and_then(Result::err));
-    let assign_err = Signal::derive(move || assign.value().get().and_then(Result::err));
+    view! {
+        <Title text=format!("{} {}", i.reference, i.title)/>
+        <IncidentHead page=page.clone()/>
+        <IncidentControls incident=i change/>
+        <IncidentRoles page assign/>
+    }
+}
+
+/// Reference, title, severity, status, how long it has lasted, and the facts.
+#[component]
+fn IncidentHead(page: PageData) -> impl IntoView {
+    let i = page.incident.clone();
     let ongoing = i.resolved_at.is_none();
+    view! {
+        <header class="incident-head" id="incident-head" data-region="" data-version=i.version>
+            <p class="ref" data-testid="ref">{i.reference.clone()}</p>
+            <h1 data-testid="title">{i.title.clone()}</h1>
+            <p class="facts">
+                <SeverityBadge severity=i.severity/>
+                <StatusBadge status=i.status/>
+                {i.private.then(|| view! { <span class="badge private" data-testid="private-badge">"Private"</span> })}
+                <span class="duration" data-testid="duration">
+                    {if ongoing { "Ongoing for " } else { "Lasted " }} <RunningDuration page=page.clone()/>
+                </span>
+            </p>
+            <dl class="meta">
+                <dt>"Started"</dt><dd><When stamp=page.started.clone()/></dd>
+                {page.resolved.clone().map(|r| view! { <dt>"Resolved"</dt><dd><When stamp=r/></dd> })}
+                <dt>"Declared by"</dt><dd>{i.declared_by.name.clone()}</dd>
+                <dt>"Postmortem"</dt><dd><a href=format!("{}/postmortem", i.url) data-testid="postmortem-link">"Write-up"</a></dd>
+                {(!i.services.is_empty()).then(|| view! { <dt>"Services"</dt><dd>{i.services.join(", ")}</dd> })}
+            </dl>
+            {(!i.summary.is_empty()).then(|| view! { <p class="summary">{i.summary.clone()}</p> })}
+        </header>
+    }
+}
+
+/// The status moves the incident allows, closing it, and its severity.
+#[component]
+fn IncidentControls(incident: crate::domain::Incident, change: ServerAction<ChangeIncident>) -> impl IntoView {
+    let i = incident;
+    let change_err = Signal::derive(move || change.value().get().and_then(Result::err));
+    view! {
+        <section class="controls" id="incident-controls" data-region="" aria-label="Change the incident">
+            <FormError error=change_err/>
+            <FieldError error=change_err field="status"/>
+            {move || change_err.get().filter(|e| matches!(e, AppError::Conflict { .. })).map(|_| view! {
+                <p><a href="">"Reload to see the latest"</a></p>
+            })}
+            <div class="status-buttons" role="group" aria-label="Status">
+                {i.status.next().iter().map(|s| view! {
+                    <ActionForm action=change attr:class="inline">
+                        <input type="hidden" name="id" value=i.id/>
+                        <input type="hidden" name="version" value=i.version/>
+                        <input type="hidden" name="status" value=s.as_str()/>
+                        <button type="submit" class="button">{format!("Mark {}", s.label().to_lowercase())}</button>
+                    </ActionForm>
+                }).collect_view()}
+            </div>
+            {(i.status == IncidentStatus::Resolved).then(|| view! { <CloseForm id=i.id/> })}
+            <ActionForm action=change attr:class="inline severity-form">
+                <input type="hidden" name="id" value=i.id/>
+                <input type="hidden" name="version" value=i.version/>
+                <label for="severity">"Severity"</label>
+                <select id="severity" name="severity">
+                    {Severity::ALL.iter().map(|s| view! {
+                        <option value=s.as_str() selected=*s == i.severity title=s.meaning()>{s.as_str()}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="button">"Change severity"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Who holds each role: take it, clear it, or find someone for it.
+#[component]
+fn IncidentRoles(page: PageData, assign: ServerAction<AssignRole>) -> impl IntoView {
+    let i = page.incident.clone();
+    let assign_err = Signal::derive(move || assign.value().get().and_then(Result::err));
     let pick = page.pick.clone();
     let me = page.me.id;
     view! {
-        <Title text=format!("{} {}", i.reference, i.title)/>
-            <header class="incident-head" id="incident-head" data-region="" data-version=i.version>
-                <p class="ref" data-testid="ref">{i.reference.clone()}</p>
-                <h1 data-testid="title">{i.title.clone()}</h1>
-                <p class="facts">
-                    <SeverityBadge severity=i.severity/>
-                    <StatusBadge status=i.status/>
-                    {i.private.then(|| view! { <span class="badge private" data-testid="private-badge">"Private"</span> })}
-                    <span class="duration" data-testid="duration">
-                        {if ongoing { "Ongoing for " } else { "Lasted " }} <RunningDuration page=page.clone()/>
-                    </span>
-                </p>
-                <dl class="meta">
-                    <dt>"Started"</dt><dd><When stamp=page.started.clone()/></dd>
-                    {page.resolved.clone().map(|r| view! { <dt>"Resolved"</dt><dd><When stamp=r/></dd> })}
-                    <dt>"Declared by"</dt><dd>{i.declared_by.name.clone()}</dd>
-                    <dt>"Postmortem"</dt><dd><a href=format!("{}/postmortem", i.url) data-testid="postmortem-link">"Write-up"</a></dd>
-                    {(!i.services.is_empty()).then(|| view! { <dt>"Services"</dt><dd>{i.services.join(", ")}</dd> })}
-                </dl>
-                {(!i.summary.is_empty()).then(|| view! { <p class="summary">{i.summary.clone()}</p> })}
-            </header>
-
-            <section class="controls" id="incident-controls" data-region="" aria-label="Change the incident">
-                <FormError error=change_err/>
-                <FieldError error=change_err field="status"/>
-                {move || change_err.get().filter(|e| matches!(e, AppError::Conflict { .. })).map(|_| view! {
-                    <p><a href="">"Reload to see the latest"</a></p>
-                })}
-                <div class="status-buttons" role="group" aria-label="Status">
-                    {i.status.next().iter().map(|s| view! {
-                        <ActionForm action=change attr:class="inline">
-                            <input type="hidden" name="id" value=i.id/>
-                            <input type="hidden" name="version" value=i.version/>
-                            <input type="hidden" name="status" value=s.as_str()/>
-                            <button type="submit" class="button">{format!("Mark {}", s.label().to_lowercase())}</button>
-                        </ActionForm>
-                    }).collect_view()}
-                </div>
-                {(i.status == IncidentStatus::Resolved).then(|| view! { <CloseForm id=i.id/> })}
-                <ActionForm action=change attr:class="inline severity-form">
-                    <input type="hidden" name="id" value=i.id/>
-                    <input type="hidden" name="version" value=i.version/>
-                    <label for="severity">"Severity"</label>
-                    <select id="severity" name="severity">
-                        {Severity::ALL.iter().map(|s| view! {
-                            <option value=s.as_str() selected=*s == i.severity title=s.meaning()>{s.as_str()}</option>
-                        }).collect_view()}
-                    </select>
-                    <button type="submit" class="button">"Change severity"</button>
-                </ActionForm>
-            </section>
-
-            <section class="roles" id="incident-roles" data-region="" aria-label="Roles">
-                <h2>"Roles"</h2>
-                <FormError error=assign_err/>
-                <ul>
-                    {Role::ALL.iter().map(|role| {
-                        let holder = i.role_holder(*role).cloned();
-                        let is_me = holder.as_ref().is_some_and(|h| h.id == me);
-                        let picking = pick.as_ref().filter(|p| p.role == *role).cloned();
-                        view! {
-                            <li data-testid=format!("role-{}", role.as_str())>
-                                <span class="role">{role.label()}</span>": "
-                                <strong>{holder.as_ref().map(|h| h.name.clone()).unwrap_or_else(|| "unassigned".into())}</strong>
-                                {(!is_me).then(|| view! {
-                                    <ActionForm action=assign attr:class="inline">
-                                        <input type="hidden" name="id" value=i.id/>
-                                        <input type="hidden" name="role" value=role.as_str()/>
-                                        <input type="hidden" name="user_id" value=me/>
-                                        <button type="submit" class="link">"Take it"</button>
-                                    </ActionForm>
-                                })}
-                                {holder.is_some().then(|| view! { <ClearRole id=i.id role=*role assign/> })}
-                                <FindPerson url=i.url.clone() role=*role query=picking.as_ref().map(|p| p.query.clone()).unwrap_or_default()/>
-                                {picking.map(|p| view! { <Matches id=i.id pick=p assign/> })}
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            </section>
+        <section class="roles" id="incident-roles" data-region="" aria-label="Roles">
+            <h2>"Roles"</h2>
+            <FormError error=assign_err/>
+            <ul>
+                {Role::ALL.iter().map(|role| {
+                    let holder = i.role_holder(*role).cloned();
+                    let is_me = holder.as_ref().is_some_and(|h| h.id == me);
+                    let picking = pick.as_ref().filter(|p| p.role == *role).cloned();
+                    view! {
+                        <li data-testid=format!("role-{}", role.as_str())>
+                            <span class="role">{role.label()}</span>": "
+                            <strong>{holder.as_ref().map(|h| h.name.clone()).unwrap_or_else(|| "unassigned".into())}</strong>
+                            {(!is_me).then(|| view! {
+                                <ActionForm action=assign attr:class="inline">
+                                    <input type="hidden" name="id" value=i.id/>
+                                    <input type="hidden" name="role" value=role.as_str()/>
+                                    <input type="hidden" name="user_id" value=me/>
+                                    <button type="submit" class="link">"Take it"</button>
+                                </ActionForm>
+                            })}
+                            {holder.is_some().then(|| view! { <ClearRole id=i.id role=*role assign/> })}
+                            <FindPerson url=i.url.clone() role=*role query=picking.as_ref().map(|p| p.query.clone()).unwrap_or_default()/>
+                            {picking.map(|p| view! { <Matches id=i.id pick=p assign/> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
-    .into_any()
 }
 
 /// Finds someone for a role with a plain GET form: the page then lists the matches, so it never has

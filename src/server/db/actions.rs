@@ -1,4 +1,4 @@
-use super::{stored, stored_opt};
+use super::{stored, stored_opt, timeline::Change};
 use crate::domain::actions::{ActionChange, ActionItem, ActionStatus, ActionType, Priority};
 use crate::domain::{Severity, UserRef};
 use crate::error::{AppError, AppResult};
@@ -336,8 +336,7 @@ pub async fn insert_change(
     action_id: i64,
     author_id: i64,
     field: &str,
-    from: Option<&str>,
-    to: Option<&str>,
+    change: Change<'_>,
 ) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO action_item_changes (action_id, author_id, field, from_value, to_value) VALUES ($1, $2, $3, $4, $5)",
@@ -345,8 +344,8 @@ pub async fn insert_change(
     .bind(action_id)
     .bind(author_id)
     .bind(field)
-    .bind(from)
-    .bind(to)
+    .bind(change.from)
+    .bind(change.to)
     .execute(db)
     .await?;
     Ok(())

@@ -188,15 +188,16 @@ pub async fn insert(db: impl PgExecutor<'_>, n: &NewIncident<'_>) -> AppResult<i
     .await?)
 }
 
+/// An incident's new state; a text left `None` keeps what is stored.
+pub struct Update<'a> {
+    pub status: IncidentStatus,
+    pub severity: Severity,
+    pub title: Option<&'a str>,
+    pub summary: Option<&'a str>,
+}
+
 /// Writes the changed fields and bumps the version. `resolved_at` follows the status.
-pub async fn update(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    status: IncidentStatus,
-    severity: Severity,
-    title: Option<&str>,
-    summary: Option<&str>,
-) -> AppResult<()> {
+pub async fn update(db: impl PgExecutor<'_>, id: i64, u: &Update<'_>) -> AppResult<()> {
     sqlx::query(
         "UPDATE incidents SET status = $2, severity = $3,
             title = COALESCE($4, title), summary = COALESCE($5, summary),
@@ -205,10 +206,10 @@ pub async fn update(
          WHERE id = $1",
     )
     .bind(id)
-    .bind(status.as_str())
-    .bind(severity.as_str())
-    .bind(title)
-    .bind(summary)
+    .bind(u.status.as_str())
+    .bind(u.severity.as_str())
+    .bind(u.title)
+    .bind(u.summary)
     .execute(db)
     .await?;
     Ok(())

@@ -1,6 +1,7 @@
 //! All SQL, one module per domain. Functions take an executor so callers choose pool or transaction.
 
 use crate::error::{internal, AppResult};
+use sqlx::PgExecutor;
 use std::fmt::Display;
 use std::str::FromStr;
 
@@ -36,6 +37,31 @@ where
     T::Err: Display,
 {
     value.map(|v| stored(v, row, column)).transpose()
+}
+
+/// Holds `debrief:<name>` until the caller's transaction ends, so a one-time step (the first admin,
+/// the default template) runs once even when several app instances race for it.
+pub async fn advisory_lock(tx: &mut sqlx::PgConnection, name: &str) -> AppResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(format!("debrief:{name}")).execute(tx).await?;
+    Ok(())
+}
+
+/// One round trip, for the readiness probe.
+pub async fn ping(db: impl PgExecutor<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(db).await.map(|_| ())
+}
+
+/// Creates database `name` unless the cluster has it (the embedded cluster's first start).
+pub async fn create_database_if_missing(conn: &mut sqlx::PgConnection, name: &str) -> Result<(), sqlx::Error> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !exists {
+        // An identifier cannot be a bind parameter; quoted, so any name is taken literally.
+        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -45,14 +45,39 @@ const SELECT: &str = "SELECT e.id, e.incident_id, e.kind, e.author_id, u.name AS
         e.from_value, e.to_value, e.key_kind, e.occurred_at, e.recorded_at
     FROM timeline_events e JOIN users u ON u.id = e.author_id";
 
+/// What a change went from and to (a status, a role holder, a title), for events that record one.
+/// A struct rather than two `Option<&str>` arguments, so the two cannot be swapped.
+#[derive(Clone, Copy, Default)]
+pub struct Change<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+}
+
+impl<'a> Change<'a> {
+    pub const NONE: Change<'static> = Change { from: None, to: None };
+
+    pub fn between(from: &'a str, to: &'a str) -> Self {
+        Change { from: Some(from), to: Some(to) }
+    }
+
+    /// Something set or added where there was nothing.
+    pub fn set(to: &'a str) -> Self {
+        Change { from: None, to: Some(to) }
+    }
+
+    /// Something removed, leaving nothing.
+    pub fn unset(from: &'a str) -> Self {
+        Change { from: Some(from), to: None }
+    }
+}
+
 pub struct NewEvent<'a> {
     pub incident_id: i64,
     pub kind: EventKind,
     pub author_id: i64,
     pub body: &'a str,
     pub body_html: &'a str,
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
+    pub change: Change<'a>,
     pub key: Option<KeyKind>,
     pub occurred_at: DateTime<Utc>,
 }
@@ -68,8 +93,8 @@ pub async fn insert(db: impl PgExecutor<'_>, e: &NewEvent<'_>) -> AppResult<i64>
     .bind(e.author_id)
     .bind(e.body)
     .bind(e.body_html)
-    .bind(e.from)
-    .bind(e.to)
+    .bind(e.change.from)
+    .bind(e.change.to)
     .bind(e.key.map(|k| k.as_str()))
     .bind(e.occurred_at)
     .fetch_one(db)

@@ -1,0 +1,35 @@
+use crate::api::postmortems::{get_settings, SaveSettings};
+use crate::app::components::{Failure, FieldError};
+use leptos::prelude::*;
+
+/// Where publications are announced, and Debrief's own address for links.
+#[component]
+pub fn SettingsForm() -> impl IntoView {
+    let save = ServerAction::<SaveSettings>::new();
+    let settings = Resource::new(move || save.version().get(), |_| get_settings());
+    let err = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <h2>"Publishing"</h2>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                    Ok((webhook, public)) => view! {
+                        <ActionForm action=save attr:class="narrow">
+                            <label for="webhook_url">"Webhook URL (Slack-compatible; empty for none)"</label>
+                            <input id="webhook_url" name="webhook_url" type="url"
+                                value=move || err.get().and_then(|e| e.value("webhook_url")).unwrap_or_else(|| webhook.clone())/>
+                            <FieldError error=err field="webhook_url"/>
+                            <label for="public_url">"Debrief's address, for links in messages"</label>
+                            <input id="public_url" name="public_url" type="url" required
+                                value=move || err.get().and_then(|e| e.value("public_url")).unwrap_or_else(|| public.clone())/>
+                            <FieldError error=err field="public_url"/>
+                            <button type="submit" class="button primary">"Save"</button>
+                            {move || save.value().get().is_some_and(|r| r.is_ok()).then(|| view! { <span class="saved" role="status">"Saved"</span> })}
+                        </ActionForm>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
