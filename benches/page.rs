@@ -136,7 +136,7 @@ async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
     EVERY_REQUEST.1.store(false, std::sync::atomic::Ordering::Relaxed);
     let request_sql = EVERY_REQUEST.take();
 
-    let script = pgbench_script(&page_sql(&pool, &admin).await?);
+    let script = pgbench_script(&page_sql(&pool, &admin).await?, admin.id)?;
     let script_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("page.pgbench");
     std::fs::write(&script_path, &script).map_err(|e| format!("writing {}: {e}", script_path.display()))?;
     println!("pgbench on the page's SQL ({}): {} s", script_path.display(), RUN.as_secs());
@@ -524,17 +524,47 @@ async fn page_sql(pool: &PgPool, viewer: &User) -> Result<Vec<String>, String> {
     Ok(statements)
 }
 
-/// A pgbench script over random 50-event incidents. The binds are the page's for a first visit:
-/// `$1` the incident, then the timeline window's `$2`/`$3` (no `before` cursor) and `$4` (its limit).
-fn pgbench_script(statements: &[String]) -> String {
-    let limit = (PAGE_EVENTS + 1).to_string();
+/// A pgbench script over random 50-event incidents: the page's statements with the binds the page
+/// sends for a first visit by `viewer`, each statement's own (`:id` is the incident). A statement
+/// the bench does not know is an error rather than a guess.
+fn pgbench_script(statements: &[String], viewer: i64) -> Result<String, String> {
     let mut script = format!("\\set id random(1, {INCIDENTS})\n");
     for sql in statements {
-        let sql = sql.replace("$1", ":id").replace("$2", "NULL").replace("$3", "0").replace("$4", &limit);
+        let binds = binds_of(sql, viewer).ok_or_else(|| format!("no pgbench binds for: {sql}"))?;
+        // From the highest number down, so that `$1` never eats the start of `$12`.
+        let mut sql = sql.clone();
+        for (n, value) in binds.iter().enumerate().rev() {
+            sql = sql.replace(&format!("${}", n + 1), value);
+        }
         script.push_str(&sql);
         script.push_str(";\n");
     }
-    script
+    Ok(script)
+}
+
+/// The values of `$1`, `$2`… the page binds for one of its statements.
+fn binds_of(sql: &str, viewer: i64) -> Option<Vec<String>> {
+    let (id, me) = (":id".to_string(), viewer.to_string());
+    let null = || "NULL".to_string();
+    Some(if sql.starts_with("SELECT incident_visible") {
+        vec![id, me]
+    } else if sql.contains("FROM timeline_events e") {
+        // No `before` cursor, then the window's limit.
+        vec![id, null(), "0".into(), (PAGE_EVENTS + 1).to_string()]
+    } else if sql.contains("FROM action_items a") {
+        // The incident's filter (`$1`…`$12`: incident, no other filter, the viewer, no owners' dates
+        // needed), then not one's own list, no cursor, and the page's limit plus one.
+        let mut b = vec![id];
+        b.extend((2..=8).map(|_| null()));
+        b.extend([me, "'{}'::text[]".into(), "'{}'::date[]".into(), null(), "false".into()]);
+        b.extend((14..=16).map(|_| null()));
+        b.push((debrief::domain::paging::MAX_LIMIT + 1).to_string());
+        b
+    } else if sql.contains("WHERE i.id = $1") || sql.contains("WHERE incident_id = $1") {
+        vec![id]
+    } else {
+        return None;
+    })
 }
 
 fn pgbench_bin() -> Option<PathBuf> {

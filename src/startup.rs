@@ -79,7 +79,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         // brotli or gzip when the client asks; live streams and images are left alone. Level 4, not
         // brotli's default 11: 11 costs milliseconds of CPU per page for a few percent fewer bytes
         // (the build's static files are compressed at 11 once, by .ci/site).
-        .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
+        .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(1)))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state))
 }

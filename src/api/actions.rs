@@ -5,7 +5,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::domain::actions::ActionItem;
-pub use crate::domain::actions::{ActionList, ActionPage, ChangeRow, FormOptions, IncidentCounts};
+pub use crate::domain::actions::{ActionList, ActionPage, ChangeRow, IncidentCounts};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -61,12 +61,6 @@ pub async fn my_actions() -> Result<ActionList, AppError> {
     let (state, me) = ctx::user().await?;
     let params = ListParams { owner: Some("me".into()), limit: Some(most()), ..Default::default() };
     ops::list_page(&state.pool, &me, &params, false).await
-}
-
-#[server]
-pub async fn action_form_options() -> Result<FormOptions, AppError> {
-    let (_, me) = ctx::user().await?;
-    Ok(ops::form_options(&me))
 }
 
 /// One incident's items, for the incident page and the postmortem's action table.

@@ -455,12 +455,6 @@ pub struct ActionList {
     pub me: User,
 }
 
-/// Who is asking: what the create form needs (owners are typed, never listed).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FormOptions {
-    pub me: User,
-}
-
 /// One change as the item page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeRow {

@@ -143,6 +143,8 @@ pub struct IncidentPage {
     /// The people a role search found, when the page was asked for one (`?pick=<role>&person=…`):
     /// the page never lists everyone, so its size does not grow with the organisation.
     pub pick: Option<PeoplePick>,
+    /// The incident's action items, read on the page's own connection.
+    pub actions: crate::domain::actions::ActionList,
     pub me: User,
 }
 

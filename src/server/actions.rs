@@ -8,7 +8,7 @@ use super::people::{self, Person};
 use super::{markdown, webhook};
 use crate::domain::actions::{
     self as rules, check_back_due, is_overdue, tally, today_in, ActionChange, ActionItem, ActionList, ActionPage,
-    ActionStatus, ActionType, ChangeRow, FormOptions, IncidentCounts, Outcome, Priority,
+    ActionStatus, ActionType, ChangeRow, IncidentCounts, Outcome, Priority,
 };
 use crate::domain::paging::Page;
 use crate::domain::slack;
@@ -334,26 +334,49 @@ pub async fn page(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionPage
     })
 }
 
-/// What the create form needs: who is asking (owners are typed, never listed).
-pub fn form_options(viewer: &User) -> FormOptions {
-    FormOptions { me: viewer.clone() }
-}
-
 /// A list page: the items `params` asks for, with their figures; `choices` also fills the filter
 /// form's owners and teams (only the overview needs them).
 #[tracing::instrument(skip_all, fields(viewer = viewer.id))]
 pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choices: bool) -> AppResult<ActionList> {
     let query = ListQuery { history: false, ..parse_filter(viewer, params)? };
     let mut conn = pool.acquire().await?;
+    list_on(&mut conn, viewer, &query, choices, false).await
+}
+
+/// An incident's whole list for its page, on the page's connection, after the page has decided that
+/// `viewer` may see the incident (so an empty list needs no second check).
+pub(super) async fn incident_list(
+    conn: &mut sqlx::PgConnection,
+    viewer: &User,
+    incident_id: i64,
+) -> AppResult<ActionList> {
+    let filter = ListFilter {
+        viewer: Some(viewer.id),
+        incident: Some(incident_id),
+        limit: crate::domain::paging::MAX_LIMIT,
+        ..Default::default()
+    };
+    list_on(conn, viewer, &ListQuery { filter, history: false }, false, true).await
+}
+
+/// One page of `query` with the whole list's figures; `seen` when the caller has already checked
+/// that the viewer may see the filtered incident.
+async fn list_on(
+    conn: &mut sqlx::PgConnection,
+    viewer: &User,
+    query: &ListQuery,
+    choices: bool,
+    seen: bool,
+) -> AppResult<ActionList> {
     // The database judges "overdue" only to put one's own overdue items first or to filter by it;
     // otherwise each item is judged here, in its owner's zone, as it is read.
     let by_database = query.filter.mine || query.filter.overdue.is_some();
-    let mut t = if by_database { todays(&mut conn, &query.filter, Utc::now()).await? } else { Default::default() };
-    let (items, next) = page_on(&mut conn, &query, &t).await?;
+    let mut t = if by_database { todays(&mut *conn, &query.filter, Utc::now()).await? } else { Default::default() };
+    let (items, next) = page_on(&mut *conn, query, &t).await?;
     // The list only holds items of incidents the viewer may see; an empty one must still be a 404
     // for an incident they may not.
-    if items.is_empty() {
-        see_filtered_incident(&mut conn, viewer, &query).await?;
+    if items.is_empty() && !seen {
+        see_filtered_incident(&mut *conn, viewer, query).await?;
     }
     // The figures are the whole list's, whatever the page holds: counted here when this page is the
     // whole list (an incident's items usually are), by the database otherwise.
@@ -367,7 +390,7 @@ pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choice
         }
     } else {
         if !by_database {
-            t = todays(&mut conn, &query.filter, Utc::now()).await?;
+            t = todays(&mut *conn, &query.filter, Utc::now()).await?;
         }
         for (incident_id, title, status, overdue, n) in db::actions::tallies(&mut *conn, &query.filter, &t).await? {
             let status =

@@ -566,6 +566,7 @@ pub async fn page(
         (None, events)
     };
     let total_events = db::timeline::count(&mut *conn, id).await?;
+    let actions = super::actions::incident_list(&mut conn, viewer, id).await?;
     let pick = match pick.map(|(r, q)| (r.parse::<Role>(), q.trim())) {
         Some((Ok(role), q)) if !q.is_empty() => {
             let q: String = q.chars().take(validate::QUERY_MAX).collect();
@@ -598,6 +599,7 @@ pub async fn page(
         older,
         total_events,
         pick,
+        actions,
         me: viewer.clone(),
     })
 }

@@ -250,7 +250,6 @@ fn table() -> Vec<Row> {
         "POST" "/api/remove_participant" Manage |_, t, _| form(&[("id", t.id.to_string()), ("user_id", "999999".into())]);
         "POST" "/api/list_actions" SignedIn none;
         "POST" "/api/my_actions" SignedIn none;
-        "POST" "/api/action_form_options" SignedIn none;
         "POST" "/api/incident_actions" Read |_, t, _| form(&[("id", t.id.to_string())]);
         "POST" "/api/get_action_page" Read |_, t, _| form(&[("id", t.action.to_string())]);
         "POST" "/api/create_action" Write |_, t, _| form(&[

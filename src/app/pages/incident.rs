@@ -2,7 +2,7 @@ use crate::api::incidents::{get_incident_page, AddNote, AssignRole, ChangeIncide
 use crate::api::postmortems::CloseIncident;
 use crate::app::components::{typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When};
 use crate::app::pages::incident_access::{Access, AccessActions};
-use crate::app::pages::IncidentActions;
+use crate::app::pages::ActionsOf;
 use crate::domain::{
     parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, IncidentStatus, KeyKind, Role, Severity,
 };
@@ -58,12 +58,14 @@ pub fn IncidentPage() -> impl IntoView {
                     }) })}
                 </Suspense>
             </section>
-            {id.map(|id| view! {
-                <section class="actions-section" aria-label="Action items">
-                    <h2>"Action items"</h2>
-                    <IncidentActions incident_id=id/>
-                </section>
-            })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move { page.await.ok().map(|p| view! {
+                    <section class="actions-section" aria-label="Action items">
+                        <h2>"Action items"</h2>
+                        <ActionsOf incident_id=p.incident.id list=p.actions/>
+                    </section>
+                }) })}
+            </Suspense>
         </article>
     }
 }

@@ -8,7 +8,7 @@ mod postmortem;
 mod users;
 
 pub use account::{LoginPage, ProfilePage, SetupPage};
-pub use actions::{ActionItemPage, ActionsPage, IncidentActions, MyActionsPage};
+pub use actions::{ActionItemPage, ActionsOf, ActionsPage, IncidentActions, MyActionsPage};
 pub use declare::DeclarePage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;

@@ -11,7 +11,7 @@ mod overview;
 use crate::app::components::SeverityBadge;
 use crate::domain::actions::{ActionCounts, ActionItem, ActionStatus, Outcome};
 use crate::domain::{incident_ref, incident_url};
-pub use incident::IncidentActions;
+pub use incident::{ActionsOf, IncidentActions};
 pub use item::ActionItemPage;
 use leptos::prelude::*;
 pub use mine::MyActionsPage;
