@@ -66,6 +66,7 @@ async fn listen(pool: &PgPool, sender: &broadcast::Sender<Change>) -> Result<(),
 /// One incident's changes as `viewer` may see them, as the words the notifier used ("note",
 /// "role", …; "lagged" when some were missed). Access is checked when the stream opens and again at
 /// every change, so someone removed from a private incident stops receiving at once.
+#[tracing::instrument(skip_all, fields(viewer = viewer.id, id))]
 pub async fn incident_changes(
     pool: &PgPool,
     live: &Live,

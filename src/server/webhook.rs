@@ -206,11 +206,13 @@ pub async fn settings(pool: &PgPool) -> AppResult<Settings> {
 }
 
 /// The settings as the admin's Settings page and the API show them.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn settings_for(pool: &PgPool, user: &crate::domain::User) -> AppResult<Settings> {
     super::access::require_admin(user)?;
     settings(pool).await
 }
 
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn save_settings(
     pool: &PgPool,
     outbound: &Outbound,
@@ -267,6 +269,7 @@ pub fn message(incident: &Incident, summary: &str, link: &str, revision: i32) ->
 
 /// Sends the announcement in the background: a slow or failing receiver never holds up publishing,
 /// and a failure is logged.
+#[tracing::instrument(skip_all, fields(incident = incident.id, revision))]
 pub async fn announce(pool: &PgPool, outbound: &Outbound, incident: &Incident, pm: &Postmortem, revision: i32) {
     let s = match settings(pool).await {
         Ok(s) if !s.webhook_url.is_empty() => s,
