@@ -449,8 +449,8 @@ pub struct ActionList {
     pub next: Option<String>,
     pub counts: ActionCounts,
     pub by_incident: Vec<IncidentCounts>,
-    /// People who can own items and the teams there are (filter choices; empty unless asked for).
-    pub owners: Vec<UserRef>,
+    /// The teams there are (the filter's choices; empty unless asked for). Owners are typed, never
+    /// listed, so the page does not grow with the organisation.
     pub teams: Vec<String>,
     pub me: User,
 }

@@ -335,12 +335,30 @@ pub async fn page(pool: &PgPool, viewer: &User, id: i64) -> AppResult<ActionPage
 }
 
 /// A list page: the items `params` asks for, with their figures; `choices` also fills the filter
-/// form's owners and teams (only the overview needs them).
+/// form's teams (only the overview needs them).
 #[tracing::instrument(skip_all, fields(viewer = viewer.id))]
 pub async fn list_page(pool: &PgPool, viewer: &User, params: &ListParams, choices: bool) -> AppResult<ActionList> {
-    let query = ListQuery { history: false, ..parse_filter(viewer, params)? };
     let mut conn = pool.acquire().await?;
+    // Tables do not show each item's history.
+    let query = ListQuery { history: false, ..typed_query(&mut conn, viewer, params).await? };
     list_on(&mut conn, viewer, &query, choices, false).await
+}
+
+/// The list's query from its parameters as typed, with an owner typed by name or email found.
+async fn typed_query(conn: &mut sqlx::PgConnection, viewer: &User, params: &ListParams) -> AppResult<ListQuery> {
+    let owner = owner_filter(conn, params.owner.as_deref()).await?;
+    parse_filter(viewer, &ListParams { owner, ..params.clone() })
+}
+
+/// The owner filter as typed: "me" and ids are read by `parse_filter`; a name or an email is looked
+/// up here, so the filter form is a text field rather than a list of everyone.
+async fn owner_filter(conn: &mut sqlx::PgConnection, typed: Option<&str>) -> AppResult<Option<String>> {
+    let Some(typed) = typed.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    if typed.eq_ignore_ascii_case("me") || typed.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(Some(typed.to_string()));
+    }
+    let person = people::find(conn, &Person::NameOrEmail(typed.to_string()), "owner").await?;
+    Ok(Some(person.id.to_string()))
 }
 
 /// An incident's whole list for its page, on the page's connection, after the page has decided that
@@ -403,12 +421,8 @@ async fn list_on(
         .into_iter()
         .map(|(incident_id, (title, g))| IncidentCounts { incident_id, title, counts: tally(g) })
         .collect();
-    let (owners, teams) = if choices {
-        (db::users::writers(&mut *conn).await?, db::users::teams(&mut *conn).await?)
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    Ok(ActionList { counts, items, next, by_incident, owners, teams, me: viewer.clone() })
+    let teams = if choices { db::users::teams(&mut *conn).await? } else { Vec::new() };
+    Ok(ActionList { counts, items, next, by_incident, teams, me: viewer.clone() })
 }
 
 pub fn parse_filter(viewer: &User, p: &ListParams) -> AppResult<ListQuery> {
@@ -505,8 +519,9 @@ async fn todays(conn: &mut sqlx::PgConnection, f: &ListFilter, now: DateTime<Utc
 /// Sorted by due date (latest first when asked); when listing one's own items, the overdue ones first.
 /// One page, with the whole list's count.
 #[tracing::instrument(skip_all, fields(viewer = viewer.id))]
-pub async fn list(pool: &PgPool, viewer: &User, q: &ListQuery) -> AppResult<Page<ActionItem>> {
+pub async fn list(pool: &PgPool, viewer: &User, params: &ListParams) -> AppResult<Page<ActionItem>> {
     let mut conn = pool.acquire().await?;
+    let q = &typed_query(&mut conn, viewer, params).await?;
     see_filtered_incident(&mut conn, viewer, q).await?;
     let t = todays(&mut conn, &q.filter, Utc::now()).await?;
     let (items, next) = page_on(&mut conn, q, &t).await?;

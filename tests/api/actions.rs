@@ -285,6 +285,9 @@ async fn listing_filters_and_sorts(pool: PgPool) {
 
     assert_eq!(list(&api, "").await, [id(&finished), id(&graces), id(&late), id(&soon), id(&later)], "by due date");
     assert_eq!(list(&api, &format!("?owner={}", grace.id)).await, [id(&graces)]);
+    // A name or an email, as the overview's filter field takes it.
+    assert_eq!(list(&api, "?owner=Grace").await, [id(&graces)]);
+    assert_eq!(list(&api, "?owner=GRACE%40example.com").await, [id(&graces)]);
     assert_eq!(list(&api, "?status=done").await, [id(&finished)]);
     assert_eq!(list(&api, "?overdue=true").await, [id(&graces), id(&late)]);
     assert_eq!(list(&api, "?overdue=false").await, [id(&finished), id(&soon), id(&later)]);

@@ -24,8 +24,7 @@ pub async fn list(
     uri: axum::http::Uri,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> AppResult<axum::response::Response> {
-    let query = ops::parse_filter(&user, &q)?;
-    Ok(super::paged(&uri, ops::list(&s.pool, &user, &query).await?))
+    Ok(super::paged(&uri, ops::list(&s.pool, &user, &q).await?))
 }
 
 pub async fn show(

@@ -4,7 +4,7 @@ use super::*;
 use crate::api::actions::list_actions;
 use crate::app::components::{Failure, PageLinks};
 use crate::domain::actions::{ActionStatus, ActionType, IncidentCounts, Priority};
-use crate::domain::{incident_ref, incident_url, Severity, UserRef};
+use crate::domain::{incident_ref, incident_url, Severity};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -42,7 +42,7 @@ pub fn ActionsPage() -> impl IntoView {
                     Err(e) => return view! { <Failure error=e/> }.into_any(),
                 };
                 view! {
-                    <ActionFilters owners=l.owners.clone() teams=l.teams.clone()/>
+                    <ActionFilters teams=l.teams.clone()/>
                     <PageLinks shown=l.items.len() total=l.counts.total as i64 next=l.next.clone()/>
                     <CountsLine counts=l.counts/>
                     {if l.items.is_empty() {
@@ -61,7 +61,7 @@ pub fn ActionsPage() -> impl IntoView {
 
 /// The filters, a plain GET form that keeps what was chosen.
 #[component]
-fn ActionFilters(owners: Vec<UserRef>, teams: Vec<String>) -> impl IntoView {
+fn ActionFilters(teams: Vec<String>) -> impl IntoView {
     let query = use_query_map();
     let q = move |k: &'static str| query.read().get(k).filter(|s| !s.is_empty());
     let selected = move |k: &'static str, v: String| move || q(k).as_deref() == Some(v.as_str());
@@ -74,11 +74,9 @@ fn ActionFilters(owners: Vec<UserRef>, teams: Vec<String>) -> impl IntoView {
                 <option value="">"Any"</option>
                 {ActionStatus::ALL.iter().map(|s| option("status", s.as_str().into(), s.label().into())).collect_view()}
             </select></label>
-            <label>"Owner "<select name="owner">
-                <option value="">"Anyone"</option>
-                {option("owner", "me".into(), "Me".into())}
-                {owners.iter().map(|u| option("owner", u.id.to_string(), u.name.clone())).collect_view()}
-            </select></label>
+            // Typed, never a list of everyone: "me", a name or an email.
+            <label>"Owner "<input name="owner" size="14" placeholder="me, a name or email"
+                value=q("owner").unwrap_or_default()/></label>
             <label>"Type "<select name="type">
                 <option value="">"Any"</option>
                 {ActionType::ALL.iter().map(|t| option("type", t.as_str().into(), t.label().into())).collect_view()}
