@@ -78,16 +78,20 @@ pub async fn save_template(sections: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Sends the write-up to review; `reviewers` are user ids (checkboxes), none meaning admins review.
+/// Sends the write-up to review. `reviewers` is typed: names or emails separated by commas or new
+/// lines; none means admins review.
 #[server]
-pub async fn submit_postmortem(id: i64, reviewers: Option<Vec<String>>) -> Result<(), AppError> {
+pub async fn submit_postmortem(id: i64, reviewers: Option<String>) -> Result<(), AppError> {
+    use crate::server::people::Person;
     let (state, user) = ctx::user().await?;
-    let ids = reviewers
-        .unwrap_or_default()
-        .iter()
-        .map(|r| r.parse::<i64>().map_err(|_| AppError::invalid("reviewers", "Choose reviewers from the list")))
-        .collect::<Result<Vec<_>, _>>()?;
-    ops::submit(&state.pool, &user, id, &ids).await?;
+    let typed = reviewers.unwrap_or_default();
+    let people: Vec<Person> = typed
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| Person::NameOrEmail(s.to_string()))
+        .collect();
+    ops::submit(&state.pool, &user, id, &people).await.map_err(|e| e.with_values([("reviewers", typed.as_str())]))?;
     Ok(())
 }
 

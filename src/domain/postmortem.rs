@@ -339,8 +339,6 @@ pub struct PostmortemPage {
     pub postmortem: Option<Postmortem>,
     pub rendered: Vec<String>,
     pub me: super::User,
-    /// Everyone who could review.
-    pub users: Vec<UserRef>,
 }
 
 /// What the preview shows while writing: the rendered text and its blameless-language hits.

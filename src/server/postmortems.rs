@@ -3,6 +3,7 @@
 
 use super::access::{self, see_incident};
 use super::db;
+use super::people::Person;
 use crate::domain::blameless;
 use crate::domain::export::{export_markdown, ExportInput};
 use crate::domain::paging::Page;
@@ -124,8 +125,7 @@ pub async fn page(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<P
     };
     let rendered =
         postmortem.iter().flat_map(|pm| pm.sections.iter().map(|s| super::markdown::render(&s.body))).collect();
-    let users = db::users::writers(&mut *conn).await?;
-    Ok(PostmortemPage { incident, postmortem, rendered, me: viewer.clone(), users })
+    Ok(PostmortemPage { incident, postmortem, rendered, me: viewer.clone() })
 }
 
 /// Renders Markdown exactly as the page will show it and checks its wording, for the live preview.
@@ -530,7 +530,7 @@ fn wrong_state(now: PostmortemStatus, wanted: &str) -> AppError {
 /// Draft → in review, with the chosen reviewers (admins can always review). Required sections must
 /// be written; blameless flags never block, the reviewers see them.
 #[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
-pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: &[i64]) -> AppResult<Postmortem> {
+pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewers: &[Person]) -> AppResult<Postmortem> {
     super::access::require_writer(user)?;
     let mut tx = pool.begin().await?;
     see_incident(&mut *tx, user, incident_id).await?;
@@ -547,11 +547,12 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: 
             .collect();
         return Err(AppError::fields(fields));
     }
-    if reviewer_ids.contains(&user.id) {
-        return Err(AppError::invalid("reviewers", "You cannot review your own write-up: choose someone else"));
-    }
-    for id in reviewer_ids {
-        let u = db::users::by_id(&mut *tx, *id).await?.ok_or_else(|| AppError::no_user_in("reviewers", *id))?;
+    let mut reviewer_ids = Vec::with_capacity(reviewers.len());
+    for who in reviewers {
+        let u = super::people::find(&mut tx, who, "reviewers").await?;
+        if u.id == user.id {
+            return Err(AppError::invalid("reviewers", "You cannot review your own write-up: choose someone else"));
+        }
         if !u.can_write() {
             return Err(AppError::invalid("reviewers", format!("{} is a reader and cannot review", u.name)));
         }
@@ -561,8 +562,11 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewer_ids: 
                 format!("{} cannot see this private incident: add them to it first", u.name),
             ));
         }
+        if !reviewer_ids.contains(&u.id) {
+            reviewer_ids.push(u.id);
+        }
     }
-    db::postmortems::set_reviewers(&mut tx, incident_id, reviewer_ids).await?;
+    db::postmortems::set_reviewers(&mut tx, incident_id, &reviewer_ids).await?;
     db::postmortems::set_status(&mut *tx, incident_id, PostmortemStatus::InReview).await?;
     tx.commit().await?;
     reread(pool, incident_id).await

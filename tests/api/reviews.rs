@@ -457,3 +457,42 @@ async fn publishing_announces_on_the_webhook(pool: PgPool) {
     let link = format!("http://debrief.test/library/INC-{inc}");
     assert!(message.to_string().contains(&link), "no {link} in {message}");
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn reviewers_are_typed_by_name_or_email(pool: PgPool) {
+    let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, .. } = app.member("grace@example.com", "Grace").await;
+    let Account { user: linus, .. } = app.member("linus@example.com", "Linus").await;
+    let a = Api::new(&app, &ada);
+    let inc = id(&a.declare_titled("Checkout down").await);
+    a.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
+    write_required(&a, inc, "Checkout failed for twenty minutes.").await;
+
+    // The page's form is one text field, never a list of everyone.
+    let http = crate::pages::sign_in_as(&app, "ada@example.com").await;
+    let (_, html) = crate::pages::page(&http, &app, &format!("/incidents/INC-{inc}/postmortem")).await;
+    assert!(html.contains("name=\"reviewers\""), "a reviewers field on the draft's page");
+    assert!(!html.contains("Linus"), "nobody is listed: {html}");
+
+    // The API takes names and emails beside ids; nobody by that name is a field error.
+    expect_field_error(&action(&a, inc, "submit", json!({"reviewers": ["Nobody Here"]})).await, "reviewers");
+    let pm = act(&a, inc, "submit", json!({"reviewers": ["GRACE@example.com", linus.id, "Grace"]})).await;
+    let ids: Vec<i64> = pm["reviewers"].as_array().unwrap().iter().map(|r| r["user"]["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "Grace once, however she was named: {pm}");
+    assert!(ids.contains(&grace.id) && ids.contains(&linus.id), "{pm}");
+
+    // The same field posted as a browser without JavaScript does.
+    let second = id(&a.declare_titled("Search slow").await);
+    a.post(&format!("/incidents/{second}/postmortem"), json!({})).await;
+    write_required(&a, second, "Search was slow.").await;
+    let path = format!("/incidents/INC-{second}/postmortem");
+    let (_, html) = crate::pages::page(&http, &app, &path).await;
+    let action = crate::pages::form_action(&html, "submit_postmortem");
+    let second_id = second.to_string();
+    let fields = [("id", second_id.as_str()), ("reviewers", "Linus, grace@example.com")];
+    let res = crate::pages::post_form(&http, &app, &action, &path, &app.base, &fields).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let pm = postmortem(&a, second).await;
+    assert_eq!(pm["status"], "in_review", "{pm}");
+    assert_eq!(pm["reviewers"].as_array().unwrap().len(), 2, "{pm}");
+}

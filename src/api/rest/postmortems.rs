@@ -141,8 +141,9 @@ pub async fn replace_template(
 
 #[derive(serde::Deserialize, Default)]
 pub struct SubmitInput {
+    /// Each a user id, or a name or email.
     #[serde(default)]
-    reviewers: Vec<i64>,
+    reviewers: Vec<crate::server::people::Person>,
 }
 
 pub async fn submit(

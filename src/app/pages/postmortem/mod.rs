@@ -87,7 +87,7 @@ pub fn PostmortemPage() -> impl IntoView {
                                         <span class="badge status" data-testid="pm-status">{pm.status.as_str()}</span>
                                         <a class="button" href=format!("{}/postmortem.md", i.url) download>"Download Markdown"</a>
                                     </p>
-                                    <ReviewPanel pm=pm.clone() users=p.users.clone() me=p.me.id admin=p.me.is_admin() review/>
+                                    <ReviewPanel pm=pm.clone() admin=p.me.is_admin() review/>
                                     {(flagged > 0).then(|| view! {
                                         <p class="notice" data-testid="blameless-summary">
                                             {format!("{flagged} phrase(s) may read as blame. Each is marked below with a system-focused rewording.")}

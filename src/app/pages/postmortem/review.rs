@@ -4,7 +4,6 @@ use crate::api::postmortems::{ApprovePostmortem, PublishPostmortem, RequestPostm
 use crate::app::components::{raw_text, typed, FieldError, FormError};
 use crate::domain::postmortem::{Postmortem, PostmortemStatus};
 use crate::domain::time::format_utc;
-use crate::domain::UserRef;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -69,16 +68,10 @@ pub(super) fn PublishAnyway(id: i64, review: ReviewActions, err: Signal<Option<A
 
 /// Draft → in review → published: who reviews, their decisions, comments, and the next step.
 #[component]
-pub(super) fn ReviewPanel(
-    pm: Postmortem,
-    users: Vec<UserRef>,
-    me: i64,
-    admin: bool,
-    review: ReviewActions,
-) -> impl IntoView {
+pub(super) fn ReviewPanel(pm: Postmortem, admin: bool, review: ReviewActions) -> impl IntoView {
     let err = Signal::derive(move || review.error());
     let id = pm.incident_id;
-    let reviewer_ids: Vec<i64> = pm.reviewers.iter().map(|r| r.user.id).collect();
+    let reviewers = pm.reviewers.iter().map(|r| r.user.name.clone()).collect::<Vec<_>>().join(", ");
     let status = pm.status;
     let section_choices: Vec<(String, String)> = pm.sections.iter().map(|s| (s.key.clone(), s.title.clone())).collect();
     view! {
@@ -102,7 +95,7 @@ pub(super) fn ReviewPanel(
             })}
             {match status {
                 PostmortemStatus::Draft | PostmortemStatus::Published => view! {
-                    <SubmitForReview id status users me reviewer_ids review/>
+                    <SubmitForReview id status reviewers review err/>
                 }.into_any(),
                 PostmortemStatus::InReview => view! {
                     <ReviewDecision id admin sections=section_choices review err/>
@@ -119,24 +112,19 @@ pub(super) fn ReviewPanel(
 fn SubmitForReview(
     id: i64,
     status: PostmortemStatus,
-    users: Vec<UserRef>,
-    me: i64,
-    reviewer_ids: Vec<i64>,
+    /// The current reviewers' names, to send a revision to the same people.
+    reviewers: String,
     review: ReviewActions,
+    err: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    // Typed, never a list of everyone, so the page does not grow with the organisation.
+    let value = move || if err.get().is_some() { typed(err, "reviewers")() } else { reviewers.clone() };
     view! {
         <ActionForm action=review.submit attr:class="submit-form">
             <input type="hidden" name="id" value=id/>
-            <fieldset>
-                <legend>"Reviewers"</legend>
-                {users.iter().filter(|u| u.id != me).enumerate().map(|(i, u)| view! {
-                    <label class="choice">
-                        <input type="checkbox" name=format!("reviewers[{i}]") value=u.id
-                            checked=reviewer_ids.contains(&u.id)/>
-                        {u.name.clone()}
-                    </label>
-                }).collect_view()}
-            </fieldset>
+            <label for="reviewers">"Reviewers (names or emails, separated by commas; none: the admins review)"</label>
+            <input id="reviewers" name="reviewers" maxlength="2000" autocomplete="off" value=value/>
+            <FieldError error=err field="reviewers"/>
             <button type="submit" class="button">
                 {if status == PostmortemStatus::Draft { "Submit for review" } else { "Send revision to review" }}
             </button>
