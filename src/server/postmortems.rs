@@ -14,6 +14,8 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 const TEMPLATE_SEEDED: &str = "template_seeded";
+/// More would be a mailing list, not a review; it also bounds the lookups one request makes.
+const MAX_REVIEWERS: usize = 20;
 
 /// Installs the default template the first time; an admin's later edits (even an emptied
 /// template) are never overwritten.
@@ -546,6 +548,9 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewers: &[P
             .map(|s| (format!("sections.{}", s.key), format!("{} is required before review", s.title)))
             .collect();
         return Err(AppError::fields(fields));
+    }
+    if reviewers.len() > MAX_REVIEWERS {
+        return Err(AppError::invalid("reviewers", format!("Name at most {MAX_REVIEWERS} reviewers")));
     }
     let mut reviewer_ids = Vec::with_capacity(reviewers.len());
     for who in reviewers {

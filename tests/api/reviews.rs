@@ -476,6 +476,8 @@ async fn reviewers_are_typed_by_name_or_email(pool: PgPool) {
 
     // The API takes names and emails beside ids; nobody by that name is a field error.
     expect_field_error(&action(&a, inc, "submit", json!({"reviewers": ["Nobody Here"]})).await, "reviewers");
+    let crowd: Vec<String> = (0..21).map(|n| format!("person{n}@example.com")).collect();
+    expect_field_error(&action(&a, inc, "submit", json!({"reviewers": crowd})).await, "reviewers");
     let pm = act(&a, inc, "submit", json!({"reviewers": ["GRACE@example.com", linus.id, "Grace"]})).await;
     let ids: Vec<i64> = pm["reviewers"].as_array().unwrap().iter().map(|r| r["user"]["id"].as_i64().unwrap()).collect();
     assert_eq!(ids.len(), 2, "Grace once, however she was named: {pm}");
