@@ -8,14 +8,15 @@ mod item;
 mod mine;
 mod overview;
 
+pub use incident::{ActionsOf, IncidentActions};
+pub use item::ActionItemPage;
+pub use mine::MyActionsPage;
+pub use overview::ActionsPage;
+
 use crate::app::components::SeverityBadge;
 use crate::domain::actions::{ActionCounts, ActionItem, ActionStatus, Outcome};
 use crate::domain::{incident_ref, incident_url};
-pub use incident::{ActionsOf, IncidentActions};
-pub use item::ActionItemPage;
 use leptos::prelude::*;
-pub use mine::MyActionsPage;
-pub use overview::ActionsPage;
 
 fn action_url(id: i64) -> String {
     format!("/actions/{id}")

@@ -1,6 +1,5 @@
 use crate::api::postmortems::section_history;
-use crate::app::components::Failure;
-use crate::app::components::PageLinks;
+use crate::app::components::{Failure, PageLinks};
 use crate::domain::diff::DiffLine;
 use crate::domain::time::format_utc;
 use leptos::prelude::*;

@@ -10,27 +10,27 @@ mod section;
 mod settings;
 mod template;
 
+pub use history::SectionHistoryPage;
+pub use library::LibraryPage;
+pub use published::PublishedPage;
+pub use section::FlagList;
+pub use settings::SettingsForm;
+pub use template::TemplatePage;
+
 use crate::api::postmortems::{
     get_postmortem_page, AddContributingFactor, RemoveContributingFactor, SavePostmortemSection, StartPostmortem,
     ToggleTimelineEvent,
 };
 use crate::app::components::Failure;
 use crate::app::pages::IncidentActions;
-use crate::domain::postmortem::Postmortem;
-use crate::domain::postmortem::SectionFlag;
+use crate::domain::postmortem::{Postmortem, SectionFlag};
 use crate::domain::time::format_duration;
 use extras::*;
-pub use history::SectionHistoryPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-pub use library::LibraryPage;
-pub use published::PublishedPage;
 use review::*;
-pub use section::FlagList;
 use section::*;
-pub use settings::SettingsForm;
-pub use template::TemplatePage;
 
 /// The write-up: every section edited on its own, with preview, drafts, conflicts and history.
 #[component]

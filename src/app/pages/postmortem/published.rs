@@ -1,6 +1,5 @@
 use crate::api::postmortems::get_publication;
-use crate::app::components::Failure;
-use crate::app::components::SeverityBadge;
+use crate::app::components::{Failure, SeverityBadge};
 use crate::domain::time::format_utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
