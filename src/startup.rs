@@ -348,6 +348,59 @@ mod tests {
         );
     }
 
+    /// The crates a `[dependencies]`-like section of Cargo.toml names.
+    fn crates_in(manifest: &str, section: &str) -> Vec<String> {
+        let mut inside = false;
+        let mut names = Vec::new();
+        for line in manifest.lines() {
+            if line.starts_with('[') {
+                inside = line.trim() == section;
+            } else if let Some((name, _)) = line.split_once('=').filter(|_| inside) {
+                let name = name.trim();
+                if !name.is_empty() && !name.starts_with('#') && !name.contains(' ') {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names
+    }
+
+    /// Whether any Rust file under `dirs` names the crate.
+    fn used_in(dirs: &[&str], krate: &str) -> bool {
+        let needle = krate.replace('-', "_");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && std::fs::read_to_string(&path)
+                        .is_ok_and(|t| t.contains(&format!("{needle}::")) || t.contains(&format!("use {needle}")))
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn every_dependency_is_used() {
+        let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+        let unused: Vec<String> = crates_in(&manifest, "[dependencies]")
+            .into_iter()
+            .filter(|c| !used_in(&["src"], c))
+            .chain(
+                crates_in(&manifest, "[dev-dependencies]")
+                    .into_iter()
+                    .filter(|c| !used_in(&["src", "tests", "benches"], c)),
+            )
+            .collect();
+        assert!(unused.is_empty(), "dependencies nothing uses (remove them from Cargo.toml): {unused:?}");
+    }
+
     #[test]
     fn every_migration_bounds_its_lock_wait() {
         for m in super::MIGRATOR.iter() {

@@ -225,8 +225,20 @@ pub struct ReviewComment {
 }
 
 /// Required sections still empty: the postmortem cannot go to review until they are written.
-pub fn missing_required(sections: &[Section]) -> Vec<&Section> {
-    sections.iter().filter(|s| s.required && s.body.trim().is_empty()).collect()
+pub fn missing_required(pm: &Postmortem) -> Vec<&Section> {
+    pm.sections.iter().filter(|s| s.required && s.body.trim().is_empty() && !pm.has_structured(&s.key)).collect()
+}
+
+impl Postmortem {
+    /// Whether the section `key` holds structured content: a section counts as written when its
+    /// text or its structured part is filled in (the factor list, the key events in the timeline).
+    pub fn has_structured(&self, key: &str) -> bool {
+        match key {
+            "contributing_factors" => !self.contributing_factors.is_empty(),
+            "timeline" => self.timeline.iter().any(|t| t.included),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

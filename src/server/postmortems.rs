@@ -540,8 +540,8 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewers: &[P
     if status == PostmortemStatus::InReview {
         return Err(wrong_state(status, "a draft or published"));
     }
-    let sections = db::postmortems::sections(&mut *tx, incident_id).await?;
-    let missing = missing_required(&sections);
+    let pm = get_on(&mut tx, incident_id).await?;
+    let missing = missing_required(&pm);
     if !missing.is_empty() {
         let fields = missing
             .iter()

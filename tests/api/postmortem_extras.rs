@@ -238,3 +238,34 @@ async fn the_editor_page_offers_key_events_time_to_detect_and_factors_without_ja
     let (_, html) = page(&http, &app, &path).await;
     assert!(html.contains("Config pushes skip the canary") && html.contains(">Remove<"), "{html}");
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn structured_factors_count_as_a_written_section(pool: PgPool) {
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
+    let Account { user: grace, .. } = app.member("grace@example.com", "Grace").await;
+    let api = Api::new(&app, &token);
+    let inc = id(&api.declare_titled("Checkout down").await);
+    api.post(&format!("/incidents/{inc}/postmortem"), json!({})).await;
+    // Every required section written except the factors' free text.
+    crate::reviews::write_required(&api, inc, "Checkout failed.").await;
+    let (_, pm) = api.get(&format!("/incidents/{inc}/postmortem")).await;
+    let factors = pm["sections"].as_array().unwrap().iter().find(|s| s["key"] == "contributing_factors").unwrap();
+    assert_eq!(factors["required"], true, "the default template requires the factors: {factors}");
+    let version = factors["version"].as_i64().unwrap();
+    let body = json!({"body": "", "version": version});
+    let path = format!("/incidents/{inc}/postmortem/sections/contributing_factors");
+    let (status, out) = read(api.request(Method::PUT, &path).json(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let submit_path = format!("/incidents/{inc}/postmortem/submit");
+    expect_field_error(
+        &api.post(&submit_path, json!({"reviewers": [grace.id]})).await,
+        "sections.contributing_factors",
+    );
+
+    // One factor in the structured list fills the section.
+    let (status, out) = add_factor(&api, inc, "The retry storm had no backoff", "technology").await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let (status, pm) = api.post(&submit_path, json!({"reviewers": [grace.id]})).await;
+    assert_eq!(status, StatusCode::OK, "{pm}");
+    assert_eq!(pm["status"], "in_review");
+}

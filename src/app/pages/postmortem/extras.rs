@@ -58,6 +58,10 @@ pub(super) fn FactorList(
     let (factor_id, category_id) = ("factor-text", "factor-category");
     view! {
         <div class="factors" data-testid="factors">
+            // One section, two parts: this list is what the section is made of (and enough to send
+            // it to review); the text above is optional context for the factors.
+            <p class="hint">"Each factor is one thing in the system that let this happen, with its category. \
+                The list fills this section; use the text above only for context that connects them."</p>
             <FormError error=remove_err/>
             {(!factors.is_empty()).then(|| view! {
                 <table class="list">
