@@ -225,17 +225,23 @@ pub struct ReviewComment {
 }
 
 /// Required sections still empty: the postmortem cannot go to review until they are written.
-pub fn missing_required(pm: &Postmortem) -> Vec<&Section> {
-    pm.sections.iter().filter(|s| s.required && s.body.trim().is_empty() && !pm.has_structured(&s.key)).collect()
+pub fn missing_required<'a>(sections: &'a [Section], structured: &Structured) -> Vec<&'a Section> {
+    sections.iter().filter(|s| s.required && s.body.trim().is_empty() && !structured.fills(&s.key)).collect()
 }
 
-impl Postmortem {
-    /// Whether the section `key` holds structured content: a section counts as written when its
-    /// text or its structured part is filled in (the factor list, the key events in the timeline).
-    pub fn has_structured(&self, key: &str) -> bool {
+/// Which sections have their structured part filled in: a section counts as written when its text
+/// or its structured part exists (the factor list, the key events included in the timeline).
+#[derive(Debug, Default)]
+pub struct Structured {
+    pub factors: bool,
+    pub timeline: bool,
+}
+
+impl Structured {
+    pub fn fills(&self, key: &str) -> bool {
         match key {
-            "contributing_factors" => !self.contributing_factors.is_empty(),
-            "timeline" => self.timeline.iter().any(|t| t.included),
+            "contributing_factors" => self.factors,
+            "timeline" => self.timeline,
             _ => false,
         }
     }

@@ -540,8 +540,13 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewers: &[P
     if status == PostmortemStatus::InReview {
         return Err(wrong_state(status, "a draft or published"));
     }
-    let pm = get_on(&mut tx, incident_id).await?;
-    let missing = missing_required(&pm);
+    let sections = db::postmortems::sections(&mut *tx, incident_id).await?;
+    let key = key_events(&mut tx, incident_id).await?;
+    let structured = Structured {
+        factors: !db::postmortems::factors(&mut *tx, incident_id).await?.is_empty(),
+        timeline: timeline_items(&key.events, &key.excluded).iter().any(|t| t.included),
+    };
+    let missing = missing_required(&sections, &structured);
     if !missing.is_empty() {
         let fields = missing
             .iter()
