@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 pub enum AppError {
     #[error("Sign in to continue")]
     Unauthorized,
+    /// An API token that does not (or no longer) work, and why: revoked, expired, deactivated.
+    #[error("{0}")]
+    TokenRefused(String),
     /// The database has no users yet: the first visit creates the first admin.
     #[error("Debrief needs its first admin account")]
     SetupRequired,
@@ -170,7 +173,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Unauthorized => "unauthorized",
+            AppError::Unauthorized | AppError::TokenRefused(_) => "unauthorized",
             AppError::SetupRequired => "setup_required",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
@@ -185,7 +188,7 @@ impl AppError {
 
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Unauthorized | AppError::SetupRequired => 401,
+            AppError::Unauthorized | AppError::TokenRefused(_) | AppError::SetupRequired => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::MethodNotAllowed(_) => 405,

@@ -197,9 +197,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("added {} <{}> as {}", user.name, user.email, user.role);
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { email } } => {
+        Command::Token { command: TokenCommand::Create { email, name, scope, expires } } => {
             let (pool, _pg) = connect(&config).await?;
-            println!("{}", accounts::create_token(&pool, &email).await.map_err(describe)?);
+            let req = accounts::TokenRequest { name, scope, expires_at: expires };
+            println!("{}", accounts::create_token_for(&pool, &email, &req).await.map_err(describe)?.token);
             Ok(())
         }
     }
@@ -240,7 +241,9 @@ async fn serve(config: Config) -> Result<(), String> {
     tokio::spawn(daily_digest(pool.clone(), outbound.clone()));
     let form_key = FormKey::shared(&pool).await.map_err(|e| format!("reading the form-state key: {e}"))?;
     let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options, assets, form_key, outbound };
-    let app = router(state, config.secure_cookies).await?;
+    // An https public URL (Settings) means the browser reaches us over TLS: cookies go Secure.
+    let https = webhook::settings(&state.pool).await.is_ok_and(|s| s.public_url.starts_with("https://"));
+    let app = router(state, config.secure_cookies || https).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
     tracing::info!("Debrief is serving on http://{addr}");
     // The peer address feeds the sign-in throttle.

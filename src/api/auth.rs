@@ -49,7 +49,7 @@ pub async fn create_first_admin(
     let user = accounts::create_first_admin(&state.pool, n)
         .await
         .map_err(|e| e.with_values([("email", email.as_str()), ("name", name.as_str())]))?;
-    accounts::start_session(&ctx::session().await?, &user).await?;
+    accounts::start_session(&state.pool, &ctx::session().await?, user, &ctx::client().await).await?;
     leptos_axum::redirect("/incidents");
     Ok(())
 }
@@ -63,10 +63,9 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     let state = ctx::state()?;
     let session = ctx::session().await?;
-    // Missing only if the server was not started with connect info; then only the per-account limit applies.
-    let client =
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
-    let user = match accounts::sign_in(&state.pool, &session, &email, &password, client).await {
+    // Without an address (no connect info) only the per-account limit applies.
+    let client = ctx::client().await;
+    let user = match accounts::sign_in(&state.pool, &session, &email, &password, &client).await {
         Ok(user) => user,
         Err(e) => {
             if let AppError::TooManyRequests { retry_after_secs, .. } = &e {
@@ -107,7 +106,8 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
-    accounts::sign_out(&ctx::session().await?).await?;
+    let state = ctx::state()?;
+    accounts::sign_out(&state.pool, &ctx::session().await?, &ctx::client().await).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod auth;
 pub mod incidents;
+pub mod people;
 pub mod postmortems;
 #[cfg(feature = "ssr")]
 pub mod rest;
@@ -24,10 +25,21 @@ pub(crate) mod ctx {
         leptos_axum::extract::<Session>().await.map_err(internal)
     }
 
+    /// The browser this request came from: its address (the TCP peer) and user agent.
+    pub async fn client() -> accounts::Client {
+        use axum::extract::ConnectInfo;
+        use axum::http::{header, HeaderMap};
+        // Missing only if the server was not started with connect info.
+        let address = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
+        let headers = leptos_axum::extract::<HeaderMap>().await.unwrap_or_default();
+        let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        accounts::Client { address, user_agent: agent.to_string() }
+    }
+
     /// The signed-in user with the state; Unauthorized (or SetupRequired) otherwise.
     pub async fn user() -> Result<(AppState, User), AppError> {
         let state = state()?;
-        let lookup = || async { accounts::session_user(&state.pool, &session().await?).await };
+        let lookup = || async { accounts::session_user(&state.pool, &session().await?, &client().await).await };
         let user = match use_context::<RequestUser>() {
             // A page's parts ask at the same time: the first looks the user up, the others wait for it.
             Some(cache) => cache.0.get_or_try_init(lookup).await?.clone(),

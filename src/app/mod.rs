@@ -76,6 +76,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/library/:reference") view=PublishedPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset/:secret") view=ResetPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             // Last, so that it hydrates after any island in the page.
@@ -108,7 +110,10 @@ fn Header() -> impl IntoView {
                                         })}
                                     </A>
                                     <A href="/library">"Library"</A>
-                                    {admin.then(|| view! { <A href="/users">"Users"</A> <A href="/settings/template">"Settings"</A> })}
+                                    {admin.then(|| view! {
+                                        <A href="/users">"Users"</A> <A href="/settings/template">"Settings"</A>
+                                        <A href="/audit">"Audit log"</A>
+                                    })}
                                     <A href="/profile">{user.name.clone()}</A>
                                 </nav>
                                 <A href="/incidents/new" attr:class="button danger declare">"Declare incident"</A>

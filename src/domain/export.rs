@@ -487,3 +487,32 @@ See the tracker for details.
         );
     }
 }
+
+/// One CSV row (RFC 4180): every field quoted, quotes doubled. A field a spreadsheet would run as a
+/// formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading `'`, so user text in an
+/// export never becomes a formula on someone's machine.
+pub fn csv_row<S: AsRef<str>>(fields: &[S]) -> String {
+    let cells: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let f = f.as_ref();
+            let guard = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) { "'" } else { "" };
+            format!("\"{guard}{}\"", f.replace('"', "\"\""))
+        })
+        .collect();
+    cells.join(",") + "\r\n"
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_row;
+
+    #[test]
+    fn csv_quotes_everything_and_defuses_formulas() {
+        assert_eq!(csv_row(&["a", "b \"c\"", ""]), "\"a\",\"b \"\"c\"\"\",\"\"\r\n");
+        assert_eq!(
+            csv_row(&["=HYPERLINK(\"x\")", "-1", "@SUM", "line\nbreak"]),
+            "\"'=HYPERLINK(\"\"x\"\")\",\"'-1\",\"'@SUM\",\"line\nbreak\"\r\n"
+        );
+    }
+}

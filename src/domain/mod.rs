@@ -1,5 +1,6 @@
 //! Shared types and rules. Pure: no I/O, compiled for both the server and the browser.
 
+pub mod accounts;
 pub mod actions;
 pub mod blameless;
 pub mod diff;

@@ -27,6 +27,18 @@ pub fn format_utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// A filter's bound: `2026-11-23` (a UTC day; as an end, the whole day counts) or RFC 3339.
+pub fn parse_bound(input: &str, end: bool) -> Result<DateTime<Utc>, String> {
+    let s = input.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date: use 2026-11-23 or 2026-11-23T06:20:00Z"))?;
+    let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+    Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
 /// How far ahead of the server clock a responder's "occurred at" may be (clock skew between laptops).
 pub const FUTURE_TOLERANCE_SECS: i64 = 60;
 
@@ -97,6 +109,14 @@ mod zoned {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounds_are_days_or_instants() {
+        assert_eq!(parse_bound("2026-11-23", false).unwrap().to_rfc3339(), "2026-11-23T00:00:00+00:00");
+        assert_eq!(parse_bound("2026-11-23", true).unwrap().to_rfc3339(), "2026-11-24T00:00:00+00:00");
+        assert_eq!(parse_bound("2026-11-23T06:20:00+01:00", true).unwrap().to_rfc3339(), "2026-11-23T05:20:00+00:00");
+        assert!(parse_bound("yesterday", false).unwrap_err().contains("not a date"));
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -14,6 +14,16 @@ pub struct User {
     /// The team they work in; empty when not set.
     #[serde(default)]
     pub team: String,
+    /// False once an admin deactivated them: they keep their name in history but cannot sign in.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// The token and address this request came with; for the audit log, never serialised.
+    #[serde(skip)]
+    pub origin: super::accounts::Origin,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl User {
@@ -178,6 +188,8 @@ mod tests {
             role,
             time_zone: "UTC".into(),
             team: String::new(),
+            active: true,
+            origin: Default::default(),
         }
     }
 

@@ -12,7 +12,7 @@ pub const NOTE_MAX: usize = 20_000;
 pub const SERVICE_MAX: usize = 64;
 pub const SERVICES_MAX: usize = 20;
 pub const NAME_MAX: usize = 100;
-pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MIN: usize = 12;
 /// Long enough for any passphrase; short enough that hashing it costs what hashing costs.
 pub const PASSWORD_MAX: usize = 1_000;
 /// Close reasons, review comments' section names and other one-line texts.

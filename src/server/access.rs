@@ -51,7 +51,9 @@ pub fn manage_access(user: &User, incident: &Incident) -> AppResult<()> {
 
 /// Someone about to be given a role or an action item: readers only read.
 pub fn require_can_take_work(person: &User, what: &str) -> Result<(), String> {
-    if person.can_write() {
+    if !person.active {
+        Err(format!("{} has been deactivated and cannot {what}", person.name))
+    } else if person.can_write() {
         Ok(())
     } else {
         Err(format!("{} is a reader and cannot {what}", person.name))

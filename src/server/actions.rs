@@ -883,6 +883,8 @@ mod tests {
             role: crate::domain::UserRole::Member,
             time_zone: "UTC".into(),
             team: String::new(),
+            active: true,
+            origin: Default::default(),
         };
         let ok = parse_filter(&me, &ListParams { owner: Some("me".into()), ..Default::default() }).unwrap();
         assert!(ok.filter.mine && ok.filter.owner == Some(5));

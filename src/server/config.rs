@@ -83,6 +83,15 @@ pub enum TokenCommand {
     Create {
         #[arg(long)]
         email: String,
+        /// What the token is for, shown in the token list.
+        #[arg(long, default_value = "Command line")]
+        name: String,
+        /// read, write, or feed (the library's Atom feed only).
+        #[arg(long, default_value = "write")]
+        scope: String,
+        /// Last day (2027-01-31, UTC) or instant (RFC 3339) it works; none for no expiry.
+        #[arg(long)]
+        expires: Option<String>,
     },
 }
 

@@ -3,6 +3,7 @@
 //! the live notification together) and returns domain types.
 
 use super::access::{self, no_incident as not_found};
+use super::audit;
 use super::db::{
     self,
     incidents::ListFilter,
@@ -11,6 +12,7 @@ use super::db::{
 use super::markdown;
 use super::people;
 pub use super::people::Person;
+use crate::domain::accounts::AuditAction;
 use crate::domain::paging::Page;
 use crate::domain::time::{format_duration, incident_duration, parse_occurred_at, stamp, zone};
 use crate::domain::validate::{self, check, non_empty, FieldErrors};
@@ -308,6 +310,9 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
             ("private", "public", format!("{} made the incident public", user.name))
         };
         record(&mut tx, id, user, EventKind::Visibility, &body, Change::between(from, to), now).await?;
+        let action = if p { AuditAction::IncidentMadePrivate } else { AuditAction::IncidentMadePublic };
+        let object = audit::Object::incident(id, title.as_deref().unwrap_or(&current.title));
+        audit::record(&mut *tx, user, action, object, Some(audit::change("visibility", from, to))).await?;
     }
     db::incidents::notify(&mut *tx, id, "updated").await?;
     tx.commit().await?;
@@ -389,11 +394,18 @@ async fn lock_for_access(tx: &mut sqlx::PgConnection, user: &User, id: i64) -> A
 #[tracing::instrument(skip_all, fields(user = user.id, id))]
 pub async fn add_participant(pool: &PgPool, user: &User, id: i64, who: &Person) -> AppResult<Incident> {
     let mut tx = pool.begin().await?;
-    lock_for_access(&mut tx, user, id).await?;
+    let current = lock_for_access(&mut tx, user, id).await?;
     let person = participant(&mut tx, who).await?;
+    if !person.active {
+        let field = if matches!(who, Person::Id(_)) { "user_id" } else { "person" };
+        return Err(AppError::invalid(field, format!("{} has been deactivated", person.name)));
+    }
     if db::incidents::add_participant(&mut *tx, id, person.id, user.id).await? {
         let body = format!("{} added {} to the incident", user.name, person.name);
         record(&mut tx, id, user, EventKind::Participants, &body, Change::set(&person.name), Utc::now()).await?;
+        let object = audit::Object::incident(id, &current.title);
+        let change = Some(serde_json::json!({ "participant": { "id": person.id, "name": person.name } }));
+        audit::record(&mut *tx, user, AuditAction::ParticipantAdded, object, change).await?;
         db::incidents::notify(&mut *tx, id, "participants").await?;
     }
     tx.commit().await?;
@@ -412,6 +424,9 @@ pub async fn remove_participant(pool: &PgPool, user: &User, id: i64, user_id: i6
     }
     let body = format!("{} removed {} from the incident", user.name, person.name);
     record(&mut tx, id, user, EventKind::Participants, &body, Change::unset(&person.name), Utc::now()).await?;
+    let change = Some(serde_json::json!({ "participant": { "id": person.id, "name": person.name } }));
+    audit::record(&mut *tx, user, AuditAction::ParticipantRemoved, audit::Object::incident(id, &current.title), change)
+        .await?;
     db::incidents::notify(&mut *tx, id, "participants").await?;
     tx.commit().await?;
     load(pool, id).await

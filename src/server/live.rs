@@ -17,6 +17,16 @@ pub const CHANNEL: &str = "debrief_live";
 pub struct Change {
     pub incident_id: i64,
     pub what: String,
+    /// Set for "signed_out": that user's streams end.
+    #[serde(default)]
+    pub user_id: Option<i64>,
+}
+
+/// Ends every open live stream of `user_id`, on every instance, when the transaction commits
+/// (deactivation, signing out elsewhere). Streams of the user's other sign-ins reconnect and are
+/// asked to sign in again; the current browser's reconnects as before.
+pub async fn notify_signed_out(tx: &mut sqlx::PgConnection, user_id: i64) -> AppResult<()> {
+    db::incidents::notify_signed_out(tx, user_id).await
 }
 
 #[derive(Clone)]
@@ -79,6 +89,7 @@ pub async fn incident_changes(
     Ok(futures::stream::unfold((rx, pool, viewer), move |(mut rx, pool, viewer)| async move {
         loop {
             let what = match rx.recv().await {
+                Ok(c) if c.what == "signed_out" && c.user_id == Some(viewer.id) => return None,
                 Ok(c) if c.incident_id == id => c.what,
                 Ok(_) => continue,
                 // Missed some: tell the page to refresh anyway.

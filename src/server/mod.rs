@@ -5,6 +5,7 @@ pub mod access;
 pub mod accounts;
 pub mod actions;
 pub mod assets;
+pub mod audit;
 pub mod config;
 pub mod csrf;
 pub mod db;

@@ -4,6 +4,7 @@
 use super::access::{self, see_incident};
 use super::db;
 use super::people::Person;
+use crate::domain::accounts::AuditAction;
 use crate::domain::blameless;
 use crate::domain::export::{export_markdown, ExportInput};
 use crate::domain::paging::Page;
@@ -80,8 +81,13 @@ pub async fn save_template(
 ) -> AppResult<Vec<TemplateSection>> {
     super::access::require_admin(user)?;
     let sections = check_template(sections)?;
+    let before = db::postmortems::template(pool).await?;
     let mut tx = pool.begin().await?;
     db::postmortems::replace_template(&mut tx, &sections).await?;
+    let keys = |s: &[TemplateSection]| s.iter().map(|t| t.key.clone()).collect::<Vec<_>>();
+    let diff = super::audit::change("sections", keys(&before), keys(&sections));
+    let object = super::audit::Object::setting("postmortem_template");
+    super::audit::record(&mut *tx, user, AuditAction::TemplateChanged, object, Some(diff)).await?;
     tx.commit().await?;
     db::postmortems::template(pool).await
 }
@@ -399,7 +405,14 @@ pub async fn comments(
 pub async fn export(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<String> {
     let mut conn = pool.acquire().await?;
     see_incident(&mut *conn, viewer, incident_id).await?;
-    export_on(&mut conn, viewer, incident_id).await
+    let markdown = export_on(&mut conn, viewer, incident_id).await?;
+    // Who took a copy of a private write-up away is in the audit log.
+    let incident = super::incidents::load(&mut *conn, incident_id).await?;
+    if incident.private {
+        let object = super::audit::Object::incident(incident_id, &incident.title);
+        super::audit::record(&mut *conn, viewer, AuditAction::PostmortemDownloaded, object, None).await?;
+    }
+    Ok(markdown)
 }
 
 async fn export_on(conn: &mut sqlx::PgConnection, viewer: &User, incident_id: i64) -> AppResult<String> {
@@ -560,6 +573,9 @@ pub async fn submit(pool: &PgPool, user: &User, incident_id: i64, reviewers: &[P
     let mut reviewer_ids = Vec::with_capacity(reviewers.len());
     for who in reviewers {
         let u = super::people::find(&mut tx, who, "reviewers").await?;
+        if !u.active {
+            return Err(AppError::invalid("reviewers", format!("{} has been deactivated", u.name)));
+        }
         if u.id == user.id {
             return Err(AppError::invalid("reviewers", "You cannot review your own write-up: choose someone else"));
         }
@@ -734,6 +750,9 @@ pub async fn publish(
     let revision =
         db::postmortems::publish(&mut *tx, incident_id, user.id, &incident.title, &markdown, &html, reason.as_deref())
             .await?;
+    let detail = serde_json::json!({ "revision": revision, "admin_override": reason });
+    let object = super::audit::Object::incident(incident_id, &incident.title);
+    super::audit::record(&mut *tx, user, AuditAction::PostmortemPublished, object, Some(detail)).await?;
     tx.commit().await?;
     let pm = reread(pool, incident_id).await?;
     // The webhook posts to a shared channel: private write-ups are never announced there.

@@ -242,9 +242,23 @@ pub async fn save_settings(
             return Err(AppError::fields(fields.flatten().collect()));
         }
     };
+    let before = settings(pool).await?;
     let mut tx = pool.begin().await?;
     db::postmortems::set_setting(&mut *tx, WEBHOOK_URL, &webhook).await?;
     db::postmortems::set_setting(&mut *tx, PUBLIC_URL, &public).await?;
+    // The webhook URL is a secret (whoever has it can post to the channel): only whether it changed.
+    let mut diff = serde_json::Map::new();
+    if before.webhook_url != webhook {
+        diff.insert(WEBHOOK_URL.into(), serde_json::json!({ "changed": true, "set": !webhook.is_empty() }));
+    }
+    if before.public_url != public {
+        diff.insert(PUBLIC_URL.into(), serde_json::json!({ "from": before.public_url, "to": public }));
+    }
+    if !diff.is_empty() {
+        let object = super::audit::Object::setting("notifications");
+        let action = crate::domain::accounts::AuditAction::SettingsChanged;
+        super::audit::record(&mut *tx, user, action, object, Some(diff.into())).await?;
+    }
     tx.commit().await?;
     settings(pool).await
 }

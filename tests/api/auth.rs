@@ -42,7 +42,7 @@ async fn me_describes_the_token_holder(pool: PgPool) {
 #[sqlx::test(migrations = "./migrations")]
 async fn every_user_can_hold_several_tokens(pool: PgPool) {
     let (app, Account { user: ada, token: first }) = TestApp::with_admin(pool).await;
-    let second = debrief::server::accounts::create_token(&app.pool, "ada@example.com").await.unwrap();
+    let second = crate::common::token_for(&app.pool, "ada@example.com", "write").await;
     assert_ne!(first, second);
     for token in [&first, &second] {
         let (status, me) = Api::new(&app, token).get("/me").await;

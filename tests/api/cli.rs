@@ -79,7 +79,7 @@ async fn bad_cli_input_is_explained(pool: PgPool) {
     assert!(!ok);
     assert!(err.contains("email: Enter an email address"), "{err}");
     assert!(err.contains("role: unknown user role"), "{err}");
-    assert!(err.contains("password: Use at least 10 characters"), "{err}");
+    assert!(err.contains("password: Use at least 12 characters"), "{err}");
 
     let p = pool.clone();
     let (ok, _, err) =

@@ -13,7 +13,7 @@ async fn a_change_through_one_instance_reaches_a_stream_on_another(pool: PgPool)
     let reader_side = spawn(pool.clone()).await;
     let writer_side = spawn(pool.clone()).await;
     let browser = signed_in(&reader_side).await;
-    let token = debrief::server::accounts::create_token(&pool, "ada@example.com").await.unwrap();
+    let token = crate::common::token_for(&pool, "ada@example.com", "write").await;
     let api = reqwest::Client::new();
     let inc: serde_json::Value =
         Api::new(&writer_side, &token).declare(serde_json::json!({"title": "Queue backlog", "severity": "SEV2"})).await;

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts;
 mod action_flows;
 mod actions;
 mod auth;
@@ -23,6 +24,7 @@ mod sign_in;
 mod storage;
 mod support;
 mod timeline;
+mod tokens;
 mod transfer;
 mod updates;
 mod webhooks;

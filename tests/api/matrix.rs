@@ -173,11 +173,14 @@ fn table() -> Vec<Row> {
         "GET" "/library/{reference}" Read none;
         "GET" "/users" Admin none;
         "GET" "/profile" SignedIn none;
+        "GET" "/audit" Admin none;
+        "GET" "/reset/{secret}" Open none;
 
         // Downloads, the feed and live streams.
         "GET" "/live/incidents/{id}" Read none;
         "GET" "/incidents/{reference}/postmortem.md" Read none;
         "GET" "/library/feed.xml" SignedIn none;
+        "GET" "/audit.csv" Admin none;
 
         // The JSON API.
         "GET" "/api/v1/me" SignedIn none;
@@ -221,6 +224,13 @@ fn table() -> Vec<Row> {
         "GET" "/api/v1/library" SignedIn none;
         "GET" "/api/v1/settings" Admin none;
         "PUT" "/api/v1/settings" Admin |_, _, _| Body::Json(json!({"webhook_url": "ftp://x", "public_url": ""}));
+        "GET" "/api/v1/tokens" SignedIn none;
+        "POST" "/api/v1/tokens" SignedIn |_, _, _| Body::Json(json!({"name": "", "scope": "read"}));
+        // Someone else's token is a 404 like a missing one: any answer but a 500.
+        "DELETE" "/api/v1/tokens/{id}" Open none;
+        "GET" "/api/v1/users" Admin none;
+        "PATCH" "/api/v1/users/{id}" Admin |_, _, _| Body::Json(json!({"role": "emperor"}));
+        "GET" "/api/v1/audit" Admin none;
 
         // Server functions, as pages call them.
         "POST" "/api/current_user" Open none;
@@ -289,6 +299,21 @@ fn table() -> Vec<Row> {
             |_, t, _| form(&[("id", t.id.to_string()), ("event_id", t.event.to_string()), ("include", "true".into())]);
         "POST" "/api/add_contributing_factor" Write
             |_, t, _| form(&[("id", t.id.to_string()), ("factor", "Probe factor".into()), ("category", "process".into())]);
+        "POST" "/api/my_security" SignedIn none;
+        "POST" "/api/create_api_token" SignedIn |_, _, _| form(&[("name", String::new()), ("scope", "read".into())]);
+        "POST" "/api/create_feed_link" SignedIn none;
+        "POST" "/api/revoke_api_token" Open |_, _, _| form(&[("id", "999999".into())]);
+        "POST" "/api/change_password" SignedIn
+            |_, _, _| form(&[("current_password", "not it at all".into()), ("new_password", "short".into())]);
+        "POST" "/api/end_other_sessions" SignedIn none;
+        "POST" "/api/change_user" Admin |_, _, _| form(&[("user_id", "999999".into()), ("role", "emperor".into())]);
+        "POST" "/api/create_reset_link" Admin |f, _, _| form(&[("user_id", f.dana.to_string())]);
+        "POST" "/api/take_new_secret" SignedIn |_, _, _| form(&[("kind", "reset".into())]);
+        "POST" "/api/check_reset_link" Open |_, _, _| form(&[("secret", "not a real link".into())]);
+        "POST" "/api/reset_password" Open
+            |_, _, _| form(&[("secret", "not a real link".into()), ("new_password", "a long new password".into())]);
+        "POST" "/api/audit_log" Admin none;
+        "POST" "/api/all_tokens" Admin none;
         "POST" "/api/remove_contributing_factor" Write
             |_, t, _| form(&[("id", t.id.to_string()), ("factor_id", "999999".into())]);
     }
@@ -297,7 +322,10 @@ fn table() -> Vec<Row> {
 /// A served route as a row's key: server functions lose the hash the macro appends to their name.
 /// A served route with its parameters in the router's `{name}` syntax.
 fn normalise(path: &str) -> String {
-    path.replace(":reference", "{reference}").replace(":key", "{key}").replace(":id", "{id}")
+    path.replace(":reference", "{reference}")
+        .replace(":key", "{key}")
+        .replace(":id", "{id}")
+        .replace(":secret", "{secret}")
 }
 
 /// A row's key: server functions lose the hash the macro appends to their name.
@@ -313,7 +341,10 @@ fn key(method: &str, path: &str) -> (String, String) {
 }
 
 fn fill(path: &str, t: &Target) -> String {
-    path.replace("{reference}", &format!("INC-{}", t.id))
+    path.replace("/tokens/{id}", "/tokens/999999")
+        .replace("/users/{id}", "/users/999999")
+        .replace("{secret}", "0123456789abcdef")
+        .replace("{reference}", &format!("INC-{}", t.id))
         .replace("/actions/{id}", &format!("/actions/{}", t.action))
         .replace("{id}", &t.id.to_string())
         .replace("{key}", "summary")

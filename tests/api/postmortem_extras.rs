@@ -207,7 +207,7 @@ async fn the_editor_page_offers_key_events_time_to_detect_and_factors_without_ja
     use crate::pages::{form_action, page, post_form, signed_in};
     let app = spawn(pool).await;
     let http = signed_in(&app).await;
-    let token = debrief::server::accounts::create_token(&app.pool, "ada@example.com").await.unwrap();
+    let token = crate::common::token_for(&app.pool, "ada@example.com", "write").await;
     let api = Api::new(&app, &token);
     let (inc, started) = incident_with_postmortem(&api, "Checkout down").await;
     let trigger = note_at(&api, inc, "Deploy 42 rolled out", Some("trigger"), started + Duration::minutes(5)).await;

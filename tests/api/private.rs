@@ -333,18 +333,15 @@ async fn private_write_ups_stay_out_of_the_library_feed_and_webhook(pool: PgPool
     assert!(!first.to_string().contains("Leaked"), "{first}");
     assert!(messages.try_recv().is_err(), "the private write-up was never announced");
 
-    for (api, sees) in [(&c.ada, true), (&c.bob, false), (&c.rita, false)] {
+    for (api, email, sees) in [(&c.ada, "ada", true), (&c.bob, "bob", false), (&c.rita, "rita", false)] {
         let (_, lib) = api.get("/library").await;
         assert_eq!(listed(&lib, secret), sees, "{lib}");
         assert!(listed(&lib, open), "{lib}");
         let (_, found) = api.get("/library?q=signing").await;
         assert_eq!(listed(&found, secret), sees, "search: {found}");
-        let xml = reqwest::get(app.url(&format!("/library/feed.xml?token={}", api.token)))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let feed = crate::common::token_for(&app.pool, &format!("{email}@example.com"), "feed").await;
+        let xml =
+            reqwest::get(app.url(&format!("/library/feed.xml?token={feed}"))).await.unwrap().text().await.unwrap();
         assert_eq!(xml.contains("Leaked signing key"), sees, "{xml}");
         assert!(xml.contains("Checkout down"), "{xml}");
     }

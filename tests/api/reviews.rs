@@ -407,7 +407,11 @@ async fn the_feed_needs_a_session_or_a_token(pool: PgPool) {
     let res = http.get(app.url("/library/feed.xml?token=not-a-token")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
+    // A full API token does not work there: only a feed token does.
     let res = http.get(app.url(&format!("/library/feed.xml?token={ada}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let feed = crate::common::token_for(&app.pool, "ada@example.com", "feed").await;
+    let res = http.get(app.url(&format!("/library/feed.xml?token={feed}"))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let content_type = res.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().to_string();
     assert!(content_type.starts_with("application/atom+xml"), "{content_type}");

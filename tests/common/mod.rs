@@ -102,7 +102,7 @@ impl TestApp {
     /// A user with any role and an API token for them.
     pub async fn account(&self, email: &str, name: &str, role: &str) -> Account {
         let user = self.user(email, name, role).await;
-        let token = accounts::create_token(&self.pool, email).await.expect("token");
+        let token = token_for(&self.pool, email, "write").await;
         Account { user, token }
     }
 
@@ -119,6 +119,12 @@ impl TestApp {
         .await
         .expect("create user")
     }
+}
+
+/// A new API token with this scope for the user with this email (as the CLI makes one).
+pub async fn token_for(pool: &PgPool, email: &str, scope: &str) -> String {
+    let req = accounts::TokenRequest { name: format!("{scope} token"), scope: scope.into(), expires_at: None };
+    accounts::create_token_for(pool, email, &req).await.expect("token").token
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -68,6 +68,9 @@ async fn every_page_fits_a_360_px_phone(pool: PgPool) {
         "/incidents".to_string(),
         "/incidents/new".to_string(),
         "/library".to_string(),
+        "/profile".to_string(),
+        "/users".to_string(),
+        "/audit".to_string(),
     ];
     for javascript in [true, false] {
         let b = Browser::phone(javascript).await;

@@ -2,6 +2,7 @@
 
 mod actions;
 mod incidents;
+mod people;
 mod postmortems;
 mod site;
 
@@ -13,7 +14,7 @@ use crate::server::{accounts, AppState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -50,6 +51,7 @@ route_table! { site_routes, site_table;
     // `reference`, like the page route beside it: the router needs one name per position.
     "/incidents/{reference}/postmortem.md" => get(site::postmortem_markdown);
     "/library/feed.xml" => get(site::library_feed);
+    "/audit.csv" => get(site::audit_csv);
 }
 
 route_table! { api_routes, api_table;
@@ -80,6 +82,11 @@ route_table! { api_routes, api_table;
     "/incidents/{id}/close" => post(postmortems::close);
     "/library" => get(postmortems::library);
     "/settings" => get(postmortems::settings).put(postmortems::save_settings);
+    "/tokens" => get(people::list_tokens).post(people::create_token);
+    "/tokens/{id}" => delete(people::revoke_token);
+    "/users" => get(people::list_users);
+    "/users/{id}" => patch(people::change_user);
+    "/audit" => get(people::audit_log);
 }
 
 /// The routes outside `/api/v1` that pages link to: downloads, the feed and live streams.
@@ -94,7 +101,15 @@ pub fn router() -> Router<AppState> {
     )
 }
 
-/// The user behind `Authorization: Bearer <token>`.
+/// The client's address and user agent, from the connection and the headers.
+fn client(parts: &Parts) -> accounts::Client {
+    let address = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    accounts::Client { address, user_agent: agent.to_string() }
+}
+
+/// The user behind `Authorization: Bearer <token>`, if the token's scope allows this request: a
+/// read-only token only reads, a feed token is for the feed alone.
 pub struct ApiUser(pub User);
 
 impl FromRequestParts<AppState> for ApiUser {
@@ -107,7 +122,12 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(AppError::Unauthorized)?;
-        accounts::token_user(&state.pool, token).await.map(ApiUser)
+        let mut user = accounts::token_user(&state.pool, token).await?;
+        if let Some((_, scope)) = user.origin.token {
+            scope.allows_api(parts.method.as_str()).map_err(|m| AppError::Forbidden(m.into()))?;
+        }
+        user.origin.address = client(parts).address_text();
+        Ok(ApiUser(user))
     }
 }
 
@@ -121,7 +141,7 @@ impl FromRequestParts<AppState> for SessionUser {
         let session = tower_sessions::Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| crate::error::internal(m))?;
-        accounts::session_user(&state.pool, &session).await.map(SessionUser)
+        accounts::session_user(&state.pool, &session, &client(parts)).await.map(SessionUser)
     }
 }
 

@@ -26,18 +26,29 @@ pub struct FeedQuery {
     token: Option<String>,
 }
 
-/// The Atom feed of publications. Feed readers cannot sign in, so an API token in `?token=` also works.
+/// The Atom feed of publications. Feed readers cannot sign in, so a feed token (made on the library
+/// page, good for nothing else) in `?token=` also works; an API token there does not, so a full
+/// token never ends up in a feed reader's settings or a proxy's log.
 pub async fn library_feed(
     State(s): State<AppState>,
     session: tower_sessions::Session,
     Query(q): Query<FeedQuery>,
 ) -> AppResult<Response> {
     let user = match q.token.as_deref() {
-        Some(token) => accounts::token_user(&s.pool, token).await?,
-        None => accounts::session_user(&s.pool, &session).await?,
+        Some(token) => accounts::feed_user(&s.pool, token).await?,
+        None => accounts::session_user(&s.pool, &session, &Default::default()).await?,
     };
     let xml = ops::atom_feed(&s.pool, &user).await?;
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
+}
+
+/// The audit log page's CSV download, for a signed-in admin (the API has `?format=csv`).
+pub async fn audit_csv(
+    State(s): State<AppState>,
+    SessionUser(user): SessionUser,
+    Query(q): Query<crate::server::audit::Params>,
+) -> AppResult<Response> {
+    Ok(super::people::csv_response(crate::server::audit::csv(&s.pool, &user, &q).await?))
 }
 
 /// `GET /live/incidents/{id}`: Server-Sent Events, one "changed" event per change to the incident.

@@ -1,4 +1,4 @@
-use crate::api::auth::{needs_setup, CreateFirstAdmin, SaveProfile, SignIn};
+use crate::api::auth::{needs_setup, CreateFirstAdmin, SignIn};
 use crate::app::components::{typed, Failure, FieldError, FormError, TIME_ZONE_SCRIPT};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,7 +32,7 @@ pub fn SetupPage() -> impl IntoView {
                                 <input id="name" name="name" required autocomplete="name" value=typed(err, "name")/>
                                 <FieldError error=err field="name"/>
                                 <label for="password">"Password"</label>
-                                <input id="password" name="password" type="password" required minlength="10"
+                                <input id="password" name="password" type="password" required minlength="12"
                                     autocomplete="new-password"/>
                                 <FieldError error=err field="password"/>
                                 <input type="hidden" name="time_zone" value=""/>
@@ -65,6 +65,9 @@ pub fn LoginPage() -> impl IntoView {
                     Ok(false) => view! {
                         <section class="narrow">
                             <h1>"Sign in to Debrief"</h1>
+                            {(query.read_untracked().get("reset").as_deref() == Some("done")).then(|| view! {
+                                <p class="notice" role="status">"Your password is set. Sign in with it."</p>
+                            })}
                             <ActionForm action>
                                 <FormError error=err/>
                                 <label for="email">"Email"</label>
@@ -83,51 +86,6 @@ pub fn LoginPage() -> impl IntoView {
                         </section>
                     }
                     .into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-pub fn ProfilePage() -> impl IntoView {
-    let action = ServerAction::<SaveProfile>::new();
-    let me = Resource::new(move || action.version().get(), |_| crate::api::auth::current_user());
-    let err = Signal::derive(move || action.value().get().and_then(Result::err));
-    view! {
-        <Title text="Profile"/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(user)) => view! {
-                        <section class="narrow">
-                            <h1>{user.name.clone()}</h1>
-                            <p>{user.email.clone()} " · " {user.role.as_str()}</p>
-                            <ActionForm action attr:class="grid-form">
-                                <label for="time_zone">"Time zone (IANA name)"</label>
-                                <input id="time_zone" name="time_zone" required aria-describedby="time_zone-hint"
-                                    value=move || {
-                                        let typed = typed(err, "time_zone")();
-                                        if typed.is_empty() { user.time_zone.clone() } else { typed }
-                                    }/>
-                                <p class="hint" id="time_zone-hint">"Times show in UTC and in this zone; your action items fall due by its calendar."</p>
-                                <FieldError error=err field="time_zone"/>
-                                <label for="team">"Team"</label>
-                                <input id="team" name="team"
-                                    value=move || match err.get() {
-                                        Some(_) => typed(err, "team")(),
-                                        None => user.team.clone(),
-                                    }/>
-                                <FieldError error=err field="team"/>
-                                <button type="submit" class="button">"Save"</button>
-                                {move || (action.value().get().is_some_and(|r| r.is_ok()))
-                                    .then(|| view! { <span class="saved" role="status">"Saved"</span> })}
-                            </ActionForm>
-                        </section>
-                    }
-                    .into_any(),
-                    Ok(None) => view! { <Failure error=crate::error::AppError::Unauthorized/> }.into_any(),
-                    Err(e) => view! { <Failure error=e/> }.into_any(),
                 }
             })}
         </Suspense>

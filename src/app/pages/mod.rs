@@ -1,18 +1,25 @@
 mod account;
 mod actions;
+mod audit;
 mod declare;
 mod incident;
 mod incident_access;
 mod incidents;
 mod postmortem;
+mod profile;
+mod reset;
+mod tokens;
 mod users;
 
-pub use account::{LoginPage, ProfilePage, SetupPage};
+pub use account::{LoginPage, SetupPage};
 pub use actions::{ActionItemPage, ActionsOf, ActionsPage, IncidentActions, MyActionsPage};
+pub use audit::AuditPage;
 pub use declare::DeclarePage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
 pub use postmortem::{FlagList, LibraryPage, PostmortemPage, PublishedPage, SectionHistoryPage, TemplatePage};
+pub use profile::{ProfilePage, ShownOnce};
+pub use reset::ResetPage;
 pub use users::UsersPage;
 
 use leptos::prelude::*;

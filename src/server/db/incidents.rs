@@ -241,6 +241,13 @@ pub async fn notify(db: impl PgExecutor<'_>, id: i64, what: &str) -> AppResult<(
     Ok(())
 }
 
+/// Tells every app instance that a user's sign-ins ended, so their open live streams close.
+pub async fn notify_signed_out(db: impl PgExecutor<'_>, user_id: i64) -> AppResult<()> {
+    let payload = serde_json::json!({ "incident_id": 0, "what": "signed_out", "user_id": user_id }).to_string();
+    sqlx::query("SELECT pg_notify('debrief_live', $1)").bind(payload).execute(db).await?;
+    Ok(())
+}
+
 pub async fn set_private(db: impl PgExecutor<'_>, id: i64, private: bool) -> AppResult<()> {
     sqlx::query("UPDATE incidents SET private = $2, version = version + 1 WHERE id = $1")
         .bind(id)

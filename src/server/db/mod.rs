@@ -6,9 +6,12 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 pub mod actions;
+pub mod audit;
 pub mod incidents;
 pub mod postmortems;
+pub mod sign_ins;
 pub mod timeline;
+pub mod tokens;
 pub mod users;
 
 /// A value stored as text, read back: one that no longer parses is an error naming the row and the

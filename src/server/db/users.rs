@@ -3,13 +3,14 @@ use crate::error::{AppError, AppResult};
 use sqlx::{PgExecutor, Row};
 
 #[derive(sqlx::FromRow)]
-struct UserRecord {
-    id: i64,
-    email: String,
-    name: String,
-    role: String,
-    time_zone: String,
-    team: String,
+pub(super) struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub time_zone: String,
+    pub team: String,
+    pub active: bool,
 }
 
 impl TryFrom<UserRecord> for User {
@@ -23,11 +24,13 @@ impl TryFrom<UserRecord> for User {
             name: r.name,
             time_zone: r.time_zone,
             team: r.team,
+            active: r.active,
+            origin: Default::default(),
         })
     }
 }
 
-const COLUMNS: &str = "id, email, name, role, time_zone, team";
+pub(super) const COLUMNS: &str = "id, email, name, role, time_zone, team, active";
 
 pub async fn count(db: impl PgExecutor<'_>) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await?)
@@ -56,6 +59,7 @@ pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Opti
             role: r.try_get("role")?,
             time_zone: r.try_get("time_zone")?,
             team: r.try_get("team")?,
+            active: r.try_get("active")?,
         };
         Ok((User::try_from(user)?, hash))
     })
@@ -67,13 +71,21 @@ pub async fn list(db: impl PgExecutor<'_>) -> AppResult<Vec<User>> {
     sqlx::query_as::<_, UserRecord>(&q).fetch_all(db).await?.into_iter().map(User::try_from).collect()
 }
 
+/// Up to `limit` users after id `after`, by id, and how many there are in all.
+pub async fn page(conn: &mut sqlx::PgConnection, after: i64, limit: i64) -> AppResult<(Vec<User>, i64)> {
+    let q = format!("SELECT {COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2");
+    let rows = sqlx::query_as::<_, UserRecord>(&q).bind(after).bind(limit).fetch_all(&mut *conn).await?;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&mut *conn).await?;
+    Ok((rows.into_iter().map(User::try_from).collect::<AppResult<_>>()?, total))
+}
+
 /// People whose name or email contains `q` (case-insensitive), exact matches first; with
 /// `writers_only`, only those who may write (role holders, owners).
 pub async fn search(db: impl PgExecutor<'_>, q: &str, limit: i64, writers_only: bool) -> AppResult<Vec<User>> {
     let query = format!(
         "SELECT {COLUMNS} FROM users
          WHERE (strpos(lower(name), lower($1)) > 0 OR strpos(lower(email), lower($1)) > 0)
-           AND (NOT $3 OR role <> 'reader')
+           AND (NOT $3 OR (role <> 'reader' AND active))
          ORDER BY (lower(email) = lower($1) OR lower(name) = lower($1)) DESC, name, id LIMIT $2"
     );
     let rows = sqlx::query_as::<_, UserRecord>(&query).bind(q).bind(limit).bind(writers_only).fetch_all(db).await?;
@@ -88,7 +100,9 @@ pub async fn refs(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
 /// Everyone who may write (not readers): who can review, own an action item, and so on.
 pub async fn writers(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
     let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, name FROM users WHERE role <> 'reader' ORDER BY name, id").fetch_all(db).await?;
+        sqlx::query_as("SELECT id, name FROM users WHERE role <> 'reader' AND active ORDER BY name, id")
+            .fetch_all(db)
+            .await?;
     Ok(rows.into_iter().map(|(id, name)| UserRef { id, name }).collect())
 }
 
@@ -129,6 +143,39 @@ pub async fn set_time_zone(db: impl PgExecutor<'_>, id: i64, tz: &str) -> AppRes
     Ok(())
 }
 
+pub async fn set_role(db: impl PgExecutor<'_>, id: i64, role: UserRole) -> AppResult<()> {
+    sqlx::query("UPDATE users SET role = $2 WHERE id = $1").bind(id).bind(role.as_str()).execute(db).await?;
+    Ok(())
+}
+
+pub async fn set_active(db: impl PgExecutor<'_>, id: i64, active: bool) -> AppResult<()> {
+    sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(id).bind(active).execute(db).await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(db: impl PgExecutor<'_>, id: i64, hash: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(id).bind(hash).execute(db).await?;
+    Ok(())
+}
+
+pub async fn password_hash(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_optional(db).await?)
+}
+
+/// The active admins' ids, locked until the transaction ends: two admins demoting each other at
+/// once cannot leave nobody in charge.
+pub async fn lock_active_admins(db: impl PgExecutor<'_>) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE")
+        .fetch_all(db)
+        .await?)
+}
+
+/// Locks one user's row until the transaction ends and returns it.
+pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<User>> {
+    let q = format!("SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE");
+    sqlx::query_as::<_, UserRecord>(&q).bind(id).fetch_optional(db).await?.map(User::try_from).transpose()
+}
+
 pub async fn set_team(db: impl PgExecutor<'_>, id: i64, team: &str) -> AppResult<()> {
     sqlx::query("UPDATE users SET team = $2 WHERE id = $1").bind(id).bind(team).execute(db).await?;
     Ok(())
@@ -137,21 +184,6 @@ pub async fn set_team(db: impl PgExecutor<'_>, id: i64, team: &str) -> AppResult
 /// The teams people are in, for filter choices.
 pub async fn teams(db: impl PgExecutor<'_>) -> AppResult<Vec<String>> {
     Ok(sqlx::query_scalar("SELECT DISTINCT team FROM users WHERE team <> '' ORDER BY team").fetch_all(db).await?)
-}
-
-pub async fn insert_token(db: impl PgExecutor<'_>, user_id: i64, token_hash: &str) -> AppResult<()> {
-    sqlx::query("INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, $2)")
-        .bind(user_id)
-        .bind(token_hash)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-pub async fn by_token(db: impl PgExecutor<'_>, token_hash: &str) -> AppResult<Option<User>> {
-    let q = "SELECT u.id, u.email, u.name, u.role, u.time_zone, u.team
-             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
-    sqlx::query_as::<_, UserRecord>(q).bind(token_hash).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
 /// Holds, until the transaction ends, the sign-in bookkeeping of one account and one client address,

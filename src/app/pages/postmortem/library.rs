@@ -22,6 +22,7 @@ pub fn LibraryPage() -> impl IntoView {
             <h1>"Library"</h1>
             <a href="/library/feed.xml" class="hint">"Atom feed"</a>
         </div>
+        <FeedLink/>
         <form method="get" action="/library" class="filters" role="search">
             <label for="q">"Search"</label>
             <input id="q" name="q" type="search" value=move || get("q").unwrap_or_default()/>
@@ -63,5 +64,24 @@ pub fn LibraryPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// A feed reader cannot sign in: it gets an address with a feed-only token, shown once.
+#[component]
+fn FeedLink() -> impl IntoView {
+    let make = ServerAction::<crate::api::people::CreateFeedLink>::new();
+    let secret = Resource::new(move || make.version().get(), |_| crate::api::people::take_new_secret("feed".into()));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                secret.await.ok().flatten().map(|(what, value)| {
+                    view! { <crate::app::pages::ShownOnce what value/> }
+                })
+            })}
+        </Suspense>
+        <ActionForm action=make attr:class="inline">
+            <button type="submit" class="button small">"Make a feed link for a feed reader"</button>
+        </ActionForm>
     }
 }

@@ -1,6 +1,17 @@
-//! Accounts: the first admin, users, passwords, sessions and API tokens.
+//! Accounts: the first admin, users, passwords and sign-in. Sessions, tokens and what admins do to
+//! accounts (roles, deactivation, reset links) have their own files.
 
+mod lifecycle;
+mod sessions;
+mod tokens;
+
+pub use lifecycle::*;
+pub use sessions::*;
+pub use tokens::*;
+
+use super::audit::{self, Object};
 use super::db;
+use crate::domain::accounts::AuditAction;
 use crate::domain::time::parse_zone;
 use crate::domain::validate::{self, check, FieldErrors};
 use crate::domain::{User, UserRole};
@@ -8,14 +19,24 @@ use crate::error::{internal, AppError, AppResult};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, TimeDelta, Utc};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 use tokio::sync::Semaphore;
 use tower_sessions::Session;
 
-const USER_KEY: &str = "user_id";
+/// The browser or program a request came from, for sign-ins and the audit log.
+#[derive(Debug, Default, Clone)]
+pub struct Client {
+    pub address: Option<IpAddr>,
+    pub user_agent: String,
+}
+
+impl Client {
+    pub fn address_text(&self) -> Option<String> {
+        self.address.map(|a| a.to_canonical().to_string())
+    }
+}
 
 /// How many Argon2 computations (19 MiB each) run at once in this process. A flood of sign-ins waits
 /// here for its turn instead of filling the blocking pool (512 threads) and the memory.
@@ -39,7 +60,7 @@ pub async fn hash_password(password: String) -> AppResult<String> {
     .await
 }
 
-async fn verify_password(password: String, hash: String) -> AppResult<bool> {
+pub(super) async fn verify_password(password: String, hash: String) -> AppResult<bool> {
     argon2(move || {
         let parsed = PasswordHash::new(&hash).map_err(internal)?;
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
@@ -155,7 +176,43 @@ pub async fn create_user(pool: &PgPool, n: NewUser<'_>) -> AppResult<User> {
 #[tracing::instrument(skip_all, fields(admin = admin.id))]
 pub async fn add_user(pool: &PgPool, admin: &User, n: NewUser<'_>) -> AppResult<User> {
     super::access::require_admin(admin)?;
-    create_user(pool, n).await
+    let user = create_user(pool, n).await?;
+    let change = serde_json::json!({ "role": user.role });
+    audit::record(pool, admin, AuditAction::UserCreated, Object::user(&user), Some(change)).await?;
+    Ok(user)
+}
+
+/// A list's `cursor` (the id a page ended at) and `limit`, each checked.
+pub(crate) fn id_cursor(cursor: &Option<String>, limit: &Option<String>) -> AppResult<(Option<i64>, i64)> {
+    let mut errs = FieldErrors::new();
+    let limit = check(&mut errs, "limit", crate::domain::paging::limit(limit.as_deref()));
+    let cursor = match cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => check(
+            &mut errs,
+            "cursor",
+            c.parse::<i64>().map_err(|_| "That page link is not valid: start from the first page".to_string()),
+        ),
+    };
+    match limit {
+        Some(limit) if errs.is_empty() => Ok((cursor, limit)),
+        _ => Err(AppError::fields(errs)),
+    }
+}
+
+/// A page of users by id, for the API (`cursor`, `limit`). Admins only.
+#[tracing::instrument(skip_all, fields(admin = admin.id))]
+pub async fn users_page(
+    pool: &PgPool,
+    admin: &User,
+    cursor: &Option<String>,
+    limit: &Option<String>,
+) -> AppResult<crate::domain::paging::Page<User>> {
+    super::access::require_admin(admin)?;
+    let (after, limit) = id_cursor(cursor, limit)?;
+    let mut conn = pool.acquire().await?;
+    let (rows, total) = db::users::page(&mut conn, after.unwrap_or(0), limit + 1).await?;
+    Ok(crate::domain::paging::Page::from_rows(rows, limit, total, |u| u.id.to_string()))
 }
 
 /// Everyone, for the admins' Users page.
@@ -184,64 +241,59 @@ pub async fn needs_setup(pool: &PgPool) -> AppResult<bool> {
     Ok(db::users::count(pool).await? == 0)
 }
 
-/// Checks the password, then rotates the session id so a pre-login id cannot be reused (fixation).
-/// Throttled per account and per client address (`client`, when known); see `admit_sign_in`.
+/// Checks the password, then starts a sign-in (the session id rotates: a pre-login id cannot be
+/// reused). Throttled per account and per client address; see `admit_sign_in`. Every checked
+/// attempt is in the audit log, never with the password.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     pool: &PgPool,
     session: &Session,
     email: &str,
     password: &str,
-    client: Option<IpAddr>,
+    client: &Client,
 ) -> AppResult<User> {
     let bad = || AppError::invalid("password", "That email and password do not match an account");
     let account = account_key(email);
-    admit_sign_in(pool, &account, client.map(address_key).as_deref()).await?;
+    let address = client.address_text();
+    admit_sign_in(pool, &account, client.address.map(address_key).as_deref()).await?;
+    let failed = |reason: &'static str| {
+        let address = address.clone();
+        let account = account.clone();
+        async move {
+            let entry =
+                audit::record_anonymous(pool, address.as_deref(), AuditAction::SignInFailed, Object::account(&account));
+            entry.await?;
+            tracing::info!(reason, "sign-in refused");
+            AppResult::Ok(())
+        }
+    };
     // No account has such a password or email, and hashing a megabyte would cost for nothing.
     if password.chars().count() > validate::PASSWORD_MAX || email.len() > 254 {
+        failed("too long").await?;
         return Err(bad());
     }
     let Some((user, hash)) = db::users::credentials(pool, email.trim()).await? else {
         // Spend the same time as a real check so timing does not reveal which emails exist.
         let _ = hash_password(password.to_string()).await;
+        failed("unknown account").await?;
         return Err(bad());
     };
     if !verify_password(password.to_string(), hash).await? {
+        failed("wrong password").await?;
         return Err(bad());
     }
+    // Said only to whoever knows the password.
+    if !user.active {
+        failed("deactivated").await?;
+        return Err(AppError::invalid(
+            "email",
+            "This account has been deactivated. Ask an admin if you need it again.",
+        ));
+    }
     db::users::clear_sign_in_failures(pool, &account).await?;
-    start_session(session, &user).await?;
+    let user = start_session(pool, session, user, client).await?;
+    audit::record(pool, &user, AuditAction::SignInSucceeded, Object::user(&user), None).await?;
     Ok(user)
-}
-
-#[tracing::instrument(skip_all, fields(user = user.id))]
-pub async fn start_session(session: &Session, user: &User) -> AppResult<()> {
-    session.cycle_id().await.map_err(internal)?;
-    session.insert(USER_KEY, user.id).await.map_err(internal)?;
-    Ok(())
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn sign_out(session: &Session) -> AppResult<()> {
-    session.flush().await.map_err(internal)
-}
-
-/// The signed-in user, or Unauthorized (SetupRequired when there are no users at all).
-#[tracing::instrument(skip_all)]
-pub async fn session_user(pool: &PgPool, session: &Session) -> AppResult<User> {
-    let id: Option<i64> = session.get(USER_KEY).await.map_err(|e| {
-        tracing::warn!(error = %e, "session store unavailable");
-        AppError::Unavailable(crate::error::DB_UNAVAILABLE.into())
-    })?;
-    if let Some(id) = id {
-        if let Some(user) = db::users::by_id(pool, id).await? {
-            return Ok(user);
-        }
-    }
-    if needs_setup(pool).await? {
-        return Err(AppError::SetupRequired);
-    }
-    Err(AppError::Unauthorized)
 }
 
 #[tracing::instrument(skip_all, fields(user = user.id))]
@@ -273,26 +325,6 @@ pub async fn save_profile(pool: &PgPool, user: &User, tz: &str, team: &str) -> A
     db::users::set_team(&mut *tx, user.id, &team).await?;
     tx.commit().await?;
     Ok(())
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Creates an API token; only its hash is stored, so this is the one time it is seen.
-#[tracing::instrument(skip_all)]
-pub async fn create_token(pool: &PgPool, email: &str) -> AppResult<String> {
-    let user = db::users::by_email(pool, email).await?.ok_or_else(|| AppError::invalid("email", "No such user"))?;
-    let mut bytes = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-    let token = format!("dbf_{}", hex::encode(bytes));
-    db::users::insert_token(pool, user.id, &token_hash(&token)).await?;
-    Ok(token)
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn token_user(pool: &PgPool, token: &str) -> AppResult<User> {
-    db::users::by_token(pool, &token_hash(token.trim())).await?.ok_or(AppError::Unauthorized)
 }
 
 #[cfg(test)]

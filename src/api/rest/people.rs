@@ -1,0 +1,96 @@
+//! Tokens, users and the audit log over the API. Thin: every decision is in `server::accounts`
+//! and `server::audit`.
+
+use super::{ApiJson, ApiQuery, ApiUser};
+use crate::domain::accounts::{NewToken, Token};
+use crate::domain::User;
+use crate::error::{AppError, AppResult};
+use crate::server::accounts::{self as ops, TokenListParams, TokenRequest, UserChange};
+use crate::server::{audit, AppState};
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+fn id_in_path(raw: &str, what: &str) -> AppResult<i64> {
+    raw.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| AppError::NotFound(format!("No {what} {raw:?}")))
+}
+
+pub async fn create_token(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> AppResult<(StatusCode, Json<NewToken>)> {
+    Ok((StatusCode::CREATED, Json(ops::create_token(&s.pool, &user, &req).await?)))
+}
+
+/// Yours, or everyone's with `?all=true` (admins); paged like every list.
+pub async fn list_tokens(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    uri: Uri,
+    ApiQuery(q): ApiQuery<TokenListParams>,
+) -> AppResult<Response> {
+    Ok(super::paged(&uri, ops::list_tokens(&s.pool, &user, &q).await?))
+}
+
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Token>> {
+    Ok(Json(ops::revoke_token(&s.pool, &user, id_in_path(&id, "API token")?).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct PageParams {
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn list_users(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    uri: Uri,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> AppResult<Response> {
+    Ok(super::paged(&uri, ops::users_page(&s.pool, &user, &q.cursor, &q.limit).await?))
+}
+
+pub async fn change_user(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<UserChange>,
+) -> AppResult<Json<User>> {
+    Ok(Json(ops::change_user(&s.pool, &user, id_in_path(&id, "user")?, &change).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct AuditQuery {
+    #[serde(flatten)]
+    params: audit::Params,
+    format: Option<String>,
+}
+
+/// The audit log, newest first and paged; `format=csv` for every matching entry as CSV.
+pub async fn audit_log(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    uri: Uri,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> AppResult<Response> {
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(super::paged(&uri, audit::list(&s.pool, &user, &q.params).await?)),
+        "csv" => Ok(csv_response(audit::csv(&s.pool, &user, &q.params).await?)),
+        other => Err(AppError::invalid("format", format!("Unknown format {other:?}: use json or csv"))),
+    }
+}
+
+pub(super) fn csv_response(csv: String) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+        (header::CONTENT_DISPOSITION, "attachment; filename=\"debrief-audit-log.csv\""),
+    ];
+    (headers, csv).into_response()
+}
