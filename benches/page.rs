@@ -300,7 +300,8 @@ async fn serve(pool: PgPool) -> Result<String, String> {
     let (leptos_options, assets) = debrief::startup::site(Some(concat!(env!("CARGO_MANIFEST_DIR"), "/target/site")))?;
     let form_key = FormKey::shared(&pool).await.map_err(|e| e.to_string())?;
     let outbound = Outbound::new(false)?;
-    let state = AppState { live: Live::start(pool.clone()), pool, leptos_options, assets, form_key, outbound };
+    let state =
+        AppState { live: Live::start(pool.clone()), pool, leptos_options, assets, form_key, outbound, sso: None };
     let app = router(state, false).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);

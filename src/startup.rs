@@ -80,8 +80,21 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         // brotli's default 11: 11 costs milliseconds of CPU per page for a few percent fewer bytes
         // (the build's static files are compressed at 11 once, by .ci/site).
         .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(1)))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Spans name the method and the path only: query strings (a feed token) and the secret of a
+        // reset link never reach a log line.
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            tracing::debug_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
+        }))
         .with_state(state))
+}
+
+/// A request path as logs show it: a reset link's secret is left out.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/reset/") {
+        "/reset/…"
+    } else {
+        path
+    }
 }
 
 fn pkg_files(options: &leptos::config::LeptosOptions) -> tower_http::services::ServeDir {
@@ -197,6 +210,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("added {} <{}> as {}", user.name, user.email, user.role);
             Ok(())
         }
+        Command::LocalPasswords { state } => {
+            let (pool, _pg) = connect(&config).await?;
+            let sso = config.oidc_issuer.is_some();
+            accounts::set_local_passwords(&pool, None, state == "on", sso).await.map_err(describe)?;
+            println!("local passwords are {state}");
+            Ok(())
+        }
         Command::Token { command: TokenCommand::Create { email, name, scope, expires } } => {
             let (pool, _pg) = connect(&config).await?;
             let req = accounts::TokenRequest { name, scope, expires_at: expires };
@@ -240,7 +260,9 @@ async fn serve(config: Config) -> Result<(), String> {
     let outbound = webhook::Outbound::new(config.webhook_allow_private)?;
     tokio::spawn(daily_digest(pool.clone(), outbound.clone()));
     let form_key = FormKey::shared(&pool).await.map_err(|e| format!("reading the form-state key: {e}"))?;
-    let state = AppState { live: live::Live::start(pool.clone()), pool, leptos_options, assets, form_key, outbound };
+    let sso = sso_from(&config, &pool).await?;
+    let state =
+        AppState { live: live::Live::start(pool.clone()), pool, leptos_options, assets, form_key, outbound, sso };
     // An https public URL (Settings) means the browser reaches us over TLS: cookies go Secure.
     let https = webhook::settings(&state.pool).await.is_ok_and(|s| s.public_url.starts_with("https://"));
     let app = router(state, config.secure_cookies || https).await?;
@@ -254,6 +276,32 @@ async fn serve(config: Config) -> Result<(), String> {
         pg.stop()?;
     }
     result.map_err(|e| e.to_string())
+}
+
+/// Single sign-on from the environment: none without an issuer; an incomplete or bad setting stops
+/// the start with a message naming it.
+async fn sso_from(config: &Config, pool: &PgPool) -> Result<Option<std::sync::Arc<crate::server::sso::Sso>>, String> {
+    let Some(issuer) = config.oidc_issuer.clone().filter(|i| !i.trim().is_empty()) else { return Ok(None) };
+    let client_id = config.oidc_client_id.clone().ok_or("DEBRIEF_OIDC_ISSUER needs DEBRIEF_OIDC_CLIENT_ID")?;
+    let client_secret =
+        config.oidc_client_secret.clone().ok_or("DEBRIEF_OIDC_ISSUER needs DEBRIEF_OIDC_CLIENT_SECRET")?.0;
+    let rules = crate::domain::sso::SsoRules::parse(
+        &config.oidc_domains,
+        &config.oidc_role,
+        config.oidc_groups_claim.as_deref(),
+        &config.oidc_group_roles,
+    )?;
+    let redirect_url = match &config.oidc_redirect_url {
+        Some(url) => url.clone(),
+        None => {
+            let base = webhook::settings(pool).await.map_err(|e| e.to_string())?.public_url;
+            format!("{}/sso/callback", base.trim_end_matches('/'))
+        }
+    };
+    let label = config.oidc_label.clone();
+    let sso = crate::server::sso::SsoConfig { issuer, client_id, client_secret, label, redirect_url, rules };
+    tracing::info!(issuer = %sso.issuer, redirect = %sso.redirect_url, "single sign-on is on");
+    Ok(Some(std::sync::Arc::new(crate::server::sso::Sso::new(sso)?)))
 }
 
 /// Expired sessions are deleted hourly; a database outage only delays it.
@@ -299,6 +347,12 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
+
+    #[test]
+    fn logs_never_show_a_reset_links_secret() {
+        assert_eq!(super::loggable_path("/reset/0123abcd"), "/reset/…");
+        assert_eq!(super::loggable_path("/incidents/INC-4"), "/incidents/INC-4");
+    }
 
     /// Every Rust file under `src/`, with its path relative to `src/`.
     fn sources() -> Vec<(PathBuf, String)> {

@@ -24,6 +24,28 @@ pub async fn top_bar() -> Result<Option<(User, i64)>, AppError> {
     Ok(Some((user, overdue)))
 }
 
+/// What the sign-in page offers: the single sign-on button's words (when it is set up) and whether
+/// passwords are accepted.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SignInChoices {
+    pub sso: Option<String>,
+    pub passwords: bool,
+}
+
+#[server]
+pub async fn login_options() -> Result<SignInChoices, AppError> {
+    let state = ctx::state()?;
+    let passwords = accounts::local_passwords_on(&state.pool).await?;
+    Ok(SignInChoices { sso: state.sso.as_ref().map(|s| s.label().to_string()), passwords })
+}
+
+/// Admins turn password sign-in off (once single sign-on is set up) or on.
+#[server]
+pub async fn set_local_passwords(on: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    accounts::set_local_passwords(&state.pool, Some(&user), on == "on", state.sso.is_some()).await
+}
+
 #[server]
 pub async fn needs_setup() -> Result<bool, AppError> {
     accounts::needs_setup(&ctx::state()?.pool).await

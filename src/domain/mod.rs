@@ -10,6 +10,7 @@ pub mod paging;
 pub mod postmortem;
 pub mod redirect;
 pub mod slack;
+pub mod sso;
 pub mod time;
 pub mod types;
 pub mod validate;

@@ -39,6 +39,50 @@ pub struct Config {
     /// or network). Off, an admin's webhook URL cannot reach inside the network.
     #[arg(long, env = "DEBRIEF_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, global = true)]
     pub webhook_allow_private: bool,
+    /// OpenID Connect issuer URL for single sign-on (discovery at its
+    /// `/.well-known/openid-configuration`). Unset: no single sign-on.
+    #[arg(long, env = "DEBRIEF_OIDC_ISSUER", global = true)]
+    pub oidc_issuer: Option<String>,
+    #[arg(long, env = "DEBRIEF_OIDC_CLIENT_ID", global = true)]
+    pub oidc_client_id: Option<String>,
+    #[arg(long, env = "DEBRIEF_OIDC_CLIENT_SECRET", global = true, hide_env_values = true)]
+    pub oidc_client_secret: Option<Hidden>,
+    /// The sign-in button's words.
+    #[arg(long, env = "DEBRIEF_OIDC_LABEL", default_value = "Sign in with single sign-on", global = true)]
+    pub oidc_label: String,
+    /// Email domains allowed in, comma-separated; empty: any.
+    #[arg(long, env = "DEBRIEF_OIDC_DOMAINS", default_value = "", global = true)]
+    pub oidc_domains: String,
+    /// The role of someone's first sign-in.
+    #[arg(long, env = "DEBRIEF_OIDC_ROLE", default_value = "member", global = true)]
+    pub oidc_role: String,
+    /// The ID token claim listing the person's groups, for DEBRIEF_OIDC_GROUP_ROLES.
+    #[arg(long, env = "DEBRIEF_OIDC_GROUPS_CLAIM", global = true)]
+    pub oidc_groups_claim: Option<String>,
+    /// Groups to roles, `sre-leads=admin,auditors=reader`; then roles follow groups at each sign-in.
+    #[arg(long, env = "DEBRIEF_OIDC_GROUP_ROLES", default_value = "", global = true)]
+    pub oidc_group_roles: String,
+    /// Where the provider sends people back; default `<public URL>/sso/callback`.
+    #[arg(long, env = "DEBRIEF_OIDC_REDIRECT_URL", global = true)]
+    pub oidc_redirect_url: Option<String>,
+}
+
+/// A secret from the environment: its `Debug` never shows it, so printing the configuration is safe.
+#[derive(Clone)]
+pub struct Hidden(pub String);
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hidden(..)")
+    }
+}
+
+impl std::str::FromStr for Hidden {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Hidden(s.to_string()))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +106,11 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Turn password sign-in on or off (`on` is the way back in when single sign-on fails).
+    LocalPasswords {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,6 +17,7 @@ pub mod live;
 pub mod markdown;
 pub mod people;
 pub mod postmortems;
+pub mod sso;
 pub mod state;
 pub mod webhook;
 

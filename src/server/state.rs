@@ -15,6 +15,8 @@ pub struct AppState {
     pub form_key: super::form_state::FormKey,
     /// The webhook client and where it may send.
     pub outbound: super::webhook::Outbound,
+    /// Single sign-on, when the operator configured an identity provider.
+    pub sso: Option<std::sync::Arc<super::sso::Sso>>,
 }
 
 /// The signed-in user, looked up once per request: a page's header and body both ask. Put in each

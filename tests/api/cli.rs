@@ -89,3 +89,54 @@ async fn bad_cli_input_is_explained(pool: PgPool) {
     assert!(!ok);
     assert!(err.contains("No such user"), "{err}");
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn token_create_takes_a_name_a_scope_and_an_expiry(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    app.user("ops@example.com", "Ops", "member").await;
+    let p = pool.clone();
+    let args = [
+        "token",
+        "create",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Grafana",
+        "--scope",
+        "read",
+        "--expires",
+        "2099-12-31",
+    ];
+    let (ok, token, err) = tokio::task::spawn_blocking(move || debrief(&p, &args, "")).await.unwrap();
+    assert!(ok, "token create failed: {err}");
+    let http = reqwest::Client::new();
+    let list: serde_json::Value =
+        http.get(app.url("/api/v1/tokens")).bearer_auth(token.trim()).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list[0]["name"], "Grafana");
+    assert_eq!(list[0]["scope"], "read");
+    assert_eq!(list[0]["expires_at"], "2100-01-01T00:00:00Z");
+    let write = http.post(app.url("/api/v1/incidents")).bearer_auth(token.trim()).json(&serde_json::json!({})).send();
+    assert_eq!(write.await.unwrap().status(), 403, "read-only");
+
+    let p = pool.clone();
+    let bad = ["token", "create", "--email", "ops@example.com", "--scope", "root", "--expires", "yesterday"];
+    let (ok, _, err) = tokio::task::spawn_blocking(move || debrief(&p, &bad, "")).await.unwrap();
+    assert!(!ok);
+    assert!(err.contains("scope: unknown token scope") && err.contains("expires_at:"), "{err}");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn local_passwords_can_always_be_turned_back_on_from_the_command_line(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    app.user("ops@example.com", "Ops", "admin").await;
+    sqlx::query("UPDATE settings SET value = 'off' WHERE key = 'local_passwords'").execute(&pool).await.unwrap();
+    let p = pool.clone();
+    let (ok, _, err) = tokio::task::spawn_blocking(move || debrief(&p, &["local-passwords", "off"], "")).await.unwrap();
+    assert!(!ok && err.contains("Set up single sign-on first"), "refused without SSO: {err}");
+    let p = pool.clone();
+    let (ok, out, err) =
+        tokio::task::spawn_blocking(move || debrief(&p, &["local-passwords", "on"], "")).await.unwrap();
+    assert!(ok, "{err}");
+    assert!(out.contains("local passwords are on"));
+    crate::pages::sign_in_as(&app, "ops@example.com").await;
+}

@@ -21,6 +21,7 @@ mod postmortems;
 mod private;
 mod reviews;
 mod sign_in;
+mod sso;
 mod storage;
 mod support;
 mod timeline;

@@ -181,6 +181,8 @@ fn table() -> Vec<Row> {
         "GET" "/incidents/{reference}/postmortem.md" Read none;
         "GET" "/library/feed.xml" SignedIn none;
         "GET" "/audit.csv" Admin none;
+        "GET" "/sso/start" Open none;
+        "GET" "/sso/callback" Open none;
 
         // The JSON API.
         "GET" "/api/v1/me" SignedIn none;
@@ -299,6 +301,8 @@ fn table() -> Vec<Row> {
             |_, t, _| form(&[("id", t.id.to_string()), ("event_id", t.event.to_string()), ("include", "true".into())]);
         "POST" "/api/add_contributing_factor" Write
             |_, t, _| form(&[("id", t.id.to_string()), ("factor", "Probe factor".into()), ("category", "process".into())]);
+        "POST" "/api/login_options" Open none;
+        "POST" "/api/set_local_passwords" Admin |_, _, _| form(&[("on", "on".into())]);
         "POST" "/api/my_security" SignedIn none;
         "POST" "/api/create_api_token" SignedIn |_, _, _| form(&[("name", String::new()), ("scope", "read".into())]);
         "POST" "/api/create_feed_link" SignedIn none;

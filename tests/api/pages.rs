@@ -184,6 +184,7 @@ async fn database_down_is_said_plainly(pool: PgPool) {
         assets,
         form_key: debrief::server::form_state::FormKey::random(),
         outbound: debrief::server::webhook::Outbound::new(true).unwrap(),
+        sso: None,
     };
     drop(pool);
     let app = debrief::startup::router(state, false).await.unwrap();

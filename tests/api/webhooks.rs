@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 async fn strict(pool: PgPool) -> TestApp {
-    spawn_with(pool, Options { webhook_allow_private: false }).await
+    spawn_with(pool, Options { webhook_allow_private: false, ..Options::default() }).await
 }
 
 async fn put_settings(api: &Api<'_>, webhook: &str) -> (StatusCode, Value) {

@@ -1,6 +1,9 @@
 //! Shared by the API and browser tests: the real app on 127.0.0.1:0 over a fresh database.
 #![allow(dead_code)]
 
+pub mod oidc;
+
+use debrief::server::sso::{Sso, SsoConfig};
 use debrief::server::{accounts, form_state::FormKey, live::Live, webhook::Outbound, AppState};
 use debrief::startup::router;
 use sqlx::PgPool;
@@ -16,11 +19,13 @@ pub struct TestApp {
 pub struct Options {
     /// The tests' webhook receivers listen on 127.0.0.1, so the test app allows private addresses.
     pub webhook_allow_private: bool,
+    /// Single sign-on; its redirect URL is filled in with the app's address.
+    pub sso: Option<SsoConfig>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { webhook_allow_private: true }
+        Options { webhook_allow_private: true, sso: None }
     }
 }
 
@@ -52,6 +57,12 @@ pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
     let form_key = FormKey::shared(&pool).await.expect("form-state key");
     let outbound = Outbound::new(options.webhook_allow_private).expect("webhook client");
     let (leptos_options, assets) = debrief::startup::site(Some(&site_root())).expect("site");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let sso = options.sso.map(|c| {
+        let c = SsoConfig { redirect_url: format!("{base}/sso/callback"), ..c };
+        std::sync::Arc::new(Sso::new(c).expect("single sign-on"))
+    });
     let state = AppState {
         live: Live::start(pool.clone()),
         pool: pool.clone(),
@@ -59,10 +70,9 @@ pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
         assets,
         form_key,
         outbound: outbound.clone(),
+        sso,
     };
     let app = router(state, false).await.expect("router");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     TestApp { base, pool, outbound }
@@ -125,6 +135,16 @@ impl TestApp {
 pub async fn token_for(pool: &PgPool, email: &str, scope: &str) -> String {
     let req = accounts::TokenRequest { name: format!("{scope} token"), scope: scope.into(), expires_at: None };
     accounts::create_token_for(pool, email, &req).await.expect("token").token
+}
+
+/// A test app signing in through a real OpenID provider (started here, on a free port; it lives
+/// as long as the returned handle), restricted to example.com and mapping `sre-leads` to admin.
+pub async fn spawn_with_sso(pool: PgPool) -> (TestApp, oidc::Provider) {
+    let port = oidc::Provider::free_port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let app = spawn_with(pool, Options { sso: Some(oidc::Provider::config(&issuer)), ..Options::default() }).await;
+    let provider = oidc::Provider::start(port, &app.url("/sso/callback"));
+    (app, provider)
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -54,3 +54,21 @@ async fn a_token_is_made_shown_once_and_revoked_on_the_profile_page(pool: PgPool
     assert_eq!(me.status(), 401);
     b.quit().await;
 }
+
+/// Single sign-on in the browser, through the real provider's own login page.
+#[sqlx::test(migrations = "./migrations")]
+async fn single_sign_on_through_the_providers_login_page(pool: PgPool) {
+    let (app, _provider) = crate::common::spawn_with_sso(pool).await;
+    app.admin("ada@example.com", "Ada Lovelace").await;
+    let b = Browser::start().await;
+    b.goto(&app.url("/login?next=/actions/mine")).await;
+    b.until_hydrated().await;
+    b.click("[data-testid=sso]").await;
+    b.until_url_contains("/interaction/").await;
+    b.fill("input[name=login]", "grace").await;
+    b.fill("input[name=password]", "anything at all").await;
+    b.press("Sign-in").await;
+    b.until_url_contains("/actions/mine").await;
+    b.until_text("#topbar", "Grace Hopper").await;
+    b.quit().await;
+}

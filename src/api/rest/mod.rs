@@ -52,6 +52,8 @@ route_table! { site_routes, site_table;
     "/incidents/{reference}/postmortem.md" => get(site::postmortem_markdown);
     "/library/feed.xml" => get(site::library_feed);
     "/audit.csv" => get(site::audit_csv);
+    "/sso/start" => get(site::sso_start);
+    "/sso/callback" => get(site::sso_callback);
 }
 
 route_table! { api_routes, api_table;
@@ -102,7 +104,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The client's address and user agent, from the connection and the headers.
-fn client(parts: &Parts) -> accounts::Client {
+pub(super) fn client(parts: &Parts) -> accounts::Client {
     let address = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     accounts::Client { address, user_agent: agent.to_string() }

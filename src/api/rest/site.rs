@@ -51,6 +51,47 @@ pub async fn audit_csv(
     Ok(super::people::csv_response(crate::server::audit::csv(&s.pool, &user, &q).await?))
 }
 
+#[derive(serde::Deserialize)]
+pub struct SsoStart {
+    next: Option<String>,
+}
+
+/// Where a single sign-on problem is told: the sign-in page, with what happened and what to do.
+fn sso_problem(p: crate::domain::sso::SsoProblem) -> Response {
+    axum::response::Redirect::to(&format!("/login?sso={}", p.as_str())).into_response()
+}
+
+/// `GET /sso/start?next=`: off to the identity provider (a plain link, so it works without JavaScript).
+pub async fn sso_start(
+    State(s): State<AppState>,
+    session: tower_sessions::Session,
+    Query(q): Query<SsoStart>,
+) -> Response {
+    let Some(sso) = &s.sso else { return sso_problem(crate::domain::sso::SsoProblem::NotConfigured) };
+    match sso.start(&session, &crate::api::auth::safe_next(q.next.as_deref())).await {
+        Ok(Ok(url)) => axum::response::Redirect::to(&url).into_response(),
+        Ok(Err(p)) => sso_problem(p),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /sso/callback?code=&state=`: back from the identity provider.
+pub async fn sso_callback(
+    State(s): State<AppState>,
+    session: tower_sessions::Session,
+    parts: axum::http::request::Parts,
+    answer: Result<Query<crate::server::sso::Callback>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    use crate::domain::sso::SsoProblem;
+    let Some(sso) = &s.sso else { return sso_problem(SsoProblem::NotConfigured) };
+    let Ok(Query(answer)) = answer else { return sso_problem(SsoProblem::MissingParameters) };
+    match sso.finish(&s.pool, &session, &answer, &super::client(&parts)).await {
+        Ok(Ok((_, next))) => axum::response::Redirect::to(&next).into_response(),
+        Ok(Err(p)) => sso_problem(p),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// `GET /live/incidents/{id}`: Server-Sent Events, one "changed" event per change to the incident.
 pub async fn incident_stream(
     State(s): State<AppState>,

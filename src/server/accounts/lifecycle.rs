@@ -81,9 +81,18 @@ pub async fn change_password(
 ) -> AppResult<()> {
     let mut errs = FieldErrors::new();
     check_new_password(&mut errs, new, confirm);
-    let hash = db::users::password_hash(pool, user.id).await?.ok_or_else(|| AppError::no_user(user.id))?;
-    if current.chars().count() > validate::PASSWORD_MAX || !verify_password(current.to_string(), hash).await? {
-        errs.insert("current_password".into(), "That is not your current password".into());
+    match db::users::password_hash(pool, user.id).await?.ok_or_else(|| AppError::no_user(user.id))? {
+        None => {
+            errs.insert(
+                "current_password".into(),
+                "You sign in through single sign-on and have no password here to change".into(),
+            );
+        }
+        Some(hash) => {
+            if current.chars().count() > validate::PASSWORD_MAX || !verify_password(current.to_string(), hash).await? {
+                errs.insert("current_password".into(), "That is not your current password".into());
+            }
+        }
     }
     if !errs.is_empty() {
         return Err(AppError::fields(errs));
@@ -108,6 +117,9 @@ fn reset_hash(secret: &str) -> String {
 #[tracing::instrument(skip_all, fields(admin = admin.id, user_id))]
 pub async fn create_reset_link(pool: &PgPool, admin: &User, user_id: i64) -> AppResult<String> {
     access::require_admin(admin)?;
+    if !super::local_passwords_on(pool).await? {
+        return Err(AppError::invalid("user", "Passwords are turned off: people sign in with single sign-on"));
+    }
     let mut tx = pool.begin().await?;
     let user = db::users::by_id(&mut *tx, user_id).await?.ok_or_else(|| AppError::no_user(user_id))?;
     if !user.active {

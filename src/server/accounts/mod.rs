@@ -3,10 +3,12 @@
 
 mod lifecycle;
 mod sessions;
+mod sso;
 mod tokens;
 
 pub use lifecycle::*;
 pub use sessions::*;
+pub use sso::*;
 pub use tokens::*;
 
 use super::audit::{self, Object};
@@ -276,6 +278,15 @@ pub async fn sign_in(
         // Spend the same time as a real check so timing does not reveal which emails exist.
         let _ = hash_password(password.to_string()).await;
         failed("unknown account").await?;
+        return Err(bad());
+    };
+    if let Some(problem) = local_passwords_refused(pool).await? {
+        failed("passwords off").await?;
+        return Err(problem);
+    }
+    let Some(hash) = hash else {
+        let _ = hash_password(password.to_string()).await;
+        failed("no password (single sign-on only)").await?;
         return Err(bad());
     };
     if !verify_password(password.to_string(), hash).await? {

@@ -46,12 +46,13 @@ pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<
     sqlx::query_as::<_, UserRecord>(&q).bind(email).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
-/// The user and their password hash, for sign-in.
-pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<(User, String)>> {
+/// The user and their password hash (none for someone who only signs in through the identity
+/// provider), for sign-in.
+pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<(User, Option<String>)>> {
     let q = format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)");
     let row = sqlx::query(&q).bind(email).fetch_optional(db).await?;
     row.map(|r| {
-        let hash: String = r.try_get("password_hash")?;
+        let hash: Option<String> = r.try_get("password_hash")?;
         let user = UserRecord {
             id: r.try_get("id")?,
             email: r.try_get("email")?,
@@ -158,8 +159,64 @@ pub async fn set_password_hash(db: impl PgExecutor<'_>, id: i64, hash: &str) -> 
     Ok(())
 }
 
-pub async fn password_hash(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<String>> {
+/// The user's password hash: `None` when there is no such user, `Some(None)` when they have no password.
+pub async fn password_hash(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<Option<String>>> {
     Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_optional(db).await?)
+}
+
+/// The person the identity provider knows by `(issuer, subject)`.
+pub async fn by_sso(db: impl PgExecutor<'_>, issuer: &str, subject: &str) -> AppResult<Option<User>> {
+    let q = format!("SELECT {COLUMNS} FROM users WHERE sso_issuer = $1 AND sso_subject = $2 FOR UPDATE");
+    sqlx::query_as::<_, UserRecord>(&q)
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(db)
+        .await?
+        .map(User::try_from)
+        .transpose()
+}
+
+/// Links an account to the provider's identity and takes the name it gives.
+pub async fn link_sso(db: impl PgExecutor<'_>, id: i64, issuer: &str, subject: &str, name: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET sso_issuer = $2, sso_subject = $3, name = $4 WHERE id = $1")
+        .bind(id)
+        .bind(issuer)
+        .bind(subject)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A person's first sign-in through the provider: an account without a password.
+pub async fn insert_sso(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    name: &str,
+    role: UserRole,
+    issuer: &str,
+    subject: &str,
+) -> AppResult<User> {
+    let q = format!(
+        "INSERT INTO users (email, name, role, password_hash, sso_issuer, sso_subject) VALUES ($1, $2, $3, NULL, $4, $5)
+         RETURNING {COLUMNS}"
+    );
+    sqlx::query_as::<_, UserRecord>(&q)
+        .bind(email)
+        .bind(name)
+        .bind(role.as_str())
+        .bind(issuer)
+        .bind(subject)
+        .fetch_one(db)
+        .await
+        .map_err(AppError::from)
+        .and_then(User::try_from)
+}
+
+/// Locks a user found by email (case-insensitive) until the transaction ends.
+pub async fn lock_by_email(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<User>> {
+    let q = format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) FOR UPDATE");
+    sqlx::query_as::<_, UserRecord>(&q).bind(email).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
 /// The active admins' ids, locked until the transaction ends: two admins demoting each other at

@@ -14,7 +14,7 @@ pub use history::SectionHistoryPage;
 pub use library::LibraryPage;
 pub use published::PublishedPage;
 pub use section::FlagList;
-pub use settings::SettingsForm;
+pub use settings::{SettingsForm, SignInSettings};
 pub use template::TemplatePage;
 
 use crate::api::postmortems::{

@@ -33,3 +33,33 @@ pub fn SettingsForm() -> impl IntoView {
         </Suspense>
     }
 }
+
+/// Password sign-in, which admins turn off once single sign-on works.
+#[component]
+pub fn SignInSettings() -> impl IntoView {
+    let save = ServerAction::<crate::api::auth::SetLocalPasswords>::new();
+    let options = Resource::new(move || save.version().get(), |_| crate::api::auth::login_options());
+    let err = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <h2>"Signing in"</h2>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                options.await.ok().map(|o| {
+                    let (now, flip, button) = match o.passwords {
+                        true => ("Passwords are accepted.", "off", "Turn passwords off"),
+                        false => ("Passwords are off: everyone signs in with single sign-on.", "on", "Turn passwords on"),
+                    };
+                    view! {
+                        <p>{now} " " {o.sso.map(|l| format!("Single sign-on: \u{201c}{l}\u{201d}.")).unwrap_or_else(|| "Single sign-on is not set up.".into())}</p>
+                        <ActionForm action=save attr:class="inline">
+                            <crate::app::components::FormError error=err/>
+                            <FieldError error=err field="local_passwords"/>
+                            <input type="hidden" name="on" value=flip/>
+                            <button type="submit" class="button">{button}</button>
+                        </ActionForm>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}

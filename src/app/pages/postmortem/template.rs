@@ -15,6 +15,7 @@ pub fn TemplatePage() -> impl IntoView {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
         <SettingsForm/>
+        <SignInSettings/>
         <h2>"Postmortem template"</h2>
         <p class="hint">
             "One section per line: " <code>"key | title | required or optional | guidance"</code>
