@@ -23,6 +23,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// A request body over the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// A stale write: `current` is what is stored now, so nothing is overwritten unseen.
     #[error("{message}")]
     Conflict {
@@ -178,6 +181,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed(_) => "method_not_allowed",
+            AppError::TooLarge(_) => "too_large",
             AppError::Conflict { .. } => "conflict",
             AppError::Invalid { .. } => "invalid",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -192,6 +196,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::MethodNotAllowed(_) => 405,
+            AppError::TooLarge(_) => 413,
             AppError::Conflict { .. } => 409,
             AppError::Invalid { .. } => 422,
             AppError::TooManyRequests { .. } => 429,

@@ -44,6 +44,7 @@ const SESSION_COOKIE: &str = "debrief_session";
 /// The whole app as a router: pages, server functions, the JSON API, live streams and probes.
 /// Tests build exactly this. It does not touch the database, so it starts even while Postgres is down.
 pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, String> {
+    crate::server::metrics::install();
     let store = PostgresStore::new(state.pool.clone());
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -71,6 +72,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> Result<Router, Str
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg_files(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(crate::api::server_fn_status))
+        .layer(axum::middleware::from_fn(crate::server::metrics::middleware))
         .layer(axum::middleware::from_fn(csrf::middleware))
         .layer(axum::middleware::from_fn(headers::middleware))
         .layer(sessions)

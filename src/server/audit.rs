@@ -113,6 +113,10 @@ async fn filter(pool: &PgPool, p: &Params) -> AppResult<(db::audit::Filter, i64)
     let before = given(&p.cursor).and_then(|c| check(&mut errs, "cursor", parse_cursor(c)));
     let actor = match given(&p.actor) {
         None => None,
+        Some(a) if a.chars().count() > 254 => {
+            errs.insert("actor".into(), "Type an email (at most 254 characters) or a user id".into());
+            None
+        }
         Some(a) => match a.parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => match db::users::by_email(pool, a).await? {

@@ -86,7 +86,9 @@ pub async fn incident_changes(
     super::access::see_incident(pool, &viewer, id).await?;
     let rx = live.subscribe();
     let pool = pool.clone();
-    Ok(futures::stream::unfold((rx, pool, viewer), move |(mut rx, pool, viewer)| async move {
+    // Counted in the metrics until the stream is dropped (the client went, or it ended).
+    let open = super::metrics::OpenStream::open();
+    Ok(futures::stream::unfold((rx, pool, viewer, open), move |(mut rx, pool, viewer, open)| async move {
         loop {
             let what = match rx.recv().await {
                 Ok(c) if c.what == "signed_out" && c.user_id == Some(viewer.id) => return None,
@@ -100,7 +102,7 @@ pub async fn incident_changes(
             if !db::incidents::visible(&pool, id, Some(viewer.id)).await.unwrap_or(false) {
                 return None;
             }
-            return Some((what, (rx, pool, viewer)));
+            return Some((what, (rx, pool, viewer, open)));
         }
     }))
 }

@@ -15,6 +15,7 @@ pub mod headers;
 pub mod incidents;
 pub mod live;
 pub mod markdown;
+pub mod metrics;
 pub mod people;
 pub mod postmortems;
 pub mod sso;

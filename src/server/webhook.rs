@@ -84,6 +84,13 @@ impl Outbound {
     /// Posts one message to the webhook and waits for the receiver to accept it. A redirect is a
     /// failed delivery.
     pub async fn post(&self, url: &str, body: &serde_json::Value) -> Result<(), DeliveryError> {
+        let result = self.deliver(url, body).await;
+        let outcome = if result.is_ok() { "delivered" } else { "failed" };
+        metrics::counter!(super::metrics::DELIVERIES, "result" => outcome).increment(1);
+        result
+    }
+
+    async fn deliver(&self, url: &str, body: &serde_json::Value) -> Result<(), DeliveryError> {
         let url = Url::parse(url).map_err(|_| DeliveryError::BadAddress)?;
         if !self.allows(&url) {
             return Err(DeliveryError::Internal);

@@ -100,3 +100,16 @@ async fn a_huge_password_at_sign_in_is_just_wrong(pool: PgPool) {
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("/login?") && location.contains("__err="), "{location}");
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_body_over_the_limit_is_a_413_in_the_error_shape(pool: PgPool) {
+    let app = spawn(pool).await;
+    let Account { token, .. } = app.admin("ada@example.com", "Ada").await;
+    let api = Api::new(&app, &token);
+    let body = json!({"title": "x", "severity": "SEV2", "summary": "s".repeat(3 * 1024 * 1024)});
+    let res = crate::support::read(api.request(reqwest::Method::POST, "/incidents").json(&body)).await;
+    let e = crate::support::expect_error(&res, 413, "too_large");
+    assert!(e["message"].as_str().unwrap().contains("2048 KiB"), "{e}");
+    let (_, list) = api.get("/incidents").await;
+    assert!(list.as_array().unwrap().is_empty(), "nothing declared");
+}

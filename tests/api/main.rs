@@ -13,6 +13,7 @@ mod incidents;
 mod limits;
 mod live;
 mod matrix;
+mod metrics;
 mod pages;
 mod paging;
 mod people;

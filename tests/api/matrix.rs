@@ -183,6 +183,7 @@ fn table() -> Vec<Row> {
         "GET" "/audit.csv" Admin none;
         "GET" "/sso/start" Open none;
         "GET" "/sso/callback" Open none;
+        "GET" "/metrics" Admin none;
 
         // The JSON API.
         "GET" "/api/v1/me" SignedIn none;

@@ -54,6 +54,7 @@ route_table! { site_routes, site_table;
     "/audit.csv" => get(site::audit_csv);
     "/sso/start" => get(site::sso_start);
     "/sso/callback" => get(site::sso_callback);
+    "/metrics" => get(site::metrics);
 }
 
 route_table! { api_routes, api_table;
@@ -96,11 +97,18 @@ pub fn site_router() -> Router<AppState> {
     site_table()
 }
 
+/// The most a JSON body may hold (axum's default, made explicit): a text at any field's limit fits, so
+/// an over-long field is told by name (422) and only a body far beyond any of them is a 413.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
 /// The JSON API, mounted under `/api/v1`.
 pub fn router() -> Router<AppState> {
-    api_table().fallback(|| async { AppError::NotFound("No such API endpoint".into()) }).method_not_allowed_fallback(
-        || async { AppError::MethodNotAllowed("This endpoint does not support that method".into()) },
-    )
+    api_table()
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
+        .method_not_allowed_fallback(|| async {
+            AppError::MethodNotAllowed("This endpoint does not support that method".into())
+        })
 }
 
 /// The client's address and user agent, from the connection and the headers.
@@ -156,6 +164,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::TooLarge(format!(
+                "The request body is over {} KiB: send less at once",
+                BODY_LIMIT / 1024
+            ))),
             Err(e) => Err(AppError::Invalid {
                 message: match e {
                     JsonRejection::MissingJsonContentType(_) => "Send JSON with Content-Type: application/json".into(),

@@ -92,6 +92,29 @@ pub async fn sso_callback(
     }
 }
 
+/// `GET /metrics` for Prometheus: an admin's API token (`Authorization: Bearer`, any scope but
+/// feed), or an admin signed in.
+pub async fn metrics(
+    State(s): State<AppState>,
+    session: tower_sessions::Session,
+    parts: axum::http::request::Parts,
+) -> AppResult<Response> {
+    let bearer =
+        parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let user = match bearer {
+        Some(token) => {
+            let user = accounts::token_user(&s.pool, token).await?;
+            if let Some((_, scope)) = user.origin.token {
+                scope.allows_api("GET").map_err(|m| AppError::Forbidden(m.into()))?;
+            }
+            user
+        }
+        None => accounts::session_user(&s.pool, &session, &super::client(&parts)).await?,
+    };
+    let text = crate::server::metrics::render(&s.pool, &user).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
+}
+
 /// `GET /live/incidents/{id}`: Server-Sent Events, one "changed" event per change to the incident.
 pub async fn incident_stream(
     State(s): State<AppState>,

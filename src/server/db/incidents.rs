@@ -241,6 +241,21 @@ pub async fn notify(db: impl PgExecutor<'_>, id: i64, what: &str) -> AppResult<(
     Ok(())
 }
 
+/// Open incidents counted by severity and status, for the metrics.
+pub async fn open_counts(db: impl PgExecutor<'_>) -> AppResult<Vec<(Severity, IncidentStatus, i64)>> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT severity, status, count(*) FROM incidents WHERE status NOT IN ('resolved', 'closed') GROUP BY 1, 2",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(sev, st, n)| {
+            let row = format!("open incidents ({sev}, {st})");
+            Ok((stored(&sev, &row, "severity")?, stored(&st, &row, "status")?, n))
+        })
+        .collect()
+}
+
 /// Tells every app instance that a user's sign-ins ended, so their open live streams close.
 pub async fn notify_signed_out(db: impl PgExecutor<'_>, user_id: i64) -> AppResult<()> {
     let payload = serde_json::json!({ "incident_id": 0, "what": "signed_out", "user_id": user_id }).to_string();
