@@ -107,6 +107,31 @@ pub async fn add_note(id: i64, body: String, occurred_at: Option<String>, key: O
     Ok(())
 }
 
+/// A stakeholder update from the incident page; `next_update_at` is minutes from now (the form's
+/// choices) or RFC 3339.
+#[server]
+pub async fn post_stakeholder_update(
+    id: i64,
+    message: String,
+    impact: Option<String>,
+    next_update_at: Option<String>,
+) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let input = crate::server::updates::UpdateInput {
+        message: message.clone(),
+        impact: impact.clone(),
+        next_update_at: next_update_at.clone(),
+    };
+    crate::server::updates::post(&state.pool, &user, id, &input).await.map_err(|e| {
+        e.with_values([
+            ("message", message.as_str()),
+            ("impact", impact.as_deref().unwrap_or("")),
+            ("next_update_at", next_update_at.as_deref().unwrap_or("")),
+        ])
+    })?;
+    Ok(())
+}
+
 /// Makes the incident private (`private` is "true") or public.
 #[server]
 pub async fn set_incident_private(id: i64, version: i32, private: String) -> Result<(), AppError> {

@@ -183,6 +183,8 @@ pub enum EventKind {
     Visibility,
     /// Someone added to or removed from the incident's participants.
     Participants,
+    /// A stakeholder update was posted.
+    Update,
 }
 
 wire_enum!(EventKind, "event kind", {
@@ -195,6 +197,7 @@ wire_enum!(EventKind, "event kind", {
     Summary => "summary",
     Visibility => "visibility",
     Participants => "participants",
+    Update => "update",
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -155,6 +155,8 @@ pub struct IncidentPage {
     pub pick: Option<PeoplePick>,
     /// The incident's action items, read on the page's own connection.
     pub actions: crate::domain::actions::ActionList,
+    /// The newest stakeholder update, shown at the top.
+    pub latest_update: Option<LatestUpdate>,
     pub me: User,
 }
 
@@ -229,4 +231,26 @@ mod tests {
                 && nobody.may_manage_access(&user(7, UserRole::Admin))
         );
     }
+}
+
+/// A stakeholder update: what is happening, the impact on customers, when the next one comes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StakeholderUpdate {
+    pub id: i64,
+    pub incident_id: i64,
+    pub author: UserRef,
+    pub message: String,
+    pub impact: String,
+    pub next_update_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The latest update as the incident page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatestUpdate {
+    pub update: StakeholderUpdate,
+    pub posted: Stamp,
+    pub next: Option<Stamp>,
+    /// "Next update by" has passed while the incident is still open.
+    pub overdue: bool,
 }

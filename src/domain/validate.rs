@@ -51,6 +51,51 @@ pub fn note(input: &str) -> Result<String, String> {
     Ok(t.to_string())
 }
 
+/// A stakeholder update's message: required, as long as a note at most.
+pub fn update_message(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err("Say what is happening: stakeholders read this first".into());
+    }
+    if t.chars().count() > NOTE_MAX {
+        return Err(format!("An update is limited to {NOTE_MAX} characters"));
+    }
+    Ok(t.to_string())
+}
+
+/// The impact on customers: optional, a paragraph at most.
+pub fn impact(input: &str) -> Result<String, String> {
+    let t = input.trim();
+    if t.chars().count() > REASON_MAX {
+        return Err(format!("The impact is limited to {REASON_MAX} characters"));
+    }
+    Ok(t.to_string())
+}
+
+/// How far ahead the next update may be promised.
+pub const NEXT_UPDATE_MAX_HOURS: i64 = 72;
+
+/// When the next update is promised: RFC 3339 (the API) or a number of minutes from now (the form's
+/// choices), in the future and at most `NEXT_UPDATE_MAX_HOURS` ahead.
+pub fn next_update(input: &str, now: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let s = input.trim();
+    let at = match s.parse::<i64>() {
+        Ok(minutes) => now + chrono::Duration::minutes(minutes),
+        Err(_) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|_| {
+                format!("{s:?} is not a time: use RFC 3339 such as 2026-11-23T06:20:00Z, or minutes from now")
+            })?
+            .with_timezone(&chrono::Utc),
+    };
+    if at <= now {
+        return Err("The next update must be promised for later than now".into());
+    }
+    if at > now + chrono::Duration::hours(NEXT_UPDATE_MAX_HOURS) {
+        return Err(format!("Promise the next update within {NEXT_UPDATE_MAX_HOURS} hours"));
+    }
+    Ok(at)
+}
+
 /// Affected services, comma- or newline-separated; duplicates dropped, order kept.
 pub fn services(input: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
@@ -155,6 +200,23 @@ pub fn check<T>(errs: &mut FieldErrors, field: &str, r: Result<T, String>) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn updates_need_a_message_and_a_next_time_ahead_but_not_too_far() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z").unwrap().to_utc();
+        assert!(update_message("  ").is_err());
+        assert_eq!(
+            update_message(" Checkout is failing for 5% of users ").unwrap(),
+            "Checkout is failing for 5% of users"
+        );
+        assert!(impact(&"x".repeat(REASON_MAX + 1)).is_err());
+        assert_eq!(next_update("30", now).unwrap().to_rfc3339(), "2026-12-01T10:30:00+00:00");
+        assert_eq!(next_update("2026-12-01T11:00:00Z", now).unwrap().to_rfc3339(), "2026-12-01T11:00:00+00:00");
+        assert!(next_update("2026-12-01T09:59:00Z", now).unwrap_err().contains("later than now"));
+        assert!(next_update("0", now).is_err());
+        assert!(next_update("2026-12-05T10:00:00Z", now).unwrap_err().contains("72 hours"));
+        assert!(next_update("soon", now).unwrap_err().contains("not a time"));
+    }
 
     #[test]
     fn titles_are_trimmed_and_bounded() {

@@ -120,7 +120,7 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
 }
 
 /// Writes a generated (plain-text) timeline event.
-async fn record(
+pub(super) async fn record(
     tx: &mut sqlx::PgConnection,
     incident_id: i64,
     user: &User,
@@ -582,6 +582,7 @@ pub async fn page(
     };
     let total_events = db::timeline::count(&mut *conn, id).await?;
     let actions = super::actions::incident_list(&mut conn, viewer, id).await?;
+    let latest_update = super::updates::latest_on(&mut conn, viewer, id, incident.status.is_open()).await?;
     let pick = match pick.map(|(r, q)| (r.parse::<Role>(), q.trim())) {
         Some((Ok(role), q)) if !q.is_empty() => {
             let q: String = q.chars().take(validate::QUERY_MAX).collect();
@@ -615,6 +616,7 @@ pub async fn page(
         total_events,
         pick,
         actions,
+        latest_update,
         me: viewer.clone(),
     })
 }

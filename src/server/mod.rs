@@ -20,6 +20,7 @@ pub mod people;
 pub mod postmortems;
 pub mod sso;
 pub mod state;
+pub mod updates;
 pub mod webhook;
 
 pub use state::{AppState, RequestUser};

@@ -23,6 +23,7 @@ mod private;
 mod reviews;
 mod sign_in;
 mod sso;
+mod stakeholder;
 mod storage;
 mod support;
 mod timeline;

@@ -195,6 +195,8 @@ fn table() -> Vec<Row> {
         "POST" "/api/v1/incidents/{id}/timeline" Write |_, _, _| Body::Json(json!({"body": "Probe note"}));
         "POST" "/api/v1/incidents/{id}/participants" Manage |_, _, _| Body::Json(json!({"user_id": 999999}));
         "DELETE" "/api/v1/incidents/{id}/participants/{user_id}" Manage none;
+        "GET" "/api/v1/incidents/{id}/updates" Read none;
+        "POST" "/api/v1/incidents/{id}/updates" Write |_, _, _| Body::Json(json!({"message": "Probe update"}));
         "POST" "/api/v1/incidents/{id}/actions" Write |f, _, _| Body::Json(json!({
             "title": "Probe item", "owner": f.dana, "due_on": due(), "type": "prevent", "priority": "P3"
         }));
@@ -256,6 +258,7 @@ fn table() -> Vec<Row> {
             |_, t, _| form(&[("id", t.id.to_string()), ("version", "0".into()), ("status", "identified".into())]);
         "POST" "/api/assign_role" Write
             |_, t, _| form(&[("id", t.id.to_string()), ("role", "scribe".into()), ("user_id", "999999".into())]);
+        "POST" "/api/post_stakeholder_update" Write |_, t, _| form(&[("id", t.id.to_string()), ("message", "Probe update".into())]);
         "POST" "/api/add_note" Write |_, t, _| form(&[("id", t.id.to_string()), ("body", "Probe note".into())]);
         "POST" "/api/set_incident_private" Manage
             |_, t, inc| form(&[("id", t.id.to_string()), ("version", "0".into()), ("private", (inc == Inc::Public).to_string())]);

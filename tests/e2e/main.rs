@@ -13,3 +13,4 @@ mod private;
 mod publish;
 #[path = "../api/support.rs"]
 mod support;
+mod updates;

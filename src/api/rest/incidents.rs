@@ -116,3 +116,24 @@ pub async fn remove_participant(
         .ok_or_else(|| crate::error::AppError::invalid("user_id", format!("{raw:?} is not a user id")))?;
     Ok(Json(ops::remove_participant(&s.pool, &user, id, user_id).await?))
 }
+
+pub async fn post_update(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    ApiJson(input): ApiJson<crate::server::updates::UpdateInput>,
+) -> AppResult<(StatusCode, Json<crate::domain::StakeholderUpdate>)> {
+    Ok((StatusCode::CREATED, Json(crate::server::updates::post(&s.pool, &user, id, &input).await?)))
+}
+
+/// The incident's stakeholder updates, newest first, paged.
+pub async fn list_updates(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    uri: axum::http::Uri,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<axum::response::Response> {
+    let (cursor, limit) = (q.cursor.clone(), q.limit.clone());
+    Ok(super::paged(&uri, crate::server::updates::list(&s.pool, &user, id, &cursor, &limit).await?))
+}

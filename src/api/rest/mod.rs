@@ -63,6 +63,7 @@ route_table! { api_routes, api_table;
     "/incidents/{id}" => get(incidents::show).patch(incidents::update);
     "/incidents/{id}/timeline" => get(incidents::timeline).post(incidents::add_event);
     "/incidents/{id}/participants" => post(incidents::add_participant);
+    "/incidents/{id}/updates" => get(incidents::list_updates).post(incidents::post_update);
     "/incidents/{id}/participants/{user_id}" => delete(incidents::remove_participant);
     "/incidents/{id}/actions" => post(actions::create);
     "/actions" => get(actions::list);

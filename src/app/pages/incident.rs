@@ -25,6 +25,7 @@ pub fn IncidentPage() -> impl IntoView {
     let change = ServerAction::<ChangeIncident>::new();
     let assign = ServerAction::<AssignRole>::new();
     let note = ServerAction::<AddNote>::new();
+    let post = ServerAction::<crate::api::incidents::PostStakeholderUpdate>::new();
     let access = AccessActions::new();
     let page = Resource::new(
         move || (reference(), before(), pick()),
@@ -40,6 +41,7 @@ pub fn IncidentPage() -> impl IntoView {
                         Err(e) => view! { <Failure error=e/> }.into_any(),
                         Ok(p) => view! {
                             <div id="incident-state" data-region="">
+                                <super::incident_update::LatestUpdateBox latest=p.latest_update.clone()/>
                                 <Incident page=p.clone() change assign/>
                                 <Access page=p actions=access/>
                             </div>
@@ -47,6 +49,10 @@ pub fn IncidentPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            // Its own region, like the note form: a live change never wipes an update being written.
+            <div id="update-form" data-region="">
+                <super::incident_update::UpdateForm id=id.unwrap_or_default() post/>
+            </div>
             <section class="timeline" aria-label="Timeline">
                 <h2>"Timeline"</h2>
                 <div id="note-form" data-region="">

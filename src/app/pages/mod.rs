@@ -4,6 +4,7 @@ mod audit;
 mod declare;
 mod incident;
 mod incident_access;
+mod incident_update;
 mod incidents;
 mod postmortem;
 mod profile;

@@ -12,6 +12,7 @@ pub mod postmortems;
 pub mod sign_ins;
 pub mod timeline;
 pub mod tokens;
+pub mod updates;
 pub mod users;
 
 /// A value stored as text, read back: one that no longer parses is an error naming the row and the
