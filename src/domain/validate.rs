@@ -41,35 +41,21 @@ pub fn summary(input: &str) -> Result<String, String> {
 }
 
 pub fn note(input: &str) -> Result<String, String> {
-    let t = input.trim();
-    if t.is_empty() {
-        return Err("Write what happened before adding the note".into());
-    }
-    if t.chars().count() > NOTE_MAX {
-        return Err(format!("A note is limited to {NOTE_MAX} characters"));
-    }
-    Ok(t.to_string())
+    trimmed(input, NOTE_MAX, Some("Write what happened before adding the note"), || {
+        format!("A note is limited to {NOTE_MAX} characters")
+    })
 }
 
 /// A stakeholder update's message: required, as long as a note at most.
 pub fn update_message(input: &str) -> Result<String, String> {
-    let t = input.trim();
-    if t.is_empty() {
-        return Err("Say what is happening: stakeholders read this first".into());
-    }
-    if t.chars().count() > NOTE_MAX {
-        return Err(format!("An update is limited to {NOTE_MAX} characters"));
-    }
-    Ok(t.to_string())
+    trimmed(input, NOTE_MAX, Some("Say what is happening: stakeholders read this first"), || {
+        format!("An update is limited to {NOTE_MAX} characters")
+    })
 }
 
 /// The impact on customers: optional, a paragraph at most.
 pub fn impact(input: &str) -> Result<String, String> {
-    let t = input.trim();
-    if t.chars().count() > REASON_MAX {
-        return Err(format!("The impact is limited to {REASON_MAX} characters"));
-    }
-    Ok(t.to_string())
+    trimmed(input, REASON_MAX, None, || format!("The impact is limited to {REASON_MAX} characters"))
 }
 
 /// How far ahead the next update may be promised.
