@@ -83,6 +83,7 @@ pub enum SsoProblem {
     EmailUnverified,
     DomainNotAllowed,
     Deactivated,
+    LinkedElsewhere,
 }
 
 wire_enum!(SsoProblem, "sign-in problem", {
@@ -97,6 +98,7 @@ wire_enum!(SsoProblem, "sign-in problem", {
     EmailUnverified => "email_unverified",
     DomainNotAllowed => "domain_not_allowed",
     Deactivated => "deactivated",
+    LinkedElsewhere => "linked_elsewhere",
 });
 
 impl SsoProblem {
@@ -128,6 +130,9 @@ impl SsoProblem {
                 "Accounts with that email domain cannot sign in here. Use your work account, or ask your admin."
             }
             SsoProblem::Deactivated => "This account has been deactivated. Ask an admin if you need it again.",
+            SsoProblem::LinkedElsewhere => {
+                "The account with this email signs in with another identity at the provider. Ask an admin."
+            }
         }
     }
 }

@@ -209,3 +209,18 @@ async fn with_passwords_off_only_single_sign_on_signs_in(pool: PgPool) {
 }
 
 use crate::common::Account;
+
+#[sqlx::test(migrations = "./migrations")]
+async fn an_account_linked_to_another_identity_is_not_handed_over(pool: PgPool) {
+    let (app, _provider) = spawn_with_sso(pool).await;
+    app.user("grace@example.com", "Grace", "member").await;
+    sqlx::query("UPDATE users SET sso_issuer = 'http://elsewhere.example', sso_subject = 'someone-else' WHERE email = 'grace@example.com'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let browser = browser_like();
+    let back = through_provider(&browser, &app, "grace").await;
+    let (code, html) = problem(&browser, &app, browser.get(&back).send().await.unwrap()).await;
+    assert_eq!(code, "linked_elsewhere");
+    assert!(html.contains("another identity"), "{html}");
+}

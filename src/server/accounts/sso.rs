@@ -83,7 +83,14 @@ pub async fn sso_sign_in(
     let mut tx = pool.begin().await?;
     let existing = match db::users::by_sso(&mut *tx, &id.issuer, &id.subject).await? {
         Some(u) => Some(u),
-        None => db::users::lock_by_email(&mut *tx, &email).await?,
+        None => match db::users::lock_by_email(&mut *tx, &email).await? {
+            // Linked to another identity already: an email that moved between people at the
+            // provider must not hand over the account.
+            Some(u) if db::users::sso_identity(&mut *tx, u.id).await?.is_some() => {
+                return Ok(Err(SsoProblem::LinkedElsewhere));
+            }
+            found => found,
+        },
     };
     let (mut user, created) = match existing {
         Some(u) if !u.active => return Ok(Err(SsoProblem::Deactivated)),

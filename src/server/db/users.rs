@@ -176,6 +176,13 @@ pub async fn by_sso(db: impl PgExecutor<'_>, issuer: &str, subject: &str) -> App
         .transpose()
 }
 
+/// The provider identity an account is linked to, if any: `(issuer, subject)`.
+pub async fn sso_identity(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<(String, String)>> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT sso_issuer, sso_subject FROM users WHERE id = $1").bind(id).fetch_optional(db).await?;
+    Ok(row.and_then(|(i, s)| i.zip(s)))
+}
+
 /// Links an account to the provider's identity and takes the name it gives.
 pub async fn link_sso(db: impl PgExecutor<'_>, id: i64, issuer: &str, subject: &str, name: &str) -> AppResult<()> {
     sqlx::query("UPDATE users SET sso_issuer = $2, sso_subject = $3, name = $4 WHERE id = $1")
