@@ -135,9 +135,9 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 #[server]
-pub async fn list_users() -> Result<Vec<User>, AppError> {
+pub async fn list_users(q: Option<String>) -> Result<(Vec<User>, i64), AppError> {
     let (state, user) = ctx::user().await?;
-    accounts::list_users(&state.pool, &user).await
+    accounts::list_users(&state.pool, &user, q.as_deref()).await
 }
 
 #[server]

@@ -273,3 +273,27 @@ pub async fn assert_no_secrets(pool: &PgPool, secrets: &[&str]) {
         }
     }
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_users_page_finds_people_by_name_or_email(pool: PgPool) {
+    let (app, _) = TestApp::with_admin(pool).await;
+    app.member("grace@example.com", "Grace Hopper").await;
+    app.member("bob@example.com", "Bob Dylan").await;
+    let admin = sign_in_as(&app, "ada@example.com").await;
+    let (_, all) = page(&admin, &app, "/users").await;
+    assert!(all.contains("Showing 3 of 3 people") && all.contains("Bob Dylan"), "{all}");
+    // The people table only (the tokens table below lists everyone's tokens).
+    let people = |html: &str| {
+        let start = html.find("data-testid=\"users\"").expect("the people table");
+        html[start..start + html[start..].find("</table>").unwrap()].to_string()
+    };
+    let (_, found) = page(&admin, &app, "/users?q=GRACE").await;
+    assert!(found.contains("Showing 1 of 3 people"), "{found}");
+    let table = people(&found);
+    assert!(table.contains("Grace Hopper") && !table.contains("Bob Dylan"), "{table}");
+    let (_, by_email) = page(&admin, &app, "/users?q=bob%40example").await;
+    let table = people(&by_email);
+    assert!(table.contains("Bob Dylan") && !table.contains("Grace Hopper"), "{table}");
+    let (_, long) = page(&admin, &app, &format!("/users?q={}", "x".repeat(300))).await;
+    assert!(long.contains("at most 200 characters"), "{long}");
+}

@@ -27,7 +27,9 @@ pub fn UsersPage() -> impl IntoView {
     let versions = move || {
         (add.version().get(), acts.team.version().get(), acts.change.version().get(), acts.reset.version().get())
     };
-    let users = Resource::new(versions, |_| list_users());
+    let query = leptos_router::hooks::use_query_map();
+    let q = move || query.read().get("q").filter(|q| !q.is_empty());
+    let users = Resource::new(move || (versions(), q()), |(_, q)| list_users(q));
     let secret = Resource::new(move || acts.reset.version().get(), |_| take_new_secret("reset".into()));
     let tokens = Resource::new(move || (versions(), revoke.version().get()), |_| all_tokens());
     view! {
@@ -38,8 +40,14 @@ pub fn UsersPage() -> impl IntoView {
                 let secret = secret.await.ok().flatten();
                 match users.await {
                     Err(e) => view! { <Failure error=e/> }.into_any(),
-                    Ok(list) => view! {
+                    Ok((list, total)) => view! {
                         {secret.map(|(what, value)| view! { <ShownOnce what value/> })}
+                        <form method="get" action="/users" class="filters" role="search">
+                            <label for="user-q">"Find people"</label>
+                            <input id="user-q" name="q" type="search" placeholder="a name or an email" value=q().unwrap_or_default()/>
+                            <button type="submit" class="button">"Find"</button>
+                        </form>
+                        <p class="hint" data-testid="users-shown">{format!("Showing {} of {total} people", list.len())}</p>
                         <FormError error=errs/>
                         <FieldError error=errs field="team"/>
                         <FieldError error=errs field="active"/>

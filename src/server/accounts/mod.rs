@@ -217,11 +217,22 @@ pub async fn users_page(
     Ok(crate::domain::paging::Page::from_rows(rows, limit, total, |u| u.id.to_string()))
 }
 
-/// Everyone, for the admins' Users page.
+/// How many people the admins' Users page lists at once; beyond that, they search.
+pub const USERS_SHOWN: i64 = 200;
+
+/// The admins' Users page: people whose name or email contains `q`, or the first `USERS_SHOWN` by
+/// name; and how many people there are in all.
 #[tracing::instrument(skip_all, fields(admin = admin.id))]
-pub async fn list_users(pool: &PgPool, admin: &User) -> AppResult<Vec<User>> {
+pub async fn list_users(pool: &PgPool, admin: &User, q: Option<&str>) -> AppResult<(Vec<User>, i64)> {
     super::access::require_admin(admin)?;
-    db::users::list(pool).await
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    let q = q.map(validate::query).transpose().map_err(|m| AppError::invalid("q", m))?;
+    let mut conn = pool.acquire().await?;
+    let shown = match q.as_deref() {
+        Some(q) => db::users::search(&mut *conn, q, USERS_SHOWN, false).await?,
+        None => db::users::first_by_name(&mut *conn, USERS_SHOWN).await?,
+    };
+    Ok((shown, db::users::count(&mut *conn).await?))
 }
 
 /// Creates the first admin; refused once any user exists. An advisory lock makes two racing

@@ -67,9 +67,9 @@ pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Opti
     .transpose()
 }
 
-pub async fn list(db: impl PgExecutor<'_>) -> AppResult<Vec<User>> {
-    let q = format!("SELECT {COLUMNS} FROM users ORDER BY name, id");
-    sqlx::query_as::<_, UserRecord>(&q).fetch_all(db).await?.into_iter().map(User::try_from).collect()
+pub async fn first_by_name(db: impl PgExecutor<'_>, limit: i64) -> AppResult<Vec<User>> {
+    let q = format!("SELECT {COLUMNS} FROM users ORDER BY name, id LIMIT $1");
+    sqlx::query_as::<_, UserRecord>(&q).bind(limit).fetch_all(db).await?.into_iter().map(User::try_from).collect()
 }
 
 /// Up to `limit` users after id `after`, by id, and how many there are in all.
