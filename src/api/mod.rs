@@ -28,12 +28,9 @@ pub(crate) mod ctx {
     /// The browser this request came from: its address (the TCP peer) and user agent.
     pub async fn client() -> accounts::Client {
         use axum::extract::ConnectInfo;
-        use axum::http::{header, HeaderMap};
         // Missing only if the server was not started with connect info.
         let address = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip());
-        let headers = leptos_axum::extract::<HeaderMap>().await.unwrap_or_default();
-        let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        accounts::Client { address, user_agent: agent.to_string() }
+        accounts::Client::new(address, &leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default())
     }
 
     /// The signed-in user with the state; Unauthorized (or SetupRequired) otherwise.

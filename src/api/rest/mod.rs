@@ -115,8 +115,7 @@ pub fn router() -> Router<AppState> {
 /// The client's address and user agent, from the connection and the headers.
 pub(super) fn client(parts: &Parts) -> accounts::Client {
     let address = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    let agent = parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    accounts::Client { address, user_agent: agent.to_string() }
+    accounts::Client::new(address, &parts.headers)
 }
 
 /// The user behind `Authorization: Bearer <token>`, if the token's scope allows this request: a

@@ -97,19 +97,15 @@ pub async fn sso_callback(
 pub async fn metrics(
     State(s): State<AppState>,
     session: tower_sessions::Session,
-    parts: axum::http::request::Parts,
+    mut parts: axum::http::request::Parts,
 ) -> AppResult<Response> {
-    let bearer =
-        parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    let user = match bearer {
-        Some(token) => {
-            let user = accounts::token_user(&s.pool, token).await?;
-            if let Some((_, scope)) = user.origin.token {
-                scope.allows_api("GET").map_err(|m| AppError::Forbidden(m.into()))?;
-            }
-            user
-        }
-        None => accounts::session_user(&s.pool, &session, &super::client(&parts)).await?,
+    // A token is read (and its scope decided) exactly as for the JSON API.
+    let user = if parts.headers.contains_key(header::AUTHORIZATION) {
+        use axum::extract::FromRequestParts;
+        let super::ApiUser(user) = super::ApiUser::from_request_parts(&mut parts, &s).await?;
+        user
+    } else {
+        accounts::session_user(&s.pool, &session, &super::client(&parts)).await?
     };
     let text = crate::server::metrics::render(&s.pool, &user).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())

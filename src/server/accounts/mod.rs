@@ -35,6 +35,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// From the connection's address (when the server has connect info) and the request's headers.
+    pub fn new(address: Option<IpAddr>, headers: &axum::http::HeaderMap) -> Self {
+        let agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        Client { address, user_agent: agent.to_string() }
+    }
+
     pub fn address_text(&self) -> Option<String> {
         self.address.map(|a| a.to_canonical().to_string())
     }
