@@ -150,6 +150,12 @@ pub enum AuditAction {
     PostmortemPublished,
     #[serde(rename = "postmortem.downloaded")]
     PostmortemDownloaded,
+    #[serde(rename = "integration.created")]
+    IntegrationCreated,
+    #[serde(rename = "integration.revoked")]
+    IntegrationRevoked,
+    #[serde(rename = "incident.declined")]
+    IncidentDeclined,
 }
 
 wire_enum!(AuditAction, "audit action", {
@@ -174,6 +180,9 @@ wire_enum!(AuditAction, "audit action", {
     ParticipantRemoved => "participant.removed",
     PostmortemPublished => "postmortem.published",
     PostmortemDownloaded => "postmortem.downloaded",
+    IntegrationCreated => "integration.created",
+    IntegrationRevoked => "integration.revoked",
+    IncidentDeclined => "incident.declined",
 });
 
 /// Who did it: a person (through a token or not), or for a failed sign-in only the email typed.

@@ -66,6 +66,8 @@ impl Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentStatus {
+    /// Opened by an alert; a person accepts it (it becomes investigating) or declines it.
+    Triage,
     Investigating,
     Identified,
     Monitoring,
@@ -74,6 +76,7 @@ pub enum IncidentStatus {
 }
 
 wire_enum!(IncidentStatus, "status", {
+    Triage => "triage",
     Investigating => "investigating",
     Identified => "identified",
     Monitoring => "monitoring",
@@ -87,6 +90,8 @@ impl IncidentStatus {
     pub fn next(self) -> &'static [IncidentStatus] {
         use IncidentStatus::*;
         match self {
+            // Left only by accepting or declining (see `check_transition`).
+            Triage => &[],
             Investigating => &[Identified, Monitoring, Resolved],
             Identified => &[Investigating, Monitoring, Resolved],
             Monitoring => &[Investigating, Identified, Resolved],
@@ -114,6 +119,9 @@ impl IncidentStatus {
         if self == IncidentStatus::Closed {
             return Err("a closed incident cannot change status".into());
         }
+        if self == IncidentStatus::Triage {
+            return Err("an incident in triage is accepted (it becomes investigating) or declined, not moved".into());
+        }
         Err(format!("cannot move from {self} to {to}"))
     }
 
@@ -123,6 +131,7 @@ impl IncidentStatus {
 
     pub fn label(self) -> &'static str {
         match self {
+            IncidentStatus::Triage => "Triage",
             IncidentStatus::Investigating => "Investigating",
             IncidentStatus::Identified => "Identified",
             IncidentStatus::Monitoring => "Monitoring",
@@ -185,6 +194,8 @@ pub enum EventKind {
     Participants,
     /// A stakeholder update was posted.
     Update,
+    /// An alert fired or resolved (`to`: firing, resolved, or all_resolved for the whole group).
+    Alert,
 }
 
 wire_enum!(EventKind, "event kind", {
@@ -198,6 +209,7 @@ wire_enum!(EventKind, "event kind", {
     Visibility => "visibility",
     Participants => "participants",
     Update => "update",
+    Alert => "alert",
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod alerts;
 pub mod blameless;
 pub mod diff;
 pub mod export;

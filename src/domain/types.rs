@@ -67,6 +67,22 @@ pub struct Incident {
     pub version: i32,
     /// The incident's page, relative to the site root.
     pub url: String,
+    /// The alert group that opened it, if an alert did.
+    pub source: Option<IncidentSource>,
+    /// When the first alert began (set when accepted from triage).
+    pub detected_at: Option<DateTime<Utc>>,
+    /// Declined from triage: not an incident after all (the reason is on the timeline).
+    pub declined_at: Option<DateTime<Utc>>,
+}
+
+/// Where an incident opened by an alert came from: the integration (its id, name and kind) and the
+/// alert group key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentSource {
+    pub integration: i64,
+    pub integration_name: String,
+    pub kind: crate::domain::alerts::IntegrationKind,
+    pub group_key: String,
 }
 
 impl Incident {
@@ -217,6 +233,9 @@ mod tests {
             private: true,
             participants: vec![UserRef { id: 4, name: "U4".into() }],
             version: 1,
+            source: None,
+            detected_at: None,
+            declined_at: None,
             url: incident_url(9),
         };
         assert!(inc.may_manage_access(&user(2, UserRole::Member)), "the commander");

@@ -33,6 +33,10 @@ impl Object {
         Object { kind: "token", id: id.to_string(), name: name.to_string() }
     }
 
+    pub fn integration(id: i64, name: &str) -> Self {
+        Object { kind: "integration", id: id.to_string(), name: name.to_string() }
+    }
+
     pub fn setting(key: &str) -> Self {
         Object { kind: "settings", id: key.to_string(), name: String::new() }
     }

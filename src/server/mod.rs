@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod actions;
+pub mod alerts;
 pub mod assets;
 pub mod audit;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod embedded_pg;
 pub mod form_state;
 pub mod headers;
 pub mod incidents;
+pub mod integrations;
 pub mod live;
 pub mod markdown;
 pub mod metrics;
@@ -20,6 +22,7 @@ pub mod people;
 pub mod postmortems;
 pub mod sso;
 pub mod state;
+pub mod triage;
 pub mod updates;
 pub mod webhook;
 

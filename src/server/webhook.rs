@@ -342,6 +342,9 @@ mod tests {
             private: false,
             participants: vec![],
             version: 3,
+            source: None,
+            detected_at: None,
+            declined_at: None,
             url: "/incidents/INC-7".into(),
         }
     }

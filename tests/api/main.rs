@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod action_flows;
 mod actions;
+mod alerts;
 mod auth;
 mod cli;
 mod form_state;

@@ -236,6 +236,16 @@ fn table() -> Vec<Row> {
         "GET" "/api/v1/users" Admin none;
         "PATCH" "/api/v1/users/{id}" Admin |_, _, _| Body::Json(json!({"role": "emperor"}));
         "GET" "/api/v1/audit" Admin none;
+        "POST" "/api/v1/incidents/{id}/accept" Write none;
+        "POST" "/api/v1/incidents/{id}/decline" Write |_, _, _| Body::Json(json!({"reason": "Probe"}));
+        "GET" "/api/v1/integrations" Admin none;
+        "POST" "/api/v1/integrations" Admin |_, _, _| Body::Json(json!({"kind": "pager", "name": ""}));
+        "GET" "/api/v1/integrations/rules" Admin none;
+        "PUT" "/api/v1/integrations/rules" Admin |_, _, _| Body::Json(json!({"default_severity": "SEV9"}));
+        // Integration tokens only: a person's token is refused, any answer but a 500.
+        "POST" "/api/v1/integrations/alertmanager" Open |_, _, _| Body::Json(json!({}));
+        "POST" "/api/v1/integrations/generic" Open |_, _, _| Body::Json(json!({}));
+        "DELETE" "/api/v1/integrations/{id}" Admin none;
 
         // Server functions, as pages call them.
         "POST" "/api/current_user" Open none;
@@ -350,6 +360,7 @@ fn key(method: &str, path: &str) -> (String, String) {
 
 fn fill(path: &str, t: &Target) -> String {
     path.replace("/tokens/{id}", "/tokens/999999")
+        .replace("/integrations/{id}", "/integrations/999999")
         .replace("/users/{id}", "/users/999999")
         .replace("{secret}", "0123456789abcdef")
         .replace("{reference}", &format!("INC-{}", t.id))

@@ -2,6 +2,7 @@
 
 mod actions;
 mod incidents;
+mod integrations;
 mod people;
 mod postmortems;
 mod site;
@@ -91,6 +92,13 @@ route_table! { api_routes, api_table;
     "/users" => get(people::list_users);
     "/users/{id}" => patch(people::change_user);
     "/audit" => get(people::audit_log);
+    "/incidents/{id}/accept" => post(integrations::accept);
+    "/incidents/{id}/decline" => post(integrations::decline);
+    "/integrations" => get(integrations::list).post(integrations::create);
+    "/integrations/rules" => get(integrations::rules).put(integrations::set_rules);
+    "/integrations/alertmanager" => post(integrations::alertmanager);
+    "/integrations/generic" => post(integrations::generic);
+    "/integrations/{id}" => delete(integrations::revoke);
 }
 
 /// The routes outside `/api/v1` that pages link to: downloads, the feed and live streams.
@@ -116,6 +124,11 @@ pub fn router() -> Router<AppState> {
 pub(super) fn client(parts: &Parts) -> accounts::Client {
     let address = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     accounts::Client::new(address, &parts.headers)
+}
+
+/// A numeric id in the path; anything else is a 404 naming `what`.
+fn id_in_path(raw: &str, what: &str) -> crate::error::AppResult<i64> {
+    raw.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| AppError::NotFound(format!("No {what} {raw:?}")))
 }
 
 /// The user behind `Authorization: Bearer <token>`, if the token's scope allows this request: a

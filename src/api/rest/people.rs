@@ -1,7 +1,7 @@
 //! Tokens, users and the audit log over the API. Thin: every decision is in `server::accounts`
 //! and `server::audit`.
 
-use super::{ApiJson, ApiQuery, ApiUser};
+use super::{id_in_path, ApiJson, ApiQuery, ApiUser};
 use crate::domain::accounts::{NewToken, Token};
 use crate::domain::User;
 use crate::error::{AppError, AppResult};
@@ -11,10 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-
-fn id_in_path(raw: &str, what: &str) -> AppResult<i64> {
-    raw.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| AppError::NotFound(format!("No {what} {raw:?}")))
-}
 
 pub async fn create_token(
     State(s): State<AppState>,

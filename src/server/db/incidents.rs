@@ -1,5 +1,5 @@
 use super::stored;
-use crate::domain::{incident_ref, incident_url, Incident, IncidentStatus, Role, Severity, UserRef};
+use crate::domain::{incident_ref, incident_url, Incident, IncidentSource, IncidentStatus, Role, Severity, UserRef};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -27,6 +27,12 @@ struct IncidentRecord {
     private: bool,
     participant_ids: Vec<i64>,
     participant_names: Vec<String>,
+    source_integration_id: Option<i64>,
+    source_name: Option<String>,
+    source_kind: Option<String>,
+    source_group_key: Option<String>,
+    detected_at: Option<DateTime<Utc>>,
+    declined_at: Option<DateTime<Utc>>,
 }
 
 fn user_ref(id: Option<i64>, name: Option<String>) -> Option<UserRef> {
@@ -38,6 +44,15 @@ impl TryFrom<IncidentRecord> for Incident {
 
     fn try_from(r: IncidentRecord) -> AppResult<Self> {
         let row = incident_ref(r.id);
+        let source = match (r.source_integration_id, r.source_group_key) {
+            (Some(integration), Some(group_key)) => Some(IncidentSource {
+                integration,
+                integration_name: r.source_name.unwrap_or_default(),
+                kind: stored(r.source_kind.as_deref().unwrap_or(""), &row, "source kind")?,
+                group_key,
+            }),
+            _ => None,
+        };
         Ok(Incident {
             id: r.id,
             reference: incident_ref(r.id),
@@ -62,6 +77,9 @@ impl TryFrom<IncidentRecord> for Incident {
                 .map(|(id, name)| UserRef { id, name })
                 .collect(),
             version: r.version,
+            source,
+            detected_at: r.detected_at,
+            declined_at: r.declined_at,
         })
     }
 }
@@ -76,9 +94,12 @@ pub const SELECT: &str = "SELECT i.id, i.title, i.severity, i.status, i.summary,
         ARRAY(SELECT p.user_id FROM incident_participants p JOIN users pu ON pu.id = p.user_id
               WHERE p.incident_id = i.id ORDER BY pu.name, pu.id) AS participant_ids,
         ARRAY(SELECT pu.name FROM incident_participants p JOIN users pu ON pu.id = p.user_id
-              WHERE p.incident_id = i.id ORDER BY pu.name, pu.id) AS participant_names
+              WHERE p.incident_id = i.id ORDER BY pu.name, pu.id) AS participant_names,
+        i.source_integration_id, si.name AS source_name, si.kind AS source_kind, i.source_group_key,
+        i.detected_at, i.declined_at
     FROM incidents i
     JOIN users d ON d.id = i.declared_by
+    LEFT JOIN integrations si ON si.id = i.source_integration_id
     LEFT JOIN users c ON c.id = i.commander_id
     LEFT JOIN users cl ON cl.id = i.comms_lead_id
     LEFT JOIN users s ON s.id = i.scribe_id";
@@ -124,8 +145,9 @@ pub struct ListCursor {
     pub id: i64,
 }
 
+/// Declined triage incidents are listed only when closed incidents are asked for.
 const LIST_WHERE: &str = "($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.severity = $2)
-    AND incident_visible(i.id, $3)";
+    AND (i.declined_at IS NULL OR $1 = 'closed') AND incident_visible(i.id, $3)";
 
 /// Open incidents first, then the most recent; only those `viewer` may see, `limit` from `after`.
 pub async fn list(db: impl PgExecutor<'_>, viewer: i64, f: &ListFilter) -> AppResult<Vec<Incident>> {

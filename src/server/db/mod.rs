@@ -6,8 +6,10 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 pub mod actions;
+pub mod alerts;
 pub mod audit;
 pub mod incidents;
+pub mod integrations;
 pub mod postmortems;
 pub mod sign_ins;
 pub mod timeline;

@@ -33,23 +33,23 @@ impl TryFrom<UserRecord> for User {
 pub(super) const COLUMNS: &str = "id, email, name, role, time_zone, team, active";
 
 pub async fn count(db: impl PgExecutor<'_>) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await?)
+    Ok(sqlx::query_scalar("SELECT count(*) FROM users WHERE kind = 'person'").fetch_one(db).await?)
 }
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<User>> {
-    let q = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let q = format!("SELECT {COLUMNS} FROM users WHERE kind = 'person' AND id = $1");
     sqlx::query_as::<_, UserRecord>(&q).bind(id).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
 pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<User>> {
-    let q = format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)");
+    let q = format!("SELECT {COLUMNS} FROM users WHERE kind = 'person' AND lower(email) = lower($1)");
     sqlx::query_as::<_, UserRecord>(&q).bind(email).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
 /// The user and their password hash (none for someone who only signs in through the identity
 /// provider), for sign-in.
 pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<(User, Option<String>)>> {
-    let q = format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)");
+    let q = format!("SELECT {COLUMNS}, password_hash FROM users WHERE kind = 'person' AND lower(email) = lower($1)");
     let row = sqlx::query(&q).bind(email).fetch_optional(db).await?;
     row.map(|r| {
         let hash: Option<String> = r.try_get("password_hash")?;
@@ -68,15 +68,16 @@ pub async fn credentials(db: impl PgExecutor<'_>, email: &str) -> AppResult<Opti
 }
 
 pub async fn first_by_name(db: impl PgExecutor<'_>, limit: i64) -> AppResult<Vec<User>> {
-    let q = format!("SELECT {COLUMNS} FROM users ORDER BY name, id LIMIT $1");
+    let q = format!("SELECT {COLUMNS} FROM users WHERE kind = 'person' ORDER BY name, id LIMIT $1");
     sqlx::query_as::<_, UserRecord>(&q).bind(limit).fetch_all(db).await?.into_iter().map(User::try_from).collect()
 }
 
 /// Up to `limit` users after id `after`, by id, and how many there are in all.
 pub async fn page(conn: &mut sqlx::PgConnection, after: i64, limit: i64) -> AppResult<(Vec<User>, i64)> {
-    let q = format!("SELECT {COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2");
+    let q = format!("SELECT {COLUMNS} FROM users WHERE kind = 'person' AND id > $1 ORDER BY id LIMIT $2");
     let rows = sqlx::query_as::<_, UserRecord>(&q).bind(after).bind(limit).fetch_all(&mut *conn).await?;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&mut *conn).await?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE kind = 'person'").fetch_one(&mut *conn).await?;
     Ok((rows.into_iter().map(User::try_from).collect::<AppResult<_>>()?, total))
 }
 
@@ -85,7 +86,7 @@ pub async fn page(conn: &mut sqlx::PgConnection, after: i64, limit: i64) -> AppR
 pub async fn search(db: impl PgExecutor<'_>, q: &str, limit: i64, writers_only: bool) -> AppResult<Vec<User>> {
     let query = format!(
         "SELECT {COLUMNS} FROM users
-         WHERE (strpos(lower(name), lower($1)) > 0 OR strpos(lower(email), lower($1)) > 0)
+         WHERE kind = 'person' AND (strpos(lower(name), lower($1)) > 0 OR strpos(lower(email), lower($1)) > 0)
            AND (NOT $3 OR (role <> 'reader' AND active))
          ORDER BY (lower(email) = lower($1) OR lower(name) = lower($1)) DESC, name, id LIMIT $2"
     );
@@ -94,16 +95,18 @@ pub async fn search(db: impl PgExecutor<'_>, q: &str, limit: i64, writers_only: 
 }
 
 pub async fn refs(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users ORDER BY name, id").fetch_all(db).await?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM users WHERE kind = 'person' ORDER BY name, id").fetch_all(db).await?;
     Ok(rows.into_iter().map(|(id, name)| UserRef { id, name }).collect())
 }
 
 /// Everyone who may write (not readers): who can review, own an action item, and so on.
 pub async fn writers(db: impl PgExecutor<'_>) -> AppResult<Vec<UserRef>> {
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, name FROM users WHERE role <> 'reader' AND active ORDER BY name, id")
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM users WHERE kind = 'person' AND role <> 'reader' AND active ORDER BY name, id",
+    )
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(|(id, name)| UserRef { id, name }).collect())
 }
 
@@ -161,12 +164,17 @@ pub async fn set_password_hash(db: impl PgExecutor<'_>, id: i64, hash: &str) -> 
 
 /// The user's password hash: `None` when there is no such user, `Some(None)` when they have no password.
 pub async fn password_hash(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<Option<String>>> {
-    Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_optional(db).await?)
+    Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE kind = 'person' AND id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// The person the identity provider knows by `(issuer, subject)`.
 pub async fn by_sso(db: impl PgExecutor<'_>, issuer: &str, subject: &str) -> AppResult<Option<User>> {
-    let q = format!("SELECT {COLUMNS} FROM users WHERE sso_issuer = $1 AND sso_subject = $2 FOR UPDATE");
+    let q = format!(
+        "SELECT {COLUMNS} FROM users WHERE kind = 'person' AND sso_issuer = $1 AND sso_subject = $2 FOR UPDATE"
+    );
     sqlx::query_as::<_, UserRecord>(&q)
         .bind(issuer)
         .bind(subject)
@@ -179,7 +187,10 @@ pub async fn by_sso(db: impl PgExecutor<'_>, issuer: &str, subject: &str) -> App
 /// The provider identity an account is linked to, if any: `(issuer, subject)`.
 pub async fn sso_identity(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<(String, String)>> {
     let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT sso_issuer, sso_subject FROM users WHERE id = $1").bind(id).fetch_optional(db).await?;
+        sqlx::query_as("SELECT sso_issuer, sso_subject FROM users WHERE kind = 'person' AND id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
     Ok(row.and_then(|(i, s)| i.zip(s)))
 }
 
@@ -222,21 +233,23 @@ pub async fn insert_sso(
 
 /// Locks a user found by email (case-insensitive) until the transaction ends.
 pub async fn lock_by_email(db: impl PgExecutor<'_>, email: &str) -> AppResult<Option<User>> {
-    let q = format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) FOR UPDATE");
+    let q = format!("SELECT {COLUMNS} FROM users WHERE kind = 'person' AND lower(email) = lower($1) FOR UPDATE");
     sqlx::query_as::<_, UserRecord>(&q).bind(email).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
 /// The active admins' ids, locked until the transaction ends: two admins demoting each other at
 /// once cannot leave nobody in charge.
 pub async fn lock_active_admins(db: impl PgExecutor<'_>) -> AppResult<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE")
-        .fetch_all(db)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM users WHERE kind = 'person' AND role = 'admin' AND active ORDER BY id FOR UPDATE",
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 /// Locks one user's row until the transaction ends and returns it.
 pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<User>> {
-    let q = format!("SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE");
+    let q = format!("SELECT {COLUMNS} FROM users WHERE kind = 'person' AND id = $1 FOR UPDATE");
     sqlx::query_as::<_, UserRecord>(&q).bind(id).fetch_optional(db).await?.map(User::try_from).transpose()
 }
 
@@ -247,7 +260,9 @@ pub async fn set_team(db: impl PgExecutor<'_>, id: i64, team: &str) -> AppResult
 
 /// The teams people are in, for filter choices.
 pub async fn teams(db: impl PgExecutor<'_>) -> AppResult<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT DISTINCT team FROM users WHERE team <> '' ORDER BY team").fetch_all(db).await?)
+    Ok(sqlx::query_scalar("SELECT DISTINCT team FROM users WHERE kind = 'person' AND team <> '' ORDER BY team")
+        .fetch_all(db)
+        .await?)
 }
 
 /// Holds, until the transaction ends, the sign-in bookkeeping of one account and one client address,

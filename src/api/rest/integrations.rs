@@ -1,0 +1,106 @@
+//! Alert intake and the integrations behind it. Thin: every decision is in `server::integrations`,
+//! `server::alerts` and `server::triage`.
+
+use super::{id_in_path, ApiJson, ApiUser, IncidentId};
+use crate::domain::alerts::{self, AlertRules, Intake, Integration, IntegrationKind, NewIntegration, RulesInput};
+use crate::domain::Incident;
+use crate::error::{AppError, AppResult};
+use crate::server::integrations::{self as ops, IntegrationRequest};
+use crate::server::{alerts as intake, triage, AppState};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+
+pub async fn list(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<Integration>>> {
+    Ok(Json(ops::list(&s.pool, &user).await?))
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(req): ApiJson<IntegrationRequest>,
+) -> AppResult<(StatusCode, Json<NewIntegration>)> {
+    Ok((StatusCode::CREATED, Json(ops::create(&s.pool, &user, &req).await?)))
+}
+
+pub async fn revoke(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Integration>> {
+    Ok(Json(ops::revoke(&s.pool, &user, id_in_path(&id, "integration")?).await?))
+}
+
+pub async fn rules(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<AlertRules>> {
+    crate::server::access::require_admin(&user)?;
+    Ok(Json(ops::rules(&s.pool).await?))
+}
+
+pub async fn set_rules(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<RulesInput>,
+) -> AppResult<Json<AlertRules>> {
+    Ok(Json(ops::set_rules(&s.pool, &user, &input).await?))
+}
+
+fn bearer(headers: &HeaderMap) -> AppResult<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthorized)
+}
+
+/// A payload refused for its shape is logged with the reason, so whoever set up the sender can see why.
+fn refused(kind: IntegrationKind, id: i64, e: AppError) -> AppError {
+    tracing::warn!(integration = id, %kind, reason = %e, "alert payload refused");
+    e
+}
+
+/// Alertmanager's webhook receiver (`webhook_configs` with `http_config.authorization`).
+pub async fn alertmanager(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Json<Intake>> {
+    let (integration, account) = ops::authenticate(&s.pool, bearer(&headers)?, IntegrationKind::Alertmanager).await?;
+    let batch = alerts::parse_alertmanager(&body)
+        .map_err(|m| refused(integration.kind, integration.id, AppError::invalid("body", m)))?;
+    Ok(Json(intake::receive(&s.pool, &integration, &account, batch).await?))
+}
+
+/// The generic webhook: `{title, severity?, services?, dedup_key, status, description?, source_url?}`.
+pub async fn generic(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<alerts::GenericAlert>,
+) -> AppResult<Json<Intake>> {
+    let (integration, account) = ops::authenticate(&s.pool, bearer(&headers)?, IntegrationKind::Generic).await?;
+    let (batch, _) = alerts::parse_generic(&body)
+        .map_err(|errs| refused(integration.kind, integration.id, AppError::fields(errs)))?;
+    Ok(Json(intake::receive(&s.pool, &integration, &account, batch).await?))
+}
+
+pub async fn accept(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+) -> AppResult<Json<Incident>> {
+    Ok(Json(triage::accept(&s.pool, &user, id).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct DeclineInput {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn decline(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    ApiJson(input): ApiJson<DeclineInput>,
+) -> AppResult<Json<Incident>> {
+    Ok(Json(triage::decline(&s.pool, &user, id, &input.reason).await?))
+}
