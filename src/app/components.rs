@@ -190,3 +190,14 @@ mod tests {
         assert_eq!(super::raw_text("a & b </textarea><script>".into()), "a &amp; b &lt;/textarea&gt;&lt;script&gt;");
     }
 }
+
+/// The settings pages, one link each (the main bar keeps a single "Settings").
+#[component]
+pub fn SettingsNav() -> impl IntoView {
+    view! {
+        <nav class="subnav" aria-label="Settings">
+            <a href="/settings/template">"Publishing, sign-in and template"</a>
+            <a href="/settings/integrations">"Integrations and alert rules"</a>
+        </nav>
+    }
+}

@@ -410,6 +410,31 @@ pub fn parse_rule_lines(text: &str) -> Vec<RuleInput> {
         .collect()
 }
 
+/// The rules API's field errors as the settings form shows them: each `severity_rules[n].part` becomes
+/// a message on `rules` naming the line, and `service_labels[n]` one on `service_labels`.
+pub fn form_errors(text: &str, errs: FieldErrors) -> FieldErrors {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut out = FieldErrors::new();
+    for (field, message) in errs {
+        let (name, rest) = field.split_once('[').unwrap_or((&field, ""));
+        let n: Option<usize> = rest.split(']').next().and_then(|n| n.parse().ok());
+        let message = match (name, n) {
+            ("severity_rules", Some(n)) => {
+                let line = lines.get(n).copied().unwrap_or("");
+                format!("Line \u{201c}{line}\u{201d}: {message} (write label=value SEVn)")
+            }
+            _ => message,
+        };
+        let entry: &mut String =
+            out.entry(if name == "severity_rules" { "rules".into() } else { name.into() }).or_default();
+        if !entry.is_empty() {
+            entry.push_str("; ");
+        }
+        entry.push_str(&message);
+    }
+    out
+}
+
 fn label_name(l: &str) -> Result<String, String> {
     let l = l.trim();
     let ok = !l.is_empty()

@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod action_flows;
 mod actions;
+mod alertmanager;
 mod alerts;
 mod auth;
 mod cli;

@@ -169,6 +169,7 @@ fn table() -> Vec<Row> {
         "GET" "/actions/mine" SignedIn none;
         "GET" "/actions/{id}" Read none;
         "GET" "/settings/template" Admin none;
+        "GET" "/settings/integrations" Admin none;
         "GET" "/library" SignedIn none;
         "GET" "/library/{reference}" Read none;
         "GET" "/users" Admin none;
@@ -309,6 +310,15 @@ fn table() -> Vec<Row> {
         "POST" "/api/list_library" SignedIn none;
         "POST" "/api/get_publication" Read |_, t, _| form(&[("reference", format!("INC-{}", t.id))]);
         "POST" "/api/get_settings" Admin none;
+        "POST" "/api/integrations_view" Admin none;
+        "POST" "/api/create_integration" Admin |_, _, _| form(&[("kind", "pager".into()), ("name", String::new())]);
+        "POST" "/api/revoke_integration" Admin |_, _, _| form(&[("id", "999999".into())]);
+        "POST" "/api/save_alert_rules" Admin |_, _, _| form(&[
+            ("rules", "severity=critical SEV9".into()), ("default_severity", "SEV3".into()), ("service_labels", String::new()),
+        ]);
+        // The probe incident is not in triage: allowed callers get a 422, the others 403 or 404.
+        "POST" "/api/accept_incident" Write |_, t, _| form(&[("id", t.id.to_string())]);
+        "POST" "/api/decline_incident" Write |_, t, _| form(&[("id", t.id.to_string()), ("reason", "Probe".into())]);
         "POST" "/api/save_settings" Admin
             |_, _, _| form(&[("webhook_url", "ftp://x".into()), ("public_url", String::new())]);
         "POST" "/api/toggle_timeline_event" Write

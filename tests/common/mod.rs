@@ -1,6 +1,7 @@
 //! Shared by the API and browser tests: the real app on 127.0.0.1:0 over a fresh database.
 #![allow(dead_code)]
 
+pub mod alertmanager;
 pub mod oidc;
 
 use debrief::server::sso::{Sso, SsoConfig};

@@ -13,4 +13,5 @@ mod private;
 mod publish;
 #[path = "../api/support.rs"]
 mod support;
+mod triage;
 mod updates;

@@ -2,6 +2,7 @@ use crate::api::incidents::{get_incident_page, AddNote, AssignRole, ChangeIncide
 use crate::api::postmortems::CloseIncident;
 use crate::app::components::{typed, Failure, FieldError, FormError, SeverityBadge, StatusBadge, When};
 use crate::app::pages::incident_access::{Access, AccessActions};
+use crate::app::pages::incident_triage::TriagePanel;
 use crate::app::pages::ActionsOf;
 use crate::domain::{
     parse_incident_ref, EventKind, EventRow, IncidentPage as PageData, IncidentStatus, KeyKind, Role, Severity,
@@ -117,6 +118,7 @@ fn IncidentHead(page: PageData) -> impl IntoView {
                 <dt>"Started"</dt><dd><When stamp=page.started.clone()/></dd>
                 {page.resolved.clone().map(|r| view! { <dt>"Resolved"</dt><dd><When stamp=r/></dd> })}
                 <dt>"Declared by"</dt><dd>{i.declared_by.name.clone()}</dd>
+                {i.source.clone().map(|s| view! { <dt>"Alert source"</dt><dd data-testid="source">{s.integration_name}</dd> })}
                 <dt>"Postmortem"</dt><dd><a href=format!("{}/postmortem", i.url) data-testid="postmortem-link">"Write-up"</a></dd>
                 {(!i.services.is_empty()).then(|| view! { <dt>"Services"</dt><dd>{i.services.join(", ")}</dd> })}
             </dl>
@@ -147,6 +149,7 @@ fn IncidentControls(incident: crate::domain::Incident, change: ServerAction<Chan
                     </ActionForm>
                 }).collect_view()}
             </div>
+            {(i.status == IncidentStatus::Triage).then(|| view! { <TriagePanel id=i.id source=i.source.clone()/> })}
             {(i.status == IncidentStatus::Resolved).then(|| view! { <CloseForm id=i.id/> })}
             <ActionForm action=change attr:class="inline severity-form">
                 <input type="hidden" name="id" value=i.id/>

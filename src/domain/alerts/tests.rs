@@ -121,6 +121,11 @@ fn rules_are_checked_and_name_the_bad_field() {
     assert!(errs.contains_key("severity_rules[2].label"));
     assert!(errs.contains_key("severity_rules[3].value") && errs.contains_key("severity_rules[3].severity"));
     assert!(errs.contains_key("service_labels[1]"));
+    let form = form_errors("severity=critical SEV1\n\nseverity=warning SEV9\n9bad=x SEV2\nnonsense", errs);
+    let rules_msg = &form["rules"];
+    assert!(rules_msg.contains("\u{201c}severity=warning SEV9\u{201d}: ") && rules_msg.contains("unknown severity"));
+    assert!(rules_msg.contains("\u{201c}9bad=x SEV2\u{201d}") && rules_msg.contains("\u{201c}nonsense\u{201d}"));
+    assert!(form.contains_key("service_labels") && !form.keys().any(|k| k.contains('[')), "{form:?}");
     let ok = RulesInput {
         severity_rules: parse_rule_lines("severity = critical SEV1"),
         default_severity: "sev2".into(),

@@ -14,6 +14,7 @@ pub fn TemplatePage() -> impl IntoView {
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
+        <crate::app::components::SettingsNav/>
         <SettingsForm/>
         <SignInSettings/>
         <h2>"Postmortem template"</h2>
