@@ -1,7 +1,7 @@
 //! Alert intake and the integrations behind it. Thin: every decision is in `server::integrations`,
 //! `server::alerts` and `server::triage`.
 
-use super::{id_in_path, ApiJson, ApiUser, IncidentId};
+use super::{bearer, id_in_path, ApiJson, ApiUser, IncidentId};
 use crate::domain::alerts::{self, AlertRules, Intake, Integration, IntegrationKind, NewIntegration, RulesInput};
 use crate::domain::Incident;
 use crate::error::{AppError, AppResult};
@@ -42,14 +42,6 @@ pub async fn set_rules(
     ApiJson(input): ApiJson<RulesInput>,
 ) -> AppResult<Json<AlertRules>> {
     Ok(Json(ops::set_rules(&s.pool, &user, &input).await?))
-}
-
-fn bearer(headers: &HeaderMap) -> AppResult<&str> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(AppError::Unauthorized)
 }
 
 /// A payload refused for its shape is logged with the reason, so whoever set up the sender can see why.

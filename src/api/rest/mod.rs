@@ -131,6 +131,15 @@ fn id_in_path(raw: &str, what: &str) -> crate::error::AppResult<i64> {
     raw.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| AppError::NotFound(format!("No {what} {raw:?}")))
 }
 
+/// The token of `Authorization: Bearer <token>` (API tokens and integration tokens alike).
+fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, AppError> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthorized)
+}
+
 /// The user behind `Authorization: Bearer <token>`, if the token's scope allows this request: a
 /// read-only token only reads, a feed token is for the feed alone.
 pub struct ApiUser(pub User);
@@ -139,12 +148,7 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(AppError::Unauthorized)?;
+        let token = bearer(&parts.headers)?;
         let mut user = accounts::token_user(&state.pool, token).await?;
         if let Some((_, scope)) = user.origin.token {
             scope.allows_api(parts.method.as_str()).map_err(|m| AppError::Forbidden(m.into()))?;
