@@ -7,6 +7,7 @@ pub mod blameless;
 pub mod diff;
 pub mod export;
 pub mod incident;
+pub mod notify;
 pub mod paging;
 pub mod postmortem;
 pub mod redirect;
