@@ -261,6 +261,10 @@ async fn serve(config: Config) -> Result<(), String> {
     tokio::spawn(delete_expired_sessions(pool.clone()));
     let outbound = webhook::Outbound::new(config.webhook_allow_private)?;
     tokio::spawn(daily_digest(pool.clone(), outbound.clone()));
+    // First retry after 30 s, doubling; a new notification wakes the worker at once, and it looks
+    // for retries falling due every 10 s.
+    let (retry, poll) = (Duration::from_secs(30), Duration::from_secs(10));
+    tokio::spawn(crate::server::outbox::run(pool.clone(), outbound.clone(), retry, poll));
     let form_key = FormKey::shared(&pool).await.map_err(|e| format!("reading the form-state key: {e}"))?;
     let sso = sso_from(&config, &pool).await?;
     let state =

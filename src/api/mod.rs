@@ -5,6 +5,7 @@ pub mod actions;
 pub mod auth;
 pub mod incidents;
 pub mod integrations;
+pub mod notifications;
 pub mod people;
 pub mod postmortems;
 #[cfg(feature = "ssr")]

@@ -198,6 +198,7 @@ pub fn SettingsNav() -> impl IntoView {
         <nav class="subnav" aria-label="Settings">
             <a href="/settings/template">"Publishing, sign-in and template"</a>
             <a href="/settings/integrations">"Integrations and alert rules"</a>
+            <a href="/settings/notifications">"Notifications"</a>
         </nav>
     }
 }

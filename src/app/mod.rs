@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/actions/:id") view=ActionItemPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/template") view=TemplatePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/integrations") view=IntegrationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/library") view=LibraryPage ssr=SsrMode::Async/>
                     <Route path=path!("/library/:reference") view=PublishedPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>

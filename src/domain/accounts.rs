@@ -156,6 +156,10 @@ pub enum AuditAction {
     IntegrationRevoked,
     #[serde(rename = "incident.declined")]
     IncidentDeclined,
+    #[serde(rename = "destination.created")]
+    DestinationCreated,
+    #[serde(rename = "destination.removed")]
+    DestinationRemoved,
 }
 
 wire_enum!(AuditAction, "audit action", {
@@ -183,6 +187,8 @@ wire_enum!(AuditAction, "audit action", {
     IntegrationCreated => "integration.created",
     IntegrationRevoked => "integration.revoked",
     IncidentDeclined => "incident.declined",
+    DestinationCreated => "destination.created",
+    DestinationRemoved => "destination.removed",
 });
 
 /// Who did it: a person (through a token or not), or for a failed sign-in only the email typed.

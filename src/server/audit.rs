@@ -37,6 +37,10 @@ impl Object {
         Object { kind: "integration", id: id.to_string(), name: name.to_string() }
     }
 
+    pub fn destination(id: i64, name: &str) -> Self {
+        Object { kind: "destination", id: id.to_string(), name: name.to_string() }
+    }
+
     pub fn setting(key: &str) -> Self {
         Object { kind: "settings", id: key.to_string(), name: String::new() }
     }

@@ -10,9 +10,11 @@ use super::db::{
     timeline::{Change, Cursor},
 };
 use super::markdown;
+use super::outbox::Told;
 use super::people;
 pub use super::people::Person;
 use crate::domain::accounts::AuditAction;
+use crate::domain::notify::NotifyEvent;
 use crate::domain::paging::Page;
 use crate::domain::time::{format_duration, incident_duration, parse_occurred_at, stamp, zone};
 use crate::domain::validate::{self, check, non_empty, FieldErrors};
@@ -114,9 +116,13 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
         let body = "Impact began (backfilled when the incident was declared)";
         record(&mut tx, id, user, EventKind::Note, body, Change::NONE, started_at).await?;
     }
+    let incident = load(&mut *tx, id).await?;
+    let what = format!("declared as {severity}");
+    let told = Told { event: NotifyEvent::Declared, what, detail: summary, path: None, actor: user };
+    super::outbox::tell(&mut tx, &incident, told).await?;
     db::incidents::notify(&mut *tx, id, "declared").await?;
     tx.commit().await?;
-    load(pool, id).await
+    Ok(incident)
 }
 
 /// Writes a generated (plain-text) timeline event.
@@ -314,9 +320,37 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
         let object = audit::Object::incident(id, title.as_deref().unwrap_or(&current.title));
         audit::record(&mut *tx, user, action, object, Some(audit::change("visibility", from, to))).await?;
     }
+    let after = load(&mut *tx, id).await?;
+    for told in changes_told(user, cur_status, cur_severity, status, severity) {
+        super::outbox::tell(&mut tx, &after, told).await?;
+    }
     db::incidents::notify(&mut *tx, id, "updated").await?;
     tx.commit().await?;
-    load(pool, id).await
+    Ok(after)
+}
+
+/// What destinations hear of a status or severity change: a move to resolved is its own event.
+fn changes_told(
+    user: &User,
+    from_status: IncidentStatus,
+    from_severity: Severity,
+    status: Option<IncidentStatus>,
+    severity: Option<Severity>,
+) -> Vec<Told<'_>> {
+    let told = |event, what| Told { event, what, detail: String::new(), path: None, actor: user };
+    let mut out = Vec::new();
+    if let Some(to) = severity {
+        out.push(told(NotifyEvent::SeverityChanged, format!("now {to} (was {from_severity})")));
+    }
+    match status {
+        Some(IncidentStatus::Resolved) => out.push(told(NotifyEvent::Resolved, "resolved".into())),
+        Some(to) => out.push(told(
+            NotifyEvent::StatusChanged,
+            format!("status is now {} (was {})", to.label(), from_status.label()),
+        )),
+        None => {}
+    }
+    out
 }
 
 /// Assigns (or, with `None`, clears) a role. `version` is optional: taking a role is idempotent and

@@ -1,6 +1,6 @@
 //! `/metrics` in the Prometheus text format (the `metrics` crate and its Prometheus exporter):
 //! requests by route, method and status, latency histograms by route, open incidents by severity and
-//! status, live streams open, webhook deliveries by result, and the database pool.
+//! status, live streams open, webhook deliveries by result, the outbox's backlog and the database pool.
 
 use super::db;
 use crate::domain::User;
@@ -84,6 +84,9 @@ pub async fn render(pool: &PgPool, user: &User) -> AppResult<String> {
                 .set(n as f64);
         }
     }
+    let (waiting, given_up) = db::outbox::backlog(pool).await?;
+    metrics::gauge!("debrief_outbox_notifications", "state" => "pending").set(waiting as f64);
+    metrics::gauge!("debrief_outbox_notifications", "state" => "given_up").set(given_up as f64);
     let (size, idle) = (pool.size(), pool.num_idle() as u32);
     metrics::gauge!("debrief_db_pool_connections", "state" => "in_use").set(size.saturating_sub(idle) as f64);
     metrics::gauge!("debrief_db_pool_connections", "state" => "idle").set(idle as f64);

@@ -18,6 +18,7 @@ pub mod integrations;
 pub mod live;
 pub mod markdown;
 pub mod metrics;
+pub mod outbox;
 pub mod people;
 pub mod postmortems;
 pub mod sso;

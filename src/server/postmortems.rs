@@ -753,6 +753,18 @@ pub async fn publish(
     let detail = serde_json::json!({ "revision": revision, "admin_override": reason });
     let object = super::audit::Object::incident(incident_id, &incident.title);
     super::audit::record(&mut *tx, user, AuditAction::PostmortemPublished, object, Some(detail)).await?;
+    let written = get_on(&mut tx, incident_id).await?;
+    let summary = written.sections.iter().find(|s| s.key == "summary").map(|s| s.body.trim()).unwrap_or("");
+    let what =
+        if revision > 1 { format!("postmortem revised (revision {revision})") } else { "postmortem published".into() };
+    let told = super::outbox::Told {
+        event: crate::domain::notify::NotifyEvent::Published,
+        what,
+        detail: summary.to_string(),
+        path: Some(library_url(incident_id)),
+        actor: user,
+    };
+    super::outbox::tell(&mut tx, &incident, told).await?;
     tx.commit().await?;
     let pm = reread(pool, incident_id).await?;
     // The webhook posts to a shared channel: private write-ups are never announced there.

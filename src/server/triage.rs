@@ -6,7 +6,9 @@ use super::access::{self, no_incident as not_found};
 use super::audit;
 use super::db::{self, timeline::Change};
 use super::incidents::{load, record};
+use super::outbox::Told;
 use crate::domain::accounts::AuditAction;
+use crate::domain::notify::NotifyEvent;
 use crate::domain::{validate, EventKind, Incident, IncidentStatus, User};
 use crate::error::{AppError, AppResult};
 use chrono::Utc;
@@ -36,9 +38,13 @@ pub async fn accept(pool: &PgPool, user: &User, id: i64) -> AppResult<Incident> 
     let body = format!("{} accepted the incident from triage: investigating", user.name);
     let change = Change::between(IncidentStatus::Triage.as_str(), IncidentStatus::Investigating.as_str());
     record(&mut tx, id, user, EventKind::Status, &body, change, Utc::now()).await?;
+    let accepted = load(&mut *tx, id).await?;
+    let what = format!("accepted from triage as {}, investigating", accepted.severity);
+    let told = Told { event: NotifyEvent::Accepted, what, detail: accepted.summary.clone(), path: None, actor: user };
+    super::outbox::tell(&mut tx, &accepted, told).await?;
     db::incidents::notify(&mut *tx, id, "accepted").await?;
     tx.commit().await?;
-    load(pool, id).await
+    Ok(accepted)
 }
 
 #[tracing::instrument(skip_all, fields(user = user.id, id))]

@@ -3,6 +3,8 @@
 
 use super::access;
 use super::db::{self, timeline::Change};
+use super::outbox::Told;
+use crate::domain::notify::NotifyEvent;
 use crate::domain::paging::Page;
 use crate::domain::time::{stamp, zone};
 use crate::domain::validate::{self, check, non_empty, FieldErrors};
@@ -47,11 +49,33 @@ pub async fn post(pool: &PgPool, user: &User, incident_id: i64, input: &UpdateIn
     let id = db::updates::insert(&mut *tx, incident_id, user.id, &message, &impact, next).await?;
     let body = format!("{} posted an update: {message}", user.name);
     super::incidents::record(&mut tx, incident_id, user, EventKind::Update, &body, Change::NONE, now).await?;
+    let incident = super::incidents::load(&mut *tx, incident_id).await?;
+    let told = Told {
+        event: NotifyEvent::UpdatePosted,
+        what: "update".into(),
+        detail: told_detail(&message, &impact, next),
+        path: None,
+        actor: user,
+    };
+    super::outbox::tell(&mut tx, &incident, told).await?;
     db::incidents::notify(&mut *tx, incident_id, "update").await?;
     let update =
         db::updates::by_id(&mut *tx, id).await?.ok_or_else(|| crate::error::internal("the new update vanished"))?;
     tx.commit().await?;
     Ok(update)
+}
+
+/// An update as destinations read it: the message, the impact and when the next one comes (UTC, as
+/// a shared channel has readers in every zone).
+fn told_detail(message: &str, impact: &str, next: Option<chrono::DateTime<Utc>>) -> String {
+    let mut out = message.to_string();
+    if !impact.is_empty() {
+        out.push_str(&format!("\n\nImpact: {impact}"));
+    }
+    if let Some(t) = next {
+        out.push_str(&format!("\n\nNext update by {}", t.format("%Y-%m-%d %H:%M UTC")));
+    }
+    out
 }
 
 /// A page of an incident's updates, newest first (`cursor` is the id a page ended at).

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub const WEBHOOK_URL: &str = "webhook_url";
 pub const PUBLIC_URL: &str = "public_url";
-const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
@@ -29,6 +29,10 @@ pub struct Settings {
     /// Debrief's own address, for links in messages.
     pub public_url: String,
 }
+
+/// Why an internal address is refused when it is saved.
+pub const INTERNAL_MESSAGE: &str = "This is an internal address (loopback, private or link-local). Debrief only \
+     posts to public addresses unless the operator allows private ones (DEBRIEF_WEBHOOK_ALLOW_PRIVATE).";
 
 fn check_url(field: &str, url: &str, optional: bool) -> AppResult<String> {
     let url = url.trim().trim_end_matches('/').to_string();
@@ -84,18 +88,32 @@ impl Outbound {
     /// Posts one message to the webhook and waits for the receiver to accept it. A redirect is a
     /// failed delivery.
     pub async fn post(&self, url: &str, body: &serde_json::Value) -> Result<(), DeliveryError> {
-        let result = self.deliver(url, body).await;
+        self.send(url, body.to_string().into_bytes(), &[]).await
+    }
+
+    /// Posts a JSON body exactly as given (a signature covers these bytes), with extra headers.
+    pub async fn send(&self, url: &str, body: Vec<u8>, headers: &[(&str, String)]) -> Result<(), DeliveryError> {
+        let result = self.deliver(url, body, headers).await;
         let outcome = if result.is_ok() { "delivered" } else { "failed" };
         metrics::counter!(super::metrics::DELIVERIES, "result" => outcome).increment(1);
         result
     }
 
-    async fn deliver(&self, url: &str, body: &serde_json::Value) -> Result<(), DeliveryError> {
+    /// Whether an address as typed may be sent to (internal ones only when the operator allows).
+    pub fn allows_address(&self, url: &str) -> bool {
+        Url::parse(url).is_ok_and(|u| self.allows(&u))
+    }
+
+    async fn deliver(&self, url: &str, body: Vec<u8>, headers: &[(&str, String)]) -> Result<(), DeliveryError> {
         let url = Url::parse(url).map_err(|_| DeliveryError::BadAddress)?;
         if !self.allows(&url) {
             return Err(DeliveryError::Internal);
         }
-        match self.client.post(url).json(body).send().await {
+        let mut req = self.client.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        match req.send().await {
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) if r.status().is_redirection() => Err(DeliveryError::Redirected(r.status().as_u16())),
             Ok(r) => Err(DeliveryError::Refused(r.status().as_u16())),
@@ -228,14 +246,10 @@ pub async fn save_settings(
 ) -> AppResult<Settings> {
     super::access::require_admin(user)?;
     let webhook = check_url("webhook_url", &s.webhook_url, true).and_then(|url| {
-        if url.is_empty() || Url::parse(&url).is_ok_and(|u| outbound.allows(&u)) {
+        if url.is_empty() || outbound.allows_address(&url) {
             Ok(url)
         } else {
-            Err(AppError::invalid(
-                "webhook_url",
-                "This is an internal address (loopback, private or link-local). Debrief only posts to public \
-                 addresses unless the operator allows private ones (DEBRIEF_WEBHOOK_ALLOW_PRIVATE).",
-            ))
+            Err(AppError::invalid("webhook_url", INTERNAL_MESSAGE))
         }
     });
     let public = check_url("public_url", &s.public_url, false);

@@ -10,6 +10,7 @@ mod alertmanager;
 mod alerts;
 mod auth;
 mod cli;
+mod destinations;
 mod form_state;
 mod incidents;
 mod limits;

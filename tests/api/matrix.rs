@@ -170,6 +170,7 @@ fn table() -> Vec<Row> {
         "GET" "/actions/{id}" Read none;
         "GET" "/settings/template" Admin none;
         "GET" "/settings/integrations" Admin none;
+        "GET" "/settings/notifications" Admin none;
         "GET" "/library" SignedIn none;
         "GET" "/library/{reference}" Read none;
         "GET" "/users" Admin none;
@@ -247,6 +248,11 @@ fn table() -> Vec<Row> {
         "POST" "/api/v1/integrations/alertmanager" Open |_, _, _| Body::Json(json!({}));
         "POST" "/api/v1/integrations/generic" Open |_, _, _| Body::Json(json!({}));
         "DELETE" "/api/v1/integrations/{id}" Admin none;
+        "GET" "/api/v1/destinations" Admin none;
+        "POST" "/api/v1/destinations" Admin |_, _, _| Body::Json(json!({"kind": "pager"}));
+        "DELETE" "/api/v1/destinations/{id}" Admin none;
+        "GET" "/api/v1/destinations/{id}/deliveries" Admin none;
+        "POST" "/api/v1/destinations/{id}/test" Admin none;
 
         // Server functions, as pages call them.
         "POST" "/api/current_user" Open none;
@@ -311,6 +317,10 @@ fn table() -> Vec<Row> {
         "POST" "/api/get_publication" Read |_, t, _| form(&[("reference", format!("INC-{}", t.id))]);
         "POST" "/api/get_settings" Admin none;
         "POST" "/api/integrations_view" Admin none;
+        "POST" "/api/notifications_view" Admin none;
+        "POST" "/api/create_destination" Admin |_, _, _| form(&[("kind", "pager".into()), ("name", String::new()), ("url", String::new()), ("min_severity", String::new())]);
+        "POST" "/api/remove_destination" Admin |_, _, _| form(&[("id", "999999".into())]);
+        "POST" "/api/test_destination" Admin |_, _, _| form(&[("id", "999999".into())]);
         "POST" "/api/create_integration" Admin |_, _, _| form(&[("kind", "pager".into()), ("name", String::new())]);
         "POST" "/api/revoke_integration" Admin |_, _, _| form(&[("id", "999999".into())]);
         "POST" "/api/save_alert_rules" Admin |_, _, _| form(&[
@@ -371,6 +381,7 @@ fn key(method: &str, path: &str) -> (String, String) {
 fn fill(path: &str, t: &Target) -> String {
     path.replace("/tokens/{id}", "/tokens/999999")
         .replace("/integrations/{id}", "/integrations/999999")
+        .replace("/destinations/{id}", "/destinations/999999")
         .replace("/users/{id}", "/users/999999")
         .replace("{secret}", "0123456789abcdef")
         .replace("{reference}", &format!("INC-{}", t.id))

@@ -73,6 +73,9 @@ pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
         outbound: outbound.clone(),
         sso,
     };
+    // The outbox worker, with retries quick enough for a test to watch.
+    let (retry, poll) = (std::time::Duration::from_millis(50), std::time::Duration::from_millis(200));
+    tokio::spawn(debrief::server::outbox::run(pool.clone(), outbound.clone(), retry, poll));
     let app = router(state, false).await.expect("router");
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -1,4 +1,4 @@
-use super::{ApiJson, ApiQuery, ApiUser, IncidentId};
+use super::{ApiJson, ApiQuery, ApiUser, IncidentId, PageQuery};
 use crate::domain::{Incident, TimelineEvent};
 use crate::error::AppResult;
 use crate::server::incidents::{self as ops, DeclareInput, IncidentPatch, NoteInput};
@@ -42,12 +42,6 @@ pub async fn update(
     ApiJson(patch): ApiJson<IncidentPatch>,
 ) -> AppResult<Json<Incident>> {
     Ok(Json(ops::update(&s.pool, &user, id, patch).await?))
-}
-
-#[derive(Deserialize)]
-pub struct PageQuery {
-    cursor: Option<String>,
-    limit: Option<String>,
 }
 
 /// A page of the timeline, oldest first; the total and the next page are in the headers.

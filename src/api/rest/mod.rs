@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are thin: authenticate, parse, call `server::`, serialise.
 
 mod actions;
+mod destinations;
 mod incidents;
 mod integrations;
 mod people;
@@ -99,6 +100,10 @@ route_table! { api_routes, api_table;
     "/integrations/alertmanager" => post(integrations::alertmanager);
     "/integrations/generic" => post(integrations::generic);
     "/integrations/{id}" => delete(integrations::revoke);
+    "/destinations" => get(destinations::list).post(destinations::create);
+    "/destinations/{id}" => delete(destinations::remove);
+    "/destinations/{id}/deliveries" => get(destinations::deliveries);
+    "/destinations/{id}/test" => post(destinations::send_test);
 }
 
 /// The routes outside `/api/v1` that pages link to: downloads, the feed and live streams.
@@ -256,6 +261,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// A page of a list as the API answers it: the items as a JSON array (so a client that reads only the
 /// first page sees the list it always did), the whole list's count in `X-Total-Count`, and the next
 /// page, when there is one, as `Link: <…&cursor=…>; rel="next"`.
+/// `?cursor=&limit=` of a paged list.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
 fn paged<T: serde::Serialize>(uri: &axum::http::Uri, page: crate::domain::paging::Page<T>) -> axum::response::Response {
     use axum::response::IntoResponse;
     let mut res = Json(page.items).into_response();

@@ -1,7 +1,7 @@
 //! Tokens, users and the audit log over the API. Thin: every decision is in `server::accounts`
 //! and `server::audit`.
 
-use super::{id_in_path, ApiJson, ApiQuery, ApiUser};
+use super::{id_in_path, ApiJson, ApiQuery, ApiUser, PageQuery};
 use crate::domain::accounts::{NewToken, Token};
 use crate::domain::User;
 use crate::error::{AppError, AppResult};
@@ -38,17 +38,11 @@ pub async fn revoke_token(
     Ok(Json(ops::revoke_token(&s.pool, &user, id_in_path(&id, "API token")?).await?))
 }
 
-#[derive(serde::Deserialize)]
-pub struct PageParams {
-    cursor: Option<String>,
-    limit: Option<String>,
-}
-
 pub async fn list_users(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
     uri: Uri,
-    ApiQuery(q): ApiQuery<PageParams>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> AppResult<Response> {
     Ok(super::paged(&uri, ops::users_page(&s.pool, &user, &q.cursor, &q.limit).await?))
 }

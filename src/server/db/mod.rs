@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod audit;
 pub mod incidents;
 pub mod integrations;
+pub mod outbox;
 pub mod postmortems;
 pub mod sign_ins;
 pub mod timeline;

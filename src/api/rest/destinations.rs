@@ -1,0 +1,51 @@
+//! Where notifications go, and what happened to each. Thin: every decision is in `server::outbox`.
+
+use super::{id_in_path, ApiJson, ApiQuery, ApiUser, PageQuery};
+use crate::domain::notify::{Delivery, Destination, DestinationInput, NewDestination};
+use crate::error::AppResult;
+use crate::server::{outbox as ops, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+
+pub async fn list(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<Destination>>> {
+    Ok(Json(ops::list(&s.pool, &user).await?))
+}
+
+/// 201 with the destination; a signed JSON destination's `secret` is in this answer only.
+pub async fn create(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<DestinationInput>,
+) -> AppResult<(StatusCode, Json<NewDestination>)> {
+    Ok((StatusCode::CREATED, Json(ops::create(&s.pool, &s.outbound, &user, &input).await?)))
+}
+
+pub async fn remove(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Destination>> {
+    Ok(Json(ops::remove(&s.pool, &user, id_in_path(&id, "destination")?).await?))
+}
+
+/// Its notifications, newest first, paged (the total and the next page are in the headers).
+pub async fn deliveries(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<axum::response::Response> {
+    let id = id_in_path(&id, "destination")?;
+    Ok(super::paged(&uri, ops::deliveries(&s.pool, &user, id, &q.cursor, &q.limit).await?))
+}
+
+/// 202: the test message is queued and goes out like any other notification.
+pub async fn send_test(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<(StatusCode, Json<Delivery>)> {
+    Ok((StatusCode::ACCEPTED, Json(ops::send_test(&s.pool, &user, id_in_path(&id, "destination")?).await?)))
+}
