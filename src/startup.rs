@@ -260,7 +260,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let addr = leptos_options.site_addr;
     tokio::spawn(delete_expired_sessions(pool.clone()));
     let outbound = webhook::Outbound::new(config.webhook_allow_private)?;
-    tokio::spawn(daily_digest(pool.clone(), outbound.clone()));
+    tokio::spawn(daily_digest(pool.clone()));
     // First retry after 30 s, doubling; a new notification wakes the worker at once, and it looks
     // for retries falling due every 10 s.
     let (retry, poll) = (Duration::from_secs(30), Duration::from_secs(10));
@@ -324,11 +324,10 @@ async fn delete_expired_sessions(pool: PgPool) {
 
 /// Every instance tries every ten minutes; the day's row in `digest_runs` lets exactly one send it,
 /// and a restart finds the day already taken.
-async fn daily_digest(pool: PgPool, outbound: webhook::Outbound) {
+async fn daily_digest(pool: PgPool) {
     loop {
-        match actions::send_daily_digest(&pool, &outbound, chrono::Utc::now()).await {
-            Ok(true) => tracing::info!("daily action-item digest sent"),
-            Ok(false) => {}
+        match actions::send_daily_digest(&pool, chrono::Utc::now()).await {
+            Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "daily action-item digest failed; will retry"),
         }
         tokio::time::sleep(Duration::from_secs(600)).await;

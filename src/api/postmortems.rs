@@ -114,7 +114,7 @@ pub async fn request_postmortem_changes(id: i64, comment: String, section: Optio
 #[server]
 pub async fn publish_postmortem(id: i64, override_reason: Option<String>) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    ops::publish(&state.pool, &state.outbound, &user, id, override_reason.as_deref())
+    ops::publish(&state.pool, &user, id, override_reason.as_deref())
         .await
         .map_err(|e| e.with_values([("override_reason", override_reason.as_deref().unwrap_or(""))]))?;
     leptos_axum::redirect(&ops::library_url(id));
@@ -149,19 +149,18 @@ pub async fn get_publication(reference: String) -> Result<crate::domain::postmor
 }
 
 #[server]
-pub async fn get_settings() -> Result<(String, String), AppError> {
+pub async fn get_settings() -> Result<String, AppError> {
     let (state, user) = ctx::user().await?;
-    let s = crate::server::webhook::settings_for(&state.pool, &user).await?;
-    Ok((s.webhook_url, s.public_url))
+    Ok(crate::server::webhook::settings_for(&state.pool, &user).await?.public_url)
 }
 
 #[server]
-pub async fn save_settings(webhook_url: String, public_url: String) -> Result<(), AppError> {
+pub async fn save_settings(public_url: String) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    let s = crate::server::webhook::Settings { webhook_url: webhook_url.clone(), public_url: public_url.clone() };
-    crate::server::webhook::save_settings(&state.pool, &state.outbound, &user, &s)
+    let s = crate::server::webhook::SettingsInput { public_url: public_url.clone(), webhook_url: None };
+    crate::server::webhook::save_settings(&state.pool, &user, &s)
         .await
-        .map_err(|e| e.with_values([("webhook_url", webhook_url.as_str()), ("public_url", public_url.as_str())]))?;
+        .map_err(|e| e.with_values([("public_url", public_url.as_str())]))?;
     Ok(())
 }
 

@@ -4,17 +4,17 @@
 
 use super::access;
 use super::db::{self, actions::ListFilter, actions::StoredAction};
+use super::markdown;
 use super::people::{self, Person};
-use super::{markdown, webhook};
 use crate::domain::actions::{
     self as rules, check_back_due, is_overdue, tally, today_in, ActionChange, ActionItem, ActionList, ActionPage,
     ActionStatus, ActionType, ChangeRow, IncidentCounts, Outcome, Priority,
 };
+use crate::domain::notify::NotifyEvent;
 use crate::domain::paging::Page;
-use crate::domain::slack;
 use crate::domain::time::{parse_zone, stamp, zone};
 use crate::domain::validate::{self, non_empty, FieldErrors};
-use crate::domain::{incident_ref, incident_url, Severity, User, UserRef};
+use crate::domain::{incident_ref, Severity, User, UserRef};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -742,47 +742,36 @@ pub fn digest_entries(items: Vec<StoredAction>, now: DateTime<Utc>) -> Vec<Diges
     entries
 }
 
-/// The digest as one Slack-compatible message: a `text` summary and a section per owner.
-pub fn digest_message(day: NaiveDate, entries: &[DigestEntry], public_url: &str) -> serde_json::Value {
+/// The digest as destinations read it: a headline with the counts, then a paragraph per owner. It
+/// is plain text: each destination kind escapes it for its own format.
+pub fn digest_text(day: NaiveDate, entries: &[DigestEntry]) -> (String, String) {
     let overdue: usize = entries.iter().map(|e| e.overdue.len()).sum();
     let checks: usize = entries.iter().map(|e| e.check_backs.len()).sum();
-    let text = format!("Action items for {day}: {overdue} overdue, {checks} to check back on");
-    // Names and titles are the users'; only the links are ours (see `domain::slack`).
-    let line = |i: &ActionItem| {
-        let link = format!("{public_url}{}", incident_url(i.incident_id));
-        let label = format!("{} {}", incident_ref(i.incident_id), i.priority);
-        format!("{} {}", slack::link(&link, &label), slack::escape(&i.title))
-    };
-    let mut blocks = vec![serde_json::json!({
-        "type": "header", "text": { "type": "plain_text", "text": slack::truncate(&text, 150) }
-    })];
-    // Slack accepts at most 50 blocks.
-    for e in entries.iter().take(48) {
-        let mut body = format!("*{}*", slack::escape(&e.owner.name));
-        for i in &e.overdue {
-            body.push_str(&format!("\n• Overdue since {}: {}", i.due_on, line(i)));
-        }
-        for i in &e.check_backs {
-            body.push_str(&format!("\n• Did it work? {}", line(i)));
-        }
-        blocks.push(serde_json::json!({
-            "type": "section", "text": { "type": "mrkdwn", "text": slack::truncate(&body, 2900) }
-        }));
-    }
-    if entries.len() > 48 {
-        let more = format!("…and {} more people", entries.len() - 48);
-        blocks.push(serde_json::json!({ "type": "section", "text": { "type": "mrkdwn", "text": more } }));
-    }
-    serde_json::json!({ "text": text, "blocks": blocks })
+    let headline = format!("Action items for {day}: {overdue} overdue, {checks} to check back on");
+    let line = |i: &ActionItem| format!("{} {} {}", incident_ref(i.incident_id), i.priority, i.title);
+    let paragraphs: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let mut p = e.owner.name.clone();
+            for i in &e.overdue {
+                p.push_str(&format!("\n\u{2022} Overdue since {}: {}", i.due_on, line(i)));
+            }
+            for i in &e.check_backs {
+                p.push_str(&format!("\n\u{2022} Did it work? {}", line(i)));
+            }
+            p
+        })
+        .collect();
+    (headline, paragraphs.join("\n\n"))
 }
 
-/// Sends the day's digest (the day in UTC) unless some instance already has. Returns whether this call
-/// took the day: claiming it and posting happen in one transaction, so a failed post leaves the day
-/// unclaimed for a later attempt, and a second instance waits for the first and then sends nothing.
+/// Queues the day's digest (the day in UTC) for the destinations that hear `action_overdue`, unless
+/// some instance already has. Returns whether this call took the day: the day's row and the
+/// notifications are written in one transaction, so a second instance waits for the first and then
+/// finds the day taken, and the outbox sees to the delivery.
 #[tracing::instrument(skip_all)]
-pub async fn send_daily_digest(pool: &PgPool, outbound: &webhook::Outbound, now: DateTime<Utc>) -> AppResult<bool> {
+pub async fn send_daily_digest(pool: &PgPool, now: DateTime<Utc>) -> AppResult<bool> {
     let day = now.date_naive();
-    let settings = webhook::settings(pool).await?;
     let mut tx = pool.begin().await?;
     if !db::actions::claim_digest_day(&mut *tx, day).await? {
         tx.rollback().await?;
@@ -791,18 +780,13 @@ pub async fn send_daily_digest(pool: &PgPool, outbound: &webhook::Outbound, now:
     // No zone is more than a day ahead of UTC, so nothing due later can be overdue anywhere yet.
     let candidates = db::actions::digest_candidates(&mut *tx, day + chrono::Duration::days(1)).await?;
     let entries = digest_entries(candidates, now);
-    if entries.is_empty() || settings.webhook_url.is_empty() {
-        tx.commit().await?;
-        return Ok(true);
-    }
-    let body = digest_message(day, &entries, &settings.public_url);
-    if let Err(e) = outbound.post(&settings.webhook_url, &body).await {
-        tx.rollback().await?;
-        tracing::warn!(error = %e, %day, "daily digest not delivered");
-        return Err(AppError::Unavailable(format!("The daily digest was not delivered: {e}")));
+    if !entries.is_empty() {
+        let (headline, detail) = digest_text(day, &entries);
+        super::outbox::tell_everyone(&mut tx, NotifyEvent::ActionOverdue, headline, detail, "/actions?overdue=true")
+            .await?;
     }
     tx.commit().await?;
-    tracing::info!(%day, owners = entries.len(), "daily digest sent");
+    tracing::info!(%day, owners = entries.len(), "daily digest queued");
     Ok(true)
 }
 
@@ -848,27 +832,35 @@ mod tests {
         assert_eq!(entries[0].check_backs.iter().map(|i| i.id).collect::<Vec<_>>(), [3]);
         assert_eq!(entries[1].overdue.iter().map(|i| i.id).collect::<Vec<_>>(), [4], "item 2 is due today in Honolulu");
 
-        let m = digest_message(now.date_naive(), &entries, "https://debrief.example");
-        assert_eq!(m["text"], "Action items for 2026-11-23: 2 overdue, 1 to check back on");
-        let blocks = m["blocks"].as_array().unwrap();
-        assert_eq!(blocks.len(), 3);
-        let ada = blocks[1]["text"]["text"].as_str().unwrap();
-        assert!(ada.starts_with("*Ada*"), "{ada}");
-        assert!(ada.contains("<https://debrief.example/incidents/INC-7|INC-7 P1> item 1"), "{ada}");
-        assert!(ada.contains("Did it work?"), "{ada}");
+        let (headline, detail) = digest_text(now.date_naive(), &entries);
+        assert_eq!(headline, "Action items for 2026-11-23: 2 overdue, 1 to check back on");
+        assert_eq!(
+            detail,
+            "Ada\n\u{2022} Overdue since 2026-11-23: INC-7 P1 item 1\n\u{2022} Did it work? INC-7 P1 item 3\n\n\
+             Kai\n\u{2022} Overdue since 2026-11-22: INC-7 P1 item 4"
+        );
     }
 
     #[test]
-    fn digest_escapes_what_users_wrote() {
+    fn the_digest_is_escaped_by_each_destination_kind() {
+        use crate::domain::notify::{slack_message, Notice};
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 11, 30, 0).unwrap();
         let mut item = stored(1, 1, "<!channel> Ada", "UTC", "2026-11-20", ActionStatus::Open);
         item.item.title = "<https://evil|Read the write-up>".into();
-        let entries = digest_entries(vec![item], now);
-        let m = digest_message(now.date_naive(), &entries, "https://debrief.example");
+        let (headline, detail) = digest_text(now.date_naive(), &digest_entries(vec![item], now));
+        let notice = Notice {
+            event: NotifyEvent::ActionOverdue,
+            headline,
+            detail,
+            incident: None,
+            link: "https://debrief.example/actions?overdue=true".into(),
+            actor: None,
+            occurred_at: now,
+        };
+        let m = slack_message(&notice);
         assert_eq!(
             m["blocks"][1]["text"]["text"],
-            "*&lt;!channel&gt; Ada*\n• Overdue since 2026-11-20: <https://debrief.example/incidents/INC-7|INC-7 P1> \
-             &lt;https://evil|Read the write-up&gt;"
+            "&lt;!channel&gt; Ada\n\u{2022} Overdue since 2026-11-20: INC-7 P1 &lt;https://evil|Read the write-up&gt;"
         );
         let all = m.to_string();
         assert!(!all.contains("<!channel>") && !all.contains("<https://evil"), "{all}");

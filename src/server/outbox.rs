@@ -185,9 +185,32 @@ pub(super) async fn tell(tx: &mut PgConnection, incident: &Incident, told: Told<
         actor: Some(told.actor.name.clone()),
         occurred_at: Utc::now(),
     };
-    let body = serde_json::to_value(&notice).map_err(internal)?;
-    for d in wanting {
-        db::outbox::enqueue(&mut *tx, d.id, told.event, Some(incident.id), &body).await?;
+    queue(tx, &wanting, &notice, Some(incident.id)).await
+}
+
+/// Queues a notice about no one incident (the daily digest) for every destination that wants
+/// `event`, in the caller's transaction. Only what every destination may read belongs in it.
+pub(super) async fn tell_everyone(
+    tx: &mut PgConnection,
+    event: NotifyEvent,
+    headline: String,
+    detail: String,
+    path: &str,
+) -> AppResult<()> {
+    let wanting: Vec<Destination> =
+        db::outbox::active(&mut *tx).await?.into_iter().filter(|d| d.wants(event, None)).collect();
+    if wanting.is_empty() {
+        return Ok(());
+    }
+    let link = format!("{}{path}", public_url(tx).await?);
+    let notice = Notice { event, headline, detail, incident: None, link, actor: None, occurred_at: Utc::now() };
+    queue(tx, &wanting, &notice, None).await
+}
+
+async fn queue(tx: &mut PgConnection, to: &[Destination], notice: &Notice, incident: Option<i64>) -> AppResult<()> {
+    let body = serde_json::to_value(notice).map_err(internal)?;
+    for d in to {
+        db::outbox::enqueue(&mut *tx, d.id, notice.event, incident, &body).await?;
     }
     db::outbox::wake(&mut *tx).await
 }

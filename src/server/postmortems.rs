@@ -699,14 +699,13 @@ fn publication_html(markdown: &str) -> String {
 }
 
 /// Publishes (or republishes a revised) postmortem: keeps a new publication, closes the incident
-/// in the same transaction, then notifies the configured webhook.
+/// and tells the destinations in the same transaction.
 ///
 /// It needs an approval from someone who wrote none of it. Without one an admin may still publish,
 /// saying why (`override_reason`, shown on the publication). A revision goes through review again.
 #[tracing::instrument(skip_all, fields(user = user.id, incident_id))]
 pub async fn publish(
     pool: &PgPool,
-    outbound: &super::webhook::Outbound,
     user: &User,
     incident_id: i64,
     override_reason: Option<&str>,
@@ -766,12 +765,7 @@ pub async fn publish(
     };
     super::outbox::tell(&mut tx, &incident, told).await?;
     tx.commit().await?;
-    let pm = reread(pool, incident_id).await?;
-    // The webhook posts to a shared channel: private write-ups are never announced there.
-    if !incident.private {
-        super::webhook::announce(pool, outbound, &incident, &pm, revision).await;
-    }
-    Ok(pm)
+    reread(pool, incident_id).await
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

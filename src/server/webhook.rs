@@ -1,14 +1,11 @@
-//! The outgoing webhook: a Slack-compatible message (`text` plus `blocks`) on every publication.
+//! How notifications leave (`Outbound`), and the setting that says where Debrief itself is.
 //!
-//! The address is set by an admin, so it must not become a way into the network Debrief runs in:
+//! Destinations' addresses are set by admins, so they must not become a way into the network Debrief runs in:
 //! unless the operator allows it, nothing is sent to an internal address (checked when the address
 //! is saved and again after every DNS lookup), and redirects are never followed. The address is a
 //! secret (Slack's carries its token), so it is never logged.
 
 use super::db;
-use crate::domain::postmortem::Postmortem;
-use crate::domain::slack;
-use crate::domain::Incident;
 use crate::error::{AppError, AppResult};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::Url;
@@ -18,16 +15,23 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const WEBHOOK_URL: &str = "webhook_url";
 pub const PUBLIC_URL: &str = "public_url";
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
-    /// Where publications are announced; empty for none.
-    pub webhook_url: String,
     /// Debrief's own address, for links in messages.
     pub public_url: String,
+}
+
+/// The settings as typed. `webhook_url` was where publications went; it is refused with a pointer
+/// to destinations rather than silently ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SettingsInput {
+    #[serde(default)]
+    pub public_url: String,
+    #[serde(default)]
+    pub webhook_url: Option<String>,
 }
 
 /// Why an internal address is refused when it is saved.
@@ -225,7 +229,6 @@ fn public_only(addrs: impl IntoIterator<Item = SocketAddr>) -> Vec<SocketAddr> {
 
 pub async fn settings(pool: &PgPool) -> AppResult<Settings> {
     Ok(Settings {
-        webhook_url: db::postmortems::setting(pool, WEBHOOK_URL).await?.unwrap_or_default(),
         public_url: db::postmortems::setting(pool, PUBLIC_URL).await?.unwrap_or_else(|| DEFAULT_PUBLIC_URL.into()),
     })
 }
@@ -238,160 +241,42 @@ pub async fn settings_for(pool: &PgPool, user: &crate::domain::User) -> AppResul
 }
 
 #[tracing::instrument(skip_all, fields(user = user.id))]
-pub async fn save_settings(
-    pool: &PgPool,
-    outbound: &Outbound,
-    user: &crate::domain::User,
-    s: &Settings,
-) -> AppResult<Settings> {
+pub async fn save_settings(pool: &PgPool, user: &crate::domain::User, s: &SettingsInput) -> AppResult<Settings> {
     super::access::require_admin(user)?;
-    let webhook = check_url("webhook_url", &s.webhook_url, true).and_then(|url| {
-        if url.is_empty() || outbound.allows_address(&url) {
-            Ok(url)
-        } else {
-            Err(AppError::invalid("webhook_url", INTERNAL_MESSAGE))
-        }
-    });
+    let mut errs = crate::domain::validate::FieldErrors::new();
+    if s.webhook_url.as_deref().is_some_and(|w| !w.trim().is_empty()) {
+        errs.insert(
+            "webhook_url".into(),
+            "The publication webhook is now a destination: add it under Settings \u{2192} Notifications \
+             (POST /api/v1/destinations)"
+                .into(),
+        );
+    }
     let public = check_url("public_url", &s.public_url, false);
-    let (webhook, public) = match (webhook, public) {
-        (Ok(w), Ok(p)) => (w, p),
-        (w, p) => {
-            let fields = [w.err(), p.err()].into_iter().flatten().filter_map(|e| match e {
-                AppError::Invalid { fields, .. } => Some(fields),
-                _ => None,
-            });
-            return Err(AppError::fields(fields.flatten().collect()));
-        }
+    if let Err(AppError::Invalid { fields, .. }) = &public {
+        errs.extend(fields.clone());
+    }
+    let public = match public {
+        Ok(p) if errs.is_empty() => p,
+        Ok(_) | Err(AppError::Invalid { .. }) => return Err(AppError::fields(errs)),
+        Err(e) => return Err(e),
     };
     let before = settings(pool).await?;
-    let mut tx = pool.begin().await?;
-    db::postmortems::set_setting(&mut *tx, WEBHOOK_URL, &webhook).await?;
-    db::postmortems::set_setting(&mut *tx, PUBLIC_URL, &public).await?;
-    // The webhook URL is a secret (whoever has it can post to the channel): only whether it changed.
-    let mut diff = serde_json::Map::new();
-    if before.webhook_url != webhook {
-        diff.insert(WEBHOOK_URL.into(), serde_json::json!({ "changed": true, "set": !webhook.is_empty() }));
-    }
     if before.public_url != public {
-        diff.insert(PUBLIC_URL.into(), serde_json::json!({ "from": before.public_url, "to": public }));
-    }
-    if !diff.is_empty() {
+        let mut tx = pool.begin().await?;
+        db::postmortems::set_setting(&mut *tx, PUBLIC_URL, &public).await?;
         let object = super::audit::Object::setting("notifications");
         let action = crate::domain::accounts::AuditAction::SettingsChanged;
-        super::audit::record(&mut *tx, user, action, object, Some(diff.into())).await?;
+        let change = super::audit::change(PUBLIC_URL, &before.public_url, &public);
+        super::audit::record(&mut *tx, user, action, object, Some(change)).await?;
+        tx.commit().await?;
     }
-    tx.commit().await?;
     settings(pool).await
-}
-
-/// The message: one line of `text` for notifications, and blocks with the summary and a link. Every
-/// piece a user wrote is escaped for Slack (see `domain::slack`).
-pub fn message(incident: &Incident, summary: &str, link: &str, revision: i32) -> serde_json::Value {
-    let verb =
-        if revision > 1 { format!("Revised postmortem (revision {revision})") } else { "Postmortem published".into() };
-    let text = format!("{verb}: {} {} ({})", incident.reference, slack::escape(&incident.title), incident.severity);
-    let summary = summary.trim();
-    let summary = if summary.is_empty() { "_No summary._".to_string() } else { slack::escape(summary) };
-    serde_json::json!({
-        "text": format!("{text} {}", slack::escape(link)),
-        "blocks": [
-            { "type": "header", "text": { "type": "plain_text", "text": slack::truncate(&text, 150) } },
-            { "type": "section", "text": { "type": "mrkdwn", "text": slack::truncate(&summary, 2900) } },
-            { "type": "section", "text": { "type": "mrkdwn", "text": slack::link(link, "Read the write-up") } },
-        ]
-    })
-}
-
-/// Sends the announcement in the background: a slow or failing receiver never holds up publishing,
-/// and a failure is logged.
-#[tracing::instrument(skip_all, fields(incident = incident.id, revision))]
-pub async fn announce(pool: &PgPool, outbound: &Outbound, incident: &Incident, pm: &Postmortem, revision: i32) {
-    let s = match settings(pool).await {
-        Ok(s) if !s.webhook_url.is_empty() => s,
-        Ok(_) => return,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read webhook settings");
-            return;
-        }
-    };
-    let summary = pm.sections.iter().find(|s| s.key == "summary").map(|s| s.body.as_str()).unwrap_or("");
-    let link = format!("{}{}", s.public_url, super::postmortems::library_url(incident.id));
-    let body = message(incident, summary, &link, revision);
-    let reference = incident.reference.clone();
-    let outbound = outbound.clone();
-    tokio::spawn(async move { deliver(&outbound, &s.webhook_url, &body, &reference).await });
-}
-
-/// Posts the announcement and logs how it went, never where it went.
-async fn deliver(outbound: &Outbound, url: &str, body: &serde_json::Value, reference: &str) {
-    match outbound.post(url, body).await {
-        Ok(()) => tracing::info!(incident = %reference, "publication announced"),
-        Err(e) => tracing::warn!(incident = %reference, error = %e, "webhook did not take the announcement"),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{IncidentStatus, Severity, UserRef};
-    use chrono::{TimeZone, Utc};
-
-    fn incident() -> Incident {
-        let t = Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).unwrap();
-        Incident {
-            id: 7,
-            reference: "INC-7".into(),
-            title: "Checkout down".into(),
-            severity: Severity::Sev1,
-            status: IncidentStatus::Closed,
-            summary: String::new(),
-            services: vec![],
-            started_at: t,
-            declared_at: t,
-            resolved_at: Some(t),
-            declared_by: UserRef { id: 1, name: "Ada".into() },
-            commander: None,
-            comms_lead: None,
-            scribe: None,
-            private: false,
-            participants: vec![],
-            version: 3,
-            source: None,
-            detected_at: None,
-            declined_at: None,
-            url: "/incidents/INC-7".into(),
-        }
-    }
-
-    #[test]
-    fn slack_message_has_text_and_blocks() {
-        let m = message(&incident(), "Checkout failed.", "https://debrief.example/library/INC-7", 1);
-        assert_eq!(m["text"], "Postmortem published: INC-7 Checkout down (SEV1) https://debrief.example/library/INC-7");
-        assert_eq!(m["blocks"].as_array().unwrap().len(), 3);
-        assert_eq!(m["blocks"][1]["text"]["text"], "Checkout failed.");
-        let again = message(&incident(), "", "x", 2);
-        assert!(again["text"].as_str().unwrap().starts_with("Revised postmortem (revision 2)"));
-    }
-
-    #[test]
-    fn user_text_cannot_ping_or_disguise_links() {
-        let mut inc = incident();
-        inc.title = "<!channel> Checkout & cart".into();
-        let summary = "See <https://evil|Read the write-up> now";
-        let m = message(&inc, summary, "https://debrief.example/library/INC-7", 1);
-        assert_eq!(
-            m["text"],
-            "Postmortem published: INC-7 &lt;!channel&gt; Checkout &amp; cart (SEV1) https://debrief.example/library/INC-7"
-        );
-        assert_eq!(
-            m["blocks"][0]["text"]["text"],
-            "Postmortem published: INC-7 &lt;!channel&gt; Checkout &amp; cart (SEV1)"
-        );
-        assert_eq!(m["blocks"][1]["text"]["text"], "See &lt;https://evil|Read the write-up&gt; now");
-        assert_eq!(m["blocks"][2]["text"]["text"], "<https://debrief.example/library/INC-7|Read the write-up>");
-        let all = m.to_string();
-        assert!(!all.contains("<!channel>") && !all.contains("<https://evil"), "{all}");
-    }
 
     #[test]
     fn urls_are_checked() {
@@ -496,26 +381,8 @@ mod tests {
         assert_eq!(DeliveryError::from(e.without_url()), DeliveryError::Internal);
     }
 
-    /// Log lines written while a test runs on this thread.
-    #[derive(Clone, Default)]
-    struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Logs {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     #[tokio::test]
     async fn a_failed_delivery_never_shows_the_address() {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
         let body = serde_json::json!({"text": "hi"});
         // Nothing listens on port 9 (discard); then a name and an address refused before connecting.
         let cases = [
@@ -523,17 +390,14 @@ mod tests {
             (Outbound::new(false).unwrap(), "http://localhost:9/services/T0/B0/S3CRET-TOKEN"),
             (Outbound::new(false).unwrap(), "http://127.0.0.1:9/services/T0/B0/S3CRET-TOKEN"),
         ];
+        // What is logged and stored of a failure is its Display; neither form names the address.
         for (outbound, url) in &cases {
             let e = outbound.post(url, &body).await.unwrap_err();
             for text in [e.to_string(), format!("{e:?}")] {
                 assert!(!text.contains("S3CRET") && !text.contains("/services"), "{text}");
             }
-            deliver(outbound, url, &body, "INC-7").await;
         }
         assert_eq!(cases[1].0.post(cases[1].1, &body).await, Err(DeliveryError::Internal), "refused after the lookup");
         assert_eq!(cases[2].0.post(cases[2].1, &body).await, Err(DeliveryError::Internal));
-        let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-        assert_eq!(logged.matches("webhook did not take the announcement").count(), 3, "{logged}");
-        assert!(!logged.contains("S3CRET") && !logged.contains("/services"), "{logged}");
     }
 }

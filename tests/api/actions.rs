@@ -352,9 +352,11 @@ async fn the_daily_digest_goes_out_once_across_instances(pool: PgPool) {
     let Account { user: grace, token: _ } = one.member("grace@example.com", "Grace").await;
     let api = Api::new(&one, &token);
     let (hook, mut messages) = crate::support::webhook_receiver().await;
-    let settings = json!({"webhook_url": hook, "public_url": "http://debrief.test"});
-    let (status, saved) = read(api.request(Method::PUT, "/settings").json(&settings)).await;
+    let (status, saved) =
+        read(api.request(Method::PUT, "/settings").json(&json!({"public_url": "http://debrief.test"}))).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
+    let digest = json!({"kind": "slack", "name": "#follow-ups", "url": hook, "events": ["action_overdue"]});
+    assert_eq!(api.post("/destinations", digest).await.0, StatusCode::CREATED);
 
     let inc = id(&api.declare_titled("Checkout down").await);
     create(&api, inc, item(grace.id, json!({"title": "Alert on 5xx", "due_on": in_days(-3)}))).await;
@@ -363,10 +365,7 @@ async fn the_daily_digest_goes_out_once_across_instances(pool: PgPool) {
     change(&api, &checked, json!({"status": "done"})).await;
 
     let now = Utc::now();
-    let (a, b) = tokio::join!(
-        send_daily_digest(&one.pool, &one.outbound, now),
-        send_daily_digest(&two.pool, &two.outbound, now)
-    );
+    let (a, b) = tokio::join!(send_daily_digest(&one.pool, now), send_daily_digest(&two.pool, now));
     let (a, b) = (a.expect("first instance"), b.expect("second instance"));
     assert!(a ^ b, "exactly one instance sends the digest: {a} {b}");
 
@@ -380,12 +379,13 @@ async fn the_daily_digest_goes_out_once_across_instances(pool: PgPool) {
     assert!(blocks.contains("Grace") && blocks.contains("Alert on 5xx"), "{message}");
     assert!(blocks.contains("Ada") && blocks.contains("Canary"), "{message}");
     assert!(!blocks.contains("Not yet due"), "{message}");
-    assert!(blocks.contains(&format!("http://debrief.test/incidents/INC-{inc}")), "{message}");
+    assert!(blocks.contains(&format!("INC-{inc} P")), "{message}");
+    assert!(blocks.contains("<http://debrief.test/actions?overdue=true|Open in Debrief>"), "{message}");
 
     // A restart the same day sends nothing more; the next day sends again.
-    assert!(!send_daily_digest(&two.pool, &two.outbound, now).await.unwrap());
-    assert!(!send_daily_digest(&one.pool, &one.outbound, now).await.unwrap());
+    assert!(!send_daily_digest(&two.pool, now).await.unwrap());
+    assert!(!send_daily_digest(&one.pool, now).await.unwrap());
     let extra = tokio::time::timeout(std::time::Duration::from_millis(500), messages.recv()).await;
     assert!(extra.is_err(), "a second digest was sent: {extra:?}");
-    assert!(send_daily_digest(&one.pool, &one.outbound, now + Duration::days(1)).await.unwrap());
+    assert!(send_daily_digest(&one.pool, now + Duration::days(1)).await.unwrap());
 }

@@ -138,16 +138,11 @@ async fn destinations_are_checked_field_by_field_and_only_admins_manage_them(poo
 }
 
 #[sqlx::test(migrations = "./migrations")]
-async fn internal_destination_addresses_are_refused_unless_allowed(pool: PgPool) {
+async fn an_internal_address_is_told_with_the_other_fields_problems(pool: PgPool) {
     let app = spawn_with(pool, Options { webhook_allow_private: false, ..Options::default() }).await;
     let admin = app.admin("ada@example.com", "Ada").await;
     let api = Api::new(&app, &admin.token);
-    for url in ["http://127.0.0.1/hook", "http://169.254.169.254/latest", "http://localhost/x", "http://[::1]/x"] {
-        let body = json!({"kind": "slack", "name": "x", "url": url, "events": ["declared"]});
-        let message = expect_field_error(&api.post("/destinations", body).await, "url");
-        assert!(message.contains("internal address"), "{url}: {message}");
-    }
-    // Told together with the other fields' problems.
+    // (tests/api/webhooks.rs tries every way of writing an internal address.)
     let body = json!({"kind": "slack", "name": "", "url": "http://10.0.0.1/x", "events": ["declared"]});
     let res = api.post("/destinations", body).await;
     expect_field_error(&res, "name");

@@ -10,7 +10,7 @@ use reqwest::{Client, StatusCode};
 use sqlx::PgPool;
 
 const EVIL: &str = "https://evil.example/collect";
-const SAYS: &str = "Your webhook moved: use the new address";
+const SAYS: &str = "Debrief moved: use the new address";
 
 /// `page` with `__path` and `__err` appended exactly as server_fn appends a failed call's error.
 fn crafted(app: &TestApp, page: &str, server_fn: &str, error: &AppError) -> String {
@@ -19,8 +19,8 @@ fn crafted(app: &TestApp, page: &str, server_fn: &str, error: &AppError) -> Stri
     url.to_string()
 }
 
-fn evil_webhook() -> AppError {
-    AppError::invalid("webhook_url", SAYS).with_values([("webhook_url", EVIL), ("public_url", EVIL)])
+fn evil_address() -> AppError {
+    AppError::invalid("public_url", SAYS).with_values([("public_url", EVIL)])
 }
 
 /// Fetches `url` and follows redirects by hand, as a browser would; returns the final page.
@@ -42,7 +42,7 @@ async fn open(http: &Client, app: &TestApp, url: &str) -> (StatusCode, String) {
 async fn failed_save(http: &Client, app: &TestApp) -> String {
     let (_, html) = page(http, app, "/settings/template").await;
     let action = form_action(&html, "save_settings");
-    let form = [("webhook_url", "not an address"), ("public_url", "http://debrief.test")];
+    let form = [("public_url", "not an address")];
     let res = post_form(http, app, &action, "/settings/template", &app.base, &form).await;
     assert_eq!(res.status(), StatusCode::FOUND);
     res.headers()[LOCATION].to_str().unwrap().to_string()
@@ -54,11 +54,11 @@ async fn a_crafted_link_does_not_prefill_the_settings_form(pool: PgPool) {
     let http = signed_in(&app).await;
     let (_, html) = page(&http, &app, "/settings/template").await;
     let save = form_action(&html, "save_settings");
-    let link = crafted(&app, "/settings/template?tab=1", &save, &evil_webhook());
+    let link = crafted(&app, "/settings/template?tab=1", &save, &evil_address());
 
     let (status, html) = open(&http, &app, &link).await;
     assert_eq!(status, 200);
-    assert!(html.contains("id=\"webhook_url\""), "the form is shown: {html}");
+    assert!(html.contains("id=\"public_url\""), "the form is shown: {html}");
     assert!(!html.contains("evil.example"), "crafted value shown: {html}");
     assert!(!html.contains(SAYS), "crafted message shown: {html}");
     // The browser's address loses the state too, so the hydrated page cannot read it either.
@@ -103,7 +103,7 @@ async fn a_failed_form_post_still_comes_back_with_what_was_typed(pool: PgPool) {
     // A second failure on the same page replaces the first.
     let (_, html) = page(&http, &app, "/settings/template").await;
     let action = form_action(&html, "save_settings");
-    let form = [("webhook_url", "still not one"), ("public_url", "http://debrief.test")];
+    let form = [("public_url", "still not one")];
     let res = post_form(&http, &app, &action, back.trim_start_matches(&app.base), &app.base, &form).await;
     let again = res.headers()[LOCATION].to_str().unwrap().to_string();
     assert_eq!(again.matches("__err=").count(), 1, "{again}");
@@ -133,7 +133,7 @@ async fn sign_in_next_cannot_carry_form_state(pool: PgPool) {
     let http = browser_like();
     let (_, html) = page(&http, &app, "/login").await;
     let sign_in = form_action(&html, "sign_in");
-    let next = crafted(&app, "/settings/template", "/api/save_settings", &evil_webhook());
+    let next = crafted(&app, "/settings/template", "/api/save_settings", &evil_address());
     let next = next.trim_start_matches(&app.base);
     let form = [("email", "ada@example.com"), ("password", crate::common::PASSWORD), ("next", next), ("time_zone", "")];
     let res = post_form(&http, &app, &sign_in, "/login", &app.base, &form).await;

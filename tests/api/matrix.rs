@@ -230,7 +230,7 @@ fn table() -> Vec<Row> {
         "POST" "/api/v1/incidents/{id}/close" Write |_, _, _| Body::Json(json!({"reason": "Probe"}));
         "GET" "/api/v1/library" SignedIn none;
         "GET" "/api/v1/settings" Admin none;
-        "PUT" "/api/v1/settings" Admin |_, _, _| Body::Json(json!({"webhook_url": "ftp://x", "public_url": ""}));
+        "PUT" "/api/v1/settings" Admin |_, _, _| Body::Json(json!({"public_url": ""}));
         "GET" "/api/v1/tokens" SignedIn none;
         "POST" "/api/v1/tokens" SignedIn |_, _, _| Body::Json(json!({"name": "", "scope": "read"}));
         // Someone else's token is a 404 like a missing one: any answer but a 500.
@@ -330,7 +330,7 @@ fn table() -> Vec<Row> {
         "POST" "/api/accept_incident" Write |_, t, _| form(&[("id", t.id.to_string())]);
         "POST" "/api/decline_incident" Write |_, t, _| form(&[("id", t.id.to_string()), ("reason", "Probe".into())]);
         "POST" "/api/save_settings" Admin
-            |_, _, _| form(&[("webhook_url", "ftp://x".into()), ("public_url", String::new())]);
+            |_, _, _| form(&[("public_url", String::new())]);
         "POST" "/api/toggle_timeline_event" Write
             |_, t, _| form(&[("id", t.id.to_string()), ("event_id", t.event.to_string()), ("include", "true".into())]);
         "POST" "/api/add_contributing_factor" Write

@@ -316,22 +316,17 @@ async fn private_write_ups_stay_out_of_the_library_feed_and_webhook(pool: PgPool
     let c = cast(&app).await;
     let Account { token: root, .. } = app.admin("root@example.com", "Root").await;
     let root = Api::new(&app, &root);
-    let (hook, mut messages) = crate::support::webhook_receiver().await;
-    let (status, s) =
-        read(root.request(Method::PUT, "/settings").json(&json!({"webhook_url": hook, "public_url": "http://d.test"})))
-            .await;
-    assert_eq!(status, StatusCode::OK, "{s}");
+    let mut messages = hear_everything(&root).await;
 
     let secret = id(&declare_private(&c.ada, "Leaked signing key").await);
     publish(&c.ada, &root, secret).await;
     let open = id(&c.ada.declare_titled("Checkout down").await);
     publish(&c.ada, &root, open).await;
 
-    // The webhook announced the public one only: it arrives, and nothing arrived before it.
-    let first = tokio::time::timeout(Duration::from_secs(20), messages.recv()).await.expect("no message").unwrap();
-    assert!(first.to_string().contains(&format!("INC-{open}")), "{first}");
-    assert!(!first.to_string().contains("Leaked"), "{first}");
-    assert!(messages.try_recv().is_err(), "the private write-up was never announced");
+    // The destination heard of the public one only, from its declaration to its publication.
+    let heard = heard_until(&mut messages, "postmortem published").await;
+    assert!(heard.contains(&format!("INC-{open} Checkout down: declared")), "{heard}");
+    assert!(!heard.contains("Leaked") && !heard.contains(&format!("INC-{secret}")), "{heard}");
 
     for (api, email, sees) in [(&c.ada, "ada", true), (&c.bob, "bob", false), (&c.rita, "rita", false)] {
         let (_, lib) = api.get("/library").await;
@@ -351,21 +346,46 @@ async fn private_write_ups_stay_out_of_the_library_feed_and_webhook(pool: PgPool
 async fn the_digest_leaves_private_items_out(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     let c = cast(&app).await;
-    let (hook, mut messages) = crate::support::webhook_receiver().await;
-    let (status, _) = read(
-        c.ada.request(Method::PUT, "/settings").json(&json!({"webhook_url": hook, "public_url": "http://d.test"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let mut messages = hear_everything(&c.ada).await;
     let secret = id(&declare_private(&c.grace, "Leaked signing key").await);
     let open = id(&c.grace.declare_titled("Checkout down").await);
     create(&c.grace, secret, item(c.bob_id, json!({"title": "Rotate the signing key", "due_on": "2020-01-01"}))).await;
     create(&c.grace, open, item(c.bob_id, json!({"title": "Add a checkout canary", "due_on": "2020-01-01"}))).await;
-    assert!(debrief::server::actions::send_daily_digest(&pool, &app.outbound, chrono::Utc::now()).await.unwrap());
-    let message = tokio::time::timeout(Duration::from_secs(20), messages.recv()).await.expect("no digest").unwrap();
-    let text = message.to_string();
+    assert!(debrief::server::actions::send_daily_digest(&pool, chrono::Utc::now()).await.unwrap());
+    let text = heard_until(&mut messages, "Action items for").await;
     assert!(text.contains("Add a checkout canary"), "{text}");
-    assert!(!text.contains("Rotate the signing key"), "{text}");
+    assert!(!text.contains("Rotate the signing key") && !text.contains("Leaked"), "{text}");
+}
+
+/// A Slack destination (added by `admin`) that hears every event, down to SEV4.
+async fn hear_everything(admin: &Api<'_>) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
+    let (hook, messages) = crate::support::webhook_receiver().await;
+    let events = [
+        "declared",
+        "accepted",
+        "severity_changed",
+        "status_changed",
+        "update_posted",
+        "resolved",
+        "published",
+        "action_overdue",
+    ];
+    let (status, d) =
+        admin.post("/destinations", json!({"kind": "slack", "name": "all", "url": hook, "events": events})).await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    messages
+}
+
+/// Every message's text, one per line, until one contains `last`.
+async fn heard_until(messages: &mut tokio::sync::mpsc::UnboundedReceiver<Value>, last: &str) -> String {
+    let mut heard = String::new();
+    while !heard.contains(last) {
+        let m = tokio::time::timeout(Duration::from_secs(20), messages.recv()).await;
+        let m = m.unwrap_or_else(|_| panic!("nothing with {last:?} arrived; heard:\n{heard}")).unwrap();
+        heard.push_str(&m.to_string());
+        heard.push('\n');
+    }
+    heard
 }
 
 #[sqlx::test(migrations = "./migrations")]

@@ -292,7 +292,7 @@ async fn readers_read_but_change_nothing(pool: PgPool) {
     expect_error(&action(&r, inc, "comments", json!({"comment": "Sneaky"})).await, 403, "forbidden");
     expect_error(&action(&r, inc, "submit", json!({})).await, 403, "forbidden");
     expect_error(&r.post(&format!("/incidents/{inc}/close"), json!({"reason": "Sneaky"})).await, 403, "forbidden");
-    expect_error(&put_settings(&r, json!({"webhook_url": "", "public_url": "http://x.test"})).await, 403, "forbidden");
+    expect_error(&put_settings(&r, json!({"public_url": "http://x.test"})).await, 403, "forbidden");
 
     assert_eq!(a.incident(inc).await, incident, "the incident is unchanged");
     assert_eq!(a.timeline(inc).await.len(), r.timeline(inc).await.len());
@@ -422,31 +422,30 @@ async fn the_feed_needs_a_session_or_a_token(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "./migrations")]
-async fn publishing_announces_on_the_webhook(pool: PgPool) {
+async fn publishing_is_announced_to_the_destinations_that_ask(pool: PgPool) {
     let (app, Account { token: ada, .. }) = TestApp::with_admin(pool).await;
     let Account { token: grace, .. } = app.member("grace@example.com", "Grace").await;
     let (a, g) = (Api::new(&app, &ada), Api::new(&app, &grace));
     let (hook, mut messages) = crate::support::webhook_receiver().await;
 
-    // No webhook yet: publishing still works.
-    let (status, settings) = a.get("/settings").await;
-    assert_eq!(status, StatusCode::OK, "{settings}");
-    assert_eq!(settings["webhook_url"], "");
+    // No destination yet: publishing still works.
     let quiet = publish_new(&a, json!({"title": "Search slow", "severity": "SEV3"}), "Search was slow.").await;
     assert_eq!(a.incident(quiet).await["status"], "closed");
 
-    let settings = json!({"webhook_url": hook, "public_url": "http://debrief.test"});
+    // The public address, for links; the webhook of before is a destination now, and said so.
+    let settings = json!({"public_url": "http://debrief.test"});
     expect_error(&put_settings(&g, settings.clone()).await, 403, "forbidden");
     expect_error(&g.get("/settings").await, 403, "forbidden");
-    let res = put_settings(&a, json!({"webhook_url": "ftp://hooks.test/x", "public_url": "http://debrief.test"})).await;
-    expect_field_error(&res, "webhook_url");
-    let res = put_settings(&a, json!({"webhook_url": hook, "public_url": "debrief.test"})).await;
+    let res = put_settings(&a, json!({"public_url": "debrief.test"})).await;
     expect_field_error(&res, "public_url");
-    assert_eq!(a.get("/settings").await.1["webhook_url"], "", "a refused change saves nothing");
+    let res = put_settings(&a, json!({"webhook_url": hook, "public_url": "http://debrief.test"})).await;
+    assert!(expect_field_error(&res, "webhook_url").contains("destination"));
+    assert_eq!(a.get("/settings").await.1["public_url"], "http://127.0.0.1:3000", "a refused change saves nothing");
     let (status, saved) = put_settings(&a, settings.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{saved}");
-    assert_eq!(saved, settings);
+    assert_eq!((status, &saved), (StatusCode::OK, &settings), "{saved}");
     assert_eq!(a.get("/settings").await.1, settings);
+    let rules = json!({"kind": "slack", "name": "#postmortems", "url": hook, "events": ["published"]});
+    assert_eq!(a.post("/destinations", rules).await.0, StatusCode::CREATED);
 
     let inc = publish_new(&a, json!({"title": "Checkout down", "severity": "SEV1"}), "Checkout failed.").await;
     let message = tokio::time::timeout(Duration::from_secs(20), messages.recv())
@@ -454,10 +453,8 @@ async fn publishing_announces_on_the_webhook(pool: PgPool) {
         .expect("no webhook message arrived")
         .expect("receiver closed");
     let text = message["text"].as_str().unwrap_or_else(|| panic!("no text in {message}"));
-    assert!(text.contains(&format!("INC-{inc}")), "{message}");
-    assert!(text.contains("Checkout down"), "the message is about the incident just published: {message}");
-    let blocks = message["blocks"].as_array().unwrap_or_else(|| panic!("no blocks in {message}"));
-    assert!(!blocks.is_empty(), "{message}");
+    assert!(text.contains(&format!("INC-{inc} Checkout down: postmortem published")), "{message}");
+    assert_eq!(message["blocks"][1]["text"]["text"], "Checkout failed.", "the summary: {message}");
     let link = format!("http://debrief.test/library/INC-{inc}");
     assert!(message.to_string().contains(&link), "no {link} in {message}");
 }

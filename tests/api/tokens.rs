@@ -52,7 +52,12 @@ async fn a_read_only_token_reads_and_every_write_is_refused(pool: PgPool) {
         (Method::PATCH, format!("/incidents/{}", inc["id"]), json!({"version": inc["version"], "title": "Renamed"})),
         (Method::POST, format!("/incidents/{}/timeline", inc["id"]), json!({"body": "note"})),
         (Method::POST, "/tokens".to_string(), json!({"name": "escalate", "scope": "write"})),
-        (Method::PUT, "/settings".to_string(), json!({"webhook_url": "", "public_url": "https://x.example"})),
+        (Method::PUT, "/settings".to_string(), json!({"public_url": "https://x.example"})),
+        (
+            Method::POST,
+            "/destinations".to_string(),
+            json!({"kind": "slack", "name": "x", "url": "https://h.example/x", "events": ["declared"]}),
+        ),
     ];
     for (method, path, body) in writes {
         let err = expect_error(&read(ro.request(method.clone(), &path).json(&body)).await, 403, "forbidden");

@@ -22,11 +22,13 @@ pub struct Options {
     pub webhook_allow_private: bool,
     /// Single sign-on; its redirect URL is filled in with the app's address.
     pub sso: Option<SsoConfig>,
+    /// Whether this instance runs the outbox worker (as every deployed one does).
+    pub outbox_worker: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { webhook_allow_private: true, sso: None }
+        Options { webhook_allow_private: true, sso: None, outbox_worker: true }
     }
 }
 
@@ -75,7 +77,9 @@ pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
     };
     // The outbox worker, with retries quick enough for a test to watch.
     let (retry, poll) = (std::time::Duration::from_millis(50), std::time::Duration::from_millis(200));
-    tokio::spawn(debrief::server::outbox::run(pool.clone(), outbound.clone(), retry, poll));
+    if options.outbox_worker {
+        tokio::spawn(debrief::server::outbox::run(pool.clone(), outbound.clone(), retry, poll));
+    }
     let app = router(state, false).await.expect("router");
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

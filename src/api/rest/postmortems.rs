@@ -204,7 +204,7 @@ pub async fn publish(
     body: axum::body::Bytes,
 ) -> AppResult<Json<Postmortem>> {
     let input: PublishInput = optional_json(&body)?;
-    Ok(Json(ops::publish(&s.pool, &s.outbound, &user, id, input.override_reason.as_deref()).await?))
+    Ok(Json(ops::publish(&s.pool, &user, id, input.override_reason.as_deref()).await?))
 }
 
 /// A JSON body that may be left out altogether.
@@ -254,7 +254,7 @@ pub async fn settings(
 pub async fn save_settings(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
-    ApiJson(new): ApiJson<crate::server::webhook::Settings>,
+    ApiJson(new): ApiJson<crate::server::webhook::SettingsInput>,
 ) -> AppResult<Json<crate::server::webhook::Settings>> {
-    Ok(Json(crate::server::webhook::save_settings(&s.pool, &s.outbound, &user, &new).await?))
+    Ok(Json(crate::server::webhook::save_settings(&s.pool, &user, &new).await?))
 }

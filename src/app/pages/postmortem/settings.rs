@@ -2,7 +2,7 @@ use crate::api::postmortems::{get_settings, SaveSettings};
 use crate::app::components::{Failure, FieldError};
 use leptos::prelude::*;
 
-/// Where publications are announced, and Debrief's own address for links.
+/// Debrief's own address, for links in messages (where messages go is under Notifications).
 #[component]
 pub fn SettingsForm() -> impl IntoView {
     let save = ServerAction::<SaveSettings>::new();
@@ -14,12 +14,10 @@ pub fn SettingsForm() -> impl IntoView {
             {move || Suspend::new(async move {
                 match settings.await {
                     Err(e) => view! { <Failure error=e/> }.into_any(),
-                    Ok((webhook, public)) => view! {
+                    Ok(public) => view! {
+                        <p class="hint">"Publications and the daily digest go to the destinations under "
+                            <a href="/settings/notifications">"Notifications"</a> "."</p>
                         <ActionForm action=save attr:class="narrow">
-                            <label for="webhook_url">"Webhook URL (Slack-compatible; empty for none)"</label>
-                            <input id="webhook_url" name="webhook_url" type="url"
-                                value=move || err.get().and_then(|e| e.value("webhook_url")).unwrap_or_else(|| webhook.clone())/>
-                            <FieldError error=err field="webhook_url"/>
                             <label for="public_url">"Debrief's address, for links in messages"</label>
                             <input id="public_url" name="public_url" type="url" required
                                 value=move || err.get().and_then(|e| e.value("public_url")).unwrap_or_else(|| public.clone())/>
