@@ -10,6 +10,7 @@ pub mod people;
 pub mod postmortems;
 #[cfg(feature = "ssr")]
 pub mod rest;
+pub mod status;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {
@@ -45,6 +46,15 @@ pub(crate) mod ctx {
             None => lookup().await?,
         };
         Ok((state, user))
+    }
+
+    /// The signed-in user, or none for a page that may also be read signed out.
+    pub async fn maybe_user() -> Result<(AppState, Option<User>), AppError> {
+        match user().await {
+            Ok((state, user)) => Ok((state, Some(user))),
+            Err(AppError::Unauthorized | AppError::SetupRequired) => Ok((state()?, None)),
+            Err(e) => Err(e),
+        }
     }
 
     /// The incident a page's `INC-12` names; anything else is the same 404 as a missing incident.

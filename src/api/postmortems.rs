@@ -157,7 +157,7 @@ pub async fn get_settings() -> Result<String, AppError> {
 #[server]
 pub async fn save_settings(public_url: String) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
-    let s = crate::server::webhook::SettingsInput { public_url: public_url.clone(), webhook_url: None };
+    let s = crate::server::webhook::SettingsInput { public_url: public_url.clone(), ..Default::default() };
     crate::server::webhook::save_settings(&state.pool, &user, &s)
         .await
         .map_err(|e| e.with_values([("public_url", public_url.as_str())]))?;

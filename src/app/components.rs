@@ -199,6 +199,7 @@ pub fn SettingsNav() -> impl IntoView {
             <a href="/settings/template">"Publishing, sign-in and template"</a>
             <a href="/settings/integrations">"Integrations and alert rules"</a>
             <a href="/settings/notifications">"Notifications"</a>
+            <a href="/settings/status">"Status page"</a>
         </nav>
     }
 }

@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/template") view=TemplatePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/integrations") view=IntegrationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/notifications") view=NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/status") view=StatusSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
                     <Route path=path!("/library") view=LibraryPage ssr=SsrMode::Async/>
                     <Route path=path!("/library/:reference") view=PublishedPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
@@ -112,6 +114,7 @@ fn Header() -> impl IntoView {
                                         })}
                                     </A>
                                     <A href="/library">"Library"</A>
+                                    <A href="/status">"Status"</A>
                                     {admin.then(|| view! {
                                         <A href="/users">"Users"</A> <A href="/settings/template">"Settings"</A>
                                         <A href="/audit">"Audit log"</A>

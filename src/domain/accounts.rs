@@ -160,6 +160,10 @@ pub enum AuditAction {
     DestinationCreated,
     #[serde(rename = "destination.removed")]
     DestinationRemoved,
+    #[serde(rename = "service.added")]
+    ServiceAdded,
+    #[serde(rename = "service.removed")]
+    ServiceRemoved,
 }
 
 wire_enum!(AuditAction, "audit action", {
@@ -189,6 +193,8 @@ wire_enum!(AuditAction, "audit action", {
     IncidentDeclined => "incident.declined",
     DestinationCreated => "destination.created",
     DestinationRemoved => "destination.removed",
+    ServiceAdded => "service.added",
+    ServiceRemoved => "service.removed",
 });
 
 /// Who did it: a person (through a token or not), or for a failed sign-in only the email typed.

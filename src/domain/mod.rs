@@ -13,6 +13,7 @@ pub mod postmortem;
 pub mod redirect;
 pub mod slack;
 pub mod sso;
+pub mod status;
 pub mod time;
 pub mod types;
 pub mod validate;

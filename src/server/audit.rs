@@ -41,6 +41,10 @@ impl Object {
         Object { kind: "destination", id: id.to_string(), name: name.to_string() }
     }
 
+    pub fn service(id: i64, name: &str) -> Self {
+        Object { kind: "service", id: id.to_string(), name: name.to_string() }
+    }
+
     pub fn setting(key: &str) -> Self {
         Object { kind: "settings", id: key.to_string(), name: String::new() }
     }

@@ -23,6 +23,7 @@ pub mod people;
 pub mod postmortems;
 pub mod sso;
 pub mod state;
+pub mod status;
 pub mod triage;
 pub mod updates;
 pub mod webhook;

@@ -854,7 +854,7 @@ pub async fn publication(pool: &PgPool, viewer: &User, incident_id: i64) -> AppR
 /// Text for XML: the five markup characters escaped, and the characters XML 1.0 does not allow at all
 /// (C0 controls other than tab, newline and carriage return; U+FFFE and U+FFFF) dropped, since even
 /// escaped they make the whole feed unreadable to a feed reader.
-fn xml_escape(s: &str) -> String {
+pub(super) fn xml_escape(s: &str) -> String {
     let allowed =
         |c: &char| !matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
     super::markdown::escape(&s.chars().filter(allowed).collect::<String>())

@@ -22,6 +22,8 @@ pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 pub struct Settings {
     /// Debrief's own address, for links in messages.
     pub public_url: String,
+    /// Whether `/status` may be read without signing in.
+    pub status_page_public: bool,
 }
 
 /// The settings as typed. `webhook_url` was where publications went; it is refused with a pointer
@@ -32,6 +34,9 @@ pub struct SettingsInput {
     pub public_url: String,
     #[serde(default)]
     pub webhook_url: Option<String>,
+    /// Unchanged when absent.
+    #[serde(default)]
+    pub status_page_public: Option<bool>,
 }
 
 /// Why an internal address is refused when it is saved.
@@ -230,6 +235,7 @@ fn public_only(addrs: impl IntoIterator<Item = SocketAddr>) -> Vec<SocketAddr> {
 pub async fn settings(pool: &PgPool) -> AppResult<Settings> {
     Ok(Settings {
         public_url: db::postmortems::setting(pool, PUBLIC_URL).await?.unwrap_or_else(|| DEFAULT_PUBLIC_URL.into()),
+        status_page_public: super::status::is_public(pool).await?,
     })
 }
 
@@ -262,15 +268,18 @@ pub async fn save_settings(pool: &PgPool, user: &crate::domain::User, s: &Settin
         Err(e) => return Err(e),
     };
     let before = settings(pool).await?;
+    let mut tx = pool.begin().await?;
     if before.public_url != public {
-        let mut tx = pool.begin().await?;
         db::postmortems::set_setting(&mut *tx, PUBLIC_URL, &public).await?;
-        let object = super::audit::Object::setting("notifications");
+        let object = super::audit::Object::setting(PUBLIC_URL);
         let action = crate::domain::accounts::AuditAction::SettingsChanged;
         let change = super::audit::change(PUBLIC_URL, &before.public_url, &public);
         super::audit::record(&mut *tx, user, action, object, Some(change)).await?;
-        tx.commit().await?;
     }
+    if let Some(p) = s.status_page_public {
+        super::status::set_public_on(&mut tx, user, p).await?;
+    }
+    tx.commit().await?;
     settings(pool).await
 }
 

@@ -27,6 +27,7 @@ mod reviews;
 mod sign_in;
 mod sso;
 mod stakeholder;
+mod status;
 mod storage;
 mod support;
 mod timeline;

@@ -171,6 +171,8 @@ fn table() -> Vec<Row> {
         "GET" "/settings/template" Admin none;
         "GET" "/settings/integrations" Admin none;
         "GET" "/settings/notifications" Admin none;
+        "GET" "/settings/status" Admin none;
+        "GET" "/status" SignedIn none;
         "GET" "/library" SignedIn none;
         "GET" "/library/{reference}" Read none;
         "GET" "/users" Admin none;
@@ -182,6 +184,7 @@ fn table() -> Vec<Row> {
         "GET" "/live/incidents/{id}" Read none;
         "GET" "/incidents/{reference}/postmortem.md" Read none;
         "GET" "/library/feed.xml" SignedIn none;
+        "GET" "/status/feed.xml" SignedIn none;
         "GET" "/audit.csv" Admin none;
         "GET" "/sso/start" Open none;
         "GET" "/sso/callback" Open none;
@@ -253,6 +256,10 @@ fn table() -> Vec<Row> {
         "DELETE" "/api/v1/destinations/{id}" Admin none;
         "GET" "/api/v1/destinations/{id}/deliveries" Admin none;
         "POST" "/api/v1/destinations/{id}/test" Admin none;
+        "GET" "/api/v1/status" SignedIn none;
+        "GET" "/api/v1/services" SignedIn none;
+        "POST" "/api/v1/services" Admin |_, _, _| Body::Json(json!({"name": ""}));
+        "DELETE" "/api/v1/services/{id}" Admin none;
 
         // Server functions, as pages call them.
         "POST" "/api/current_user" Open none;
@@ -318,6 +325,11 @@ fn table() -> Vec<Row> {
         "POST" "/api/get_settings" Admin none;
         "POST" "/api/integrations_view" Admin none;
         "POST" "/api/notifications_view" Admin none;
+        "POST" "/api/status_view" SignedIn none;
+        "POST" "/api/status_settings_view" Admin none;
+        "POST" "/api/add_service" Admin |_, _, _| form(&[("name", String::new()), ("team", String::new()), ("description", String::new())]);
+        "POST" "/api/remove_service" Admin |_, _, _| form(&[("id", "999999".into())]);
+        "POST" "/api/set_status_public" Admin none;
         "POST" "/api/create_destination" Admin |_, _, _| form(&[("kind", "pager".into()), ("name", String::new()), ("url", String::new()), ("min_severity", String::new())]);
         "POST" "/api/remove_destination" Admin |_, _, _| form(&[("id", "999999".into())]);
         "POST" "/api/test_destination" Admin |_, _, _| form(&[("id", "999999".into())]);
@@ -382,6 +394,7 @@ fn fill(path: &str, t: &Target) -> String {
     path.replace("/tokens/{id}", "/tokens/999999")
         .replace("/integrations/{id}", "/integrations/999999")
         .replace("/destinations/{id}", "/destinations/999999")
+        .replace("/services/{id}", "/services/999999")
         .replace("/users/{id}", "/users/999999")
         .replace("{secret}", "0123456789abcdef")
         .replace("{reference}", &format!("INC-{}", t.id))

@@ -23,11 +23,11 @@ async fn stays_quiet<T: std::fmt::Debug>(rx: &mut UnboundedReceiver<T>) {
     assert!(got.is_err(), "a message arrived: {got:?}");
 }
 
-/// The destination's newest delivery once it has been tried at least once.
+/// The destination's newest delivery once an attempt has failed.
 async fn tried(api: &Api<'_>, dest: i64) -> Value {
     for _ in 0..100 {
         let (_, list) = api.get(&format!("/destinations/{dest}/deliveries")).await;
-        if let Some(d) = list.as_array().and_then(|l| l.first()).filter(|d| d["attempts"].as_i64() >= Some(1)) {
+        if let Some(d) = list.as_array().and_then(|l| l.first()).filter(|d| d["last_error"].is_string()) {
             return d.clone();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

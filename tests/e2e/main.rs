@@ -12,6 +12,7 @@ mod phone;
 mod postmortem;
 mod private;
 mod publish;
+mod status;
 #[path = "../api/support.rs"]
 mod support;
 mod triage;

@@ -17,7 +17,8 @@ async fn send_alert(app: &crate::common::TestApp, token: &str, alert: &serde_jso
 }
 
 /// An admin sets up an Alertmanager integration and its rules without JavaScript (the token shows
-/// once); an alert opens an incident in triage; a responder accepts it and posts an update.
+/// once); an alert opens an incident in triage; a responder accepts it and posts an update, which
+/// the status page shows.
 #[sqlx::test(migrations = "./migrations")]
 async fn an_alert_is_triaged_accepted_and_updated(pool: PgPool) {
     let app = spawn(pool).await;
@@ -73,6 +74,11 @@ async fn an_alert_is_triaged_accepted_and_updated(pool: PgPool) {
     b.fill("#update-message", "Disk filled by a runaway log; rotating").await;
     b.press("Post update").await;
     b.until_text("[data-testid=latest-update]", "runaway log").await;
+    // The status page tells the rest of the company.
+    b.goto(&app.url("/status")).await;
+    b.until_text("[data-testid=status-update]", "runaway log").await;
+    assert!(b.text("[data-testid=services]").await.contains("Major outage"), "storage is down (SEV1)");
+    assert_eq!(b.text("[data-testid=overall]").await, "Major outage");
     b.quit().await;
     plain.quit().await;
 }

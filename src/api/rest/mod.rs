@@ -7,6 +7,7 @@ mod integrations;
 mod people;
 mod postmortems;
 mod site;
+mod status;
 
 use postmortems::markdown_response;
 
@@ -53,6 +54,7 @@ route_table! { site_routes, site_table;
     // `reference`, like the page route beside it: the router needs one name per position.
     "/incidents/{reference}/postmortem.md" => get(site::postmortem_markdown);
     "/library/feed.xml" => get(site::library_feed);
+    "/status/feed.xml" => get(site::status_feed);
     "/audit.csv" => get(site::audit_csv);
     "/sso/start" => get(site::sso_start);
     "/sso/callback" => get(site::sso_callback);
@@ -104,6 +106,9 @@ route_table! { api_routes, api_table;
     "/destinations/{id}" => delete(destinations::remove);
     "/destinations/{id}/deliveries" => get(destinations::deliveries);
     "/destinations/{id}/test" => post(destinations::send_test);
+    "/status" => get(status::page);
+    "/services" => get(status::services).post(status::add_service);
+    "/services/{id}" => delete(status::remove_service);
 }
 
 /// The routes outside `/api/v1` that pages link to: downloads, the feed and live streams.
@@ -160,6 +165,21 @@ impl FromRequestParts<AppState> for ApiUser {
         }
         user.origin.address = client(parts).address_text();
         Ok(ApiUser(user))
+    }
+}
+
+/// The token's user when the request has an `Authorization` header, none without one (for what
+/// may be read signed out); a bad token is refused as anywhere else.
+pub struct MaybeApiUser(pub Option<User>);
+
+impl FromRequestParts<AppState> for MaybeApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if !parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
+            return Ok(MaybeApiUser(None));
+        }
+        Ok(MaybeApiUser(Some(ApiUser::from_request_parts(parts, state).await?.0)))
     }
 }
 

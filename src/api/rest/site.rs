@@ -42,6 +42,25 @@ pub async fn library_feed(
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
 }
 
+/// The Atom feed of status updates: for whoever may read the status page (signed in, a feed token,
+/// or anyone when it is public).
+pub async fn status_feed(
+    State(s): State<AppState>,
+    session: tower_sessions::Session,
+    Query(q): Query<FeedQuery>,
+) -> AppResult<Response> {
+    let user = match q.token.as_deref() {
+        Some(token) => Some(accounts::feed_user(&s.pool, token).await?),
+        None => match accounts::session_user(&s.pool, &session, &Default::default()).await {
+            Ok(user) => Some(user),
+            Err(AppError::Unauthorized | AppError::SetupRequired) => None,
+            Err(e) => return Err(e),
+        },
+    };
+    let xml = crate::server::status::feed(&s.pool, user.as_ref()).await?;
+    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
+}
+
 /// The audit log page's CSV download, for a signed-in admin (the API has `?format=csv`).
 pub async fn audit_csv(
     State(s): State<AppState>,

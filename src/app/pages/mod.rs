@@ -12,6 +12,8 @@ mod notifications;
 mod postmortem;
 mod profile;
 mod reset;
+mod status;
+mod status_settings;
 mod tokens;
 mod users;
 
@@ -26,6 +28,8 @@ pub use notifications::NotificationsPage;
 pub use postmortem::{FlagList, LibraryPage, PostmortemPage, PublishedPage, SectionHistoryPage, TemplatePage};
 pub use profile::{ProfilePage, ShownOnce};
 pub use reset::ResetPage;
+pub use status::StatusPage;
+pub use status_settings::StatusSettingsPage;
 pub use users::UsersPage;
 
 use leptos::prelude::*;

@@ -13,6 +13,7 @@ pub mod integrations;
 pub mod outbox;
 pub mod postmortems;
 pub mod sign_ins;
+pub mod status;
 pub mod timeline;
 pub mod tokens;
 pub mod updates;

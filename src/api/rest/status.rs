@@ -1,0 +1,34 @@
+//! The status page's data and the service catalogue. Thin: every decision is in `server::status`.
+
+use super::{id_in_path, ApiJson, ApiUser, MaybeApiUser};
+use crate::domain::status::{Service, ServiceInput, StatusPage};
+use crate::error::AppResult;
+use crate::server::{status as ops, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+
+/// Signed in by token, or signed out when an admin made the status page public.
+pub async fn page(State(s): State<AppState>, MaybeApiUser(user): MaybeApiUser) -> AppResult<Json<StatusPage>> {
+    Ok(Json(ops::page(&s.pool, user.as_ref()).await?))
+}
+
+pub async fn services(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<Service>>> {
+    Ok(Json(ops::services(&s.pool, &user).await?))
+}
+
+pub async fn add_service(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<ServiceInput>,
+) -> AppResult<(StatusCode, Json<Service>)> {
+    Ok((StatusCode::CREATED, Json(ops::add_service(&s.pool, &user, &input).await?)))
+}
+
+pub async fn remove_service(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Service>> {
+    Ok(Json(ops::remove_service(&s.pool, &user, id_in_path(&id, "service")?).await?))
+}
