@@ -259,8 +259,8 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let addr = leptos_options.site_addr;
     tokio::spawn(delete_expired_sessions(pool.clone()));
-    let outbound = webhook::Outbound::new(config.webhook_allow_private)?;
-    tokio::spawn(daily_digest(pool.clone()));
+    let outbound = webhook::Outbound::new(config.webhook_allow_private)?.with_mail(mailer_from(&config)?);
+    tokio::spawn(daily_digest(pool.clone(), outbound.clone()));
     // First retry after 30 s, doubling; a new notification wakes the worker at once, and it looks
     // for retries falling due every 10 s.
     let (retry, poll) = (Duration::from_secs(30), Duration::from_secs(10));
@@ -282,6 +282,22 @@ async fn serve(config: Config) -> Result<(), String> {
         pg.stop()?;
     }
     result.map_err(|e| e.to_string())
+}
+
+/// Mail from the environment: none without a host; a host needs a sender.
+fn mailer_from(config: &Config) -> Result<Option<crate::server::mail::Mailer>, String> {
+    let Some(host) = config.smtp_host.clone().filter(|h| !h.trim().is_empty()) else { return Ok(None) };
+    let from = config.smtp_from.clone().ok_or("DEBRIEF_SMTP_HOST needs DEBRIEF_SMTP_FROM (the sender)")?;
+    let mail = crate::server::mail::MailConfig {
+        host,
+        port: config.smtp_port,
+        tls: config.smtp_tls.clone(),
+        username: config.smtp_username.clone(),
+        password: config.smtp_password.clone().map(|p| p.0),
+        from,
+    };
+    tracing::info!(server = ?mail, "mail is on");
+    crate::server::mail::Mailer::new(&mail).map(Some)
 }
 
 /// Single sign-on from the environment: none without an issuer; an incomplete or bad setting stops
@@ -322,13 +338,18 @@ async fn delete_expired_sessions(pool: PgPool) {
     }
 }
 
-/// Every instance tries every ten minutes; the day's row in `digest_runs` lets exactly one send it,
-/// and a restart finds the day already taken.
-async fn daily_digest(pool: PgPool) {
+/// Every instance tries every ten minutes; the day's row in `digest_runs` (and each person's in
+/// `reminder_days`) lets exactly one send it, and a restart finds the day already taken.
+async fn daily_digest(pool: PgPool, outbound: webhook::Outbound) {
     loop {
-        match actions::send_daily_digest(&pool, chrono::Utc::now()).await {
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "daily action-item digest failed; will retry"),
+        if let Err(e) = actions::send_daily_digest(&pool, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "daily action-item digest failed; will retry");
+        }
+        // Each owner's own reminder mail, in their morning (the same ten-minute beat).
+        match actions::queue_reminders(&pool, &outbound, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(mails = n, "reminder mail queued"),
+            Err(e) => tracing::warn!(error = %e, "reminder mail failed; will retry"),
         }
         tokio::time::sleep(Duration::from_secs(600)).await;
     }

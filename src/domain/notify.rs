@@ -16,9 +16,15 @@ pub enum DestinationKind {
     Slack,
     Teams,
     SignedJson,
+    Email,
 }
 
-wire_enum!(DestinationKind, "destination kind", { Slack => "slack", Teams => "teams", SignedJson => "signed_json" });
+wire_enum!(DestinationKind, "destination kind", {
+    Slack => "slack",
+    Teams => "teams",
+    SignedJson => "signed_json",
+    Email => "email",
+});
 
 impl DestinationKind {
     pub fn label(self) -> &'static str {
@@ -26,6 +32,7 @@ impl DestinationKind {
             DestinationKind::Slack => "Slack-compatible webhook",
             DestinationKind::Teams => "Microsoft Teams workflow (Adaptive Card)",
             DestinationKind::SignedJson => "JSON signed with HMAC-SHA256",
+            DestinationKind::Email => "Email to an address (a mailing list)",
         }
     }
 }
@@ -155,7 +162,10 @@ impl DestinationInput {
                 "Name the destination (at most 80 characters), for example \u{201c}#incidents\u{201d}".into(),
             );
         }
-        let url = check(&mut errs, "url", web_address(&self.url));
+        let url = match kind {
+            Some(DestinationKind::Email) => check(&mut errs, "url", mail_address(&self.url)),
+            _ => check(&mut errs, "url", web_address(&self.url)),
+        };
         let mut events = Vec::new();
         for e in &self.events {
             match e.trim().parse::<NotifyEvent>() {
@@ -195,6 +205,85 @@ pub fn web_address(url: &str) -> Result<String, String> {
         Some(h) if !h.is_empty() && url.len() <= 2000 && !url.contains(char::is_whitespace) => Ok(url.to_string()),
         _ => Err("Enter the receiver's http:// or https:// address".into()),
     }
+}
+
+/// An email destination's address as stored: `mailto:` and the address, typed with or without it.
+pub fn mail_address(input: &str) -> Result<String, String> {
+    let bare = input.trim().trim_start_matches("mailto:");
+    super::validate::email(bare)
+        .ok()
+        .filter(|a| !a.contains(['<', '>', ',', ';', '"']))
+        .map(|a| format!("mailto:{a}"))
+        .ok_or_else(|| "Enter the email address to send to, for example postmortems@example.com".into())
+}
+
+/// A message as mail carries it: a one-line subject, plain text, and HTML with every user text escaped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A finished message to one person, with their one-click unsubscribe address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonalMail {
+    pub mail: Mail,
+    pub unsubscribe: String,
+}
+
+/// Text for HTML: the five markup characters escaped.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Paragraphs (blank-line separated) of escaped text, lines kept.
+pub fn html_paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", html_escape(p.trim()).replace('\n', "<br>\n")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A notice as mail to a list: the headline as subject, the detail, the facts and the link.
+pub fn email_message(n: &Notice) -> Mail {
+    let mut facts = Vec::new();
+    if let Some(i) = &n.incident {
+        facts.push(format!("Severity: {}", i.severity));
+        facts.push(format!("Status: {}", i.status.label()));
+        if !i.services.is_empty() {
+            facts.push(format!("Services: {}", i.services.join(", ")));
+        }
+    }
+    let detail = n.detail.trim();
+    let mut text = format!("{}\n\n", n.headline);
+    if !detail.is_empty() {
+        text.push_str(&format!("{detail}\n\n"));
+    }
+    if !facts.is_empty() {
+        text.push_str(&format!("{}\n\n", facts.join("\n")));
+    }
+    text.push_str(&format!("Open in Debrief: {}\n", n.link));
+    let html = format!(
+        "<!DOCTYPE html>\n<html><body>\n<h2>{}</h2>\n{}\n{}\n<p><a href=\"{}\">Open in Debrief</a></p>\n</body></html>\n",
+        html_escape(&n.headline),
+        html_paragraphs(detail),
+        if facts.is_empty() { String::new() } else { format!("<p>{}</p>", facts.iter().map(|f| html_escape(f)).collect::<Vec<_>>().join("<br>")) },
+        html_escape(&n.link),
+    );
+    Mail { subject: n.headline.clone(), text, html }
 }
 
 /// What happened, as every destination kind is told it.
@@ -387,6 +476,45 @@ mod tests {
         );
         let all = m.to_string();
         assert!(!all.contains("<!channel>") && !all.contains("<https://evil"), "{all}");
+    }
+
+    #[test]
+    fn email_escapes_what_users_wrote_in_its_html_part() {
+        let mut n = notice();
+        n.detail = "Cards <script>alert(1)</script> & \"more\"\n\nSecond paragraph".into();
+        let m = email_message(&n);
+        assert_eq!(m.subject, n.headline);
+        assert!(m.text.contains("Cards <script>alert(1)</script>"), "plain text stays as written: {}", m.text);
+        assert!(m.text.ends_with("Open in Debrief: https://debrief.example/incidents/INC-7\n"));
+        assert!(
+            m.html.contains("<p>Cards &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;</p>"),
+            "{}",
+            m.html
+        );
+        assert!(
+            m.html.contains("<h2>INC-7 &lt;!channel&gt; *Checkout* down is now SEV1 (was SEV3)</h2>"),
+            "{}",
+            m.html
+        );
+        assert!(m.html.contains("Services: checkout, payments"));
+        assert!(!m.html.contains("<script>"), "{}", m.html);
+    }
+
+    #[test]
+    fn email_destinations_take_an_address() {
+        assert_eq!(mail_address(" postmortems@example.com ").unwrap(), "mailto:postmortems@example.com");
+        assert_eq!(mail_address("mailto:a@b.example").unwrap(), "mailto:a@b.example");
+        for bad in ["", "not an address", "a@b.example, c@d.example", "Eve <e@x.example>"] {
+            assert!(mail_address(bad).is_err(), "{bad}");
+        }
+        let input = DestinationInput {
+            kind: "email".into(),
+            name: "Postmortems list".into(),
+            url: "postmortems@example.com".into(),
+            events: vec!["published".into()],
+            min_severity: None,
+        };
+        assert_eq!(input.check().unwrap().url, "mailto:postmortems@example.com");
     }
 
     #[test]

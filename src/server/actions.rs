@@ -10,7 +10,7 @@ use crate::domain::actions::{
     self as rules, check_back_due, is_overdue, tally, today_in, ActionChange, ActionItem, ActionList, ActionPage,
     ActionStatus, ActionType, ChangeRow, IncidentCounts, Outcome, Priority,
 };
-use crate::domain::notify::NotifyEvent;
+use crate::domain::notify::{html_escape, Mail, NotifyEvent, PersonalMail};
 use crate::domain::paging::Page;
 use crate::domain::time::{parse_zone, stamp, zone};
 use crate::domain::validate::{self, non_empty, FieldErrors};
@@ -788,6 +788,98 @@ pub async fn send_daily_digest(pool: &PgPool, now: DateTime<Utc>) -> AppResult<b
     tx.commit().await?;
     tracing::info!(%day, owners = entries.len(), "daily digest queued");
     Ok(true)
+}
+
+/// The hour of a person's own morning from which their reminder goes out.
+pub const REMINDER_HOUR: u32 = 8;
+
+/// One owner's reminder: their overdue items and due check-backs, each with a link straight to it.
+/// The plain part is as written; the HTML part escapes every title.
+pub fn reminder_mail(day: NaiveDate, entry: &DigestEntry, base: &str, unsubscribe: &str) -> Mail {
+    let (overdue, checks) = (entry.overdue.len(), entry.check_backs.len());
+    let subject = format!("Your action items for {day}: {overdue} overdue, {checks} to check back on");
+    let mut text = format!("Hello {},\n\n", entry.owner.name);
+    let mut html = format!("<!DOCTYPE html>\n<html><body>\n<p>Hello {},</p>\n", html_escape(&entry.owner.name));
+    let mut list = |heading: &str, items: &[ActionItem], line: &dyn Fn(&ActionItem) -> String| {
+        if items.is_empty() {
+            return;
+        }
+        text.push_str(&format!("{heading}\n"));
+        html.push_str(&format!("<h3>{}</h3>\n<ul>\n", html_escape(heading)));
+        for i in items {
+            let link = format!("{base}/actions/{}", i.id);
+            let what = line(i);
+            text.push_str(&format!("- {what}\n  {link}\n"));
+            html.push_str(&format!("<li><a href=\"{}\">{}</a></li>\n", html_escape(&link), html_escape(&what)));
+        }
+        text.push('\n');
+        html.push_str("</ul>\n");
+    };
+    let label = |i: &ActionItem| format!("{} {} {}", incident_ref(i.incident_id), i.priority, i.title);
+    list("Overdue", &entry.overdue, &|i| format!("{} (due {})", label(i), i.due_on));
+    list("Did it work? Say how the change went", &entry.check_backs, &|i| label(i));
+    text.push_str(&format!(
+        "All your items: {base}/actions/mine\n\nYou get this mail each morning while you have overdue items. \
+         Stop: {unsubscribe}\n"
+    ));
+    html.push_str(&format!(
+        "<p><a href=\"{}/actions/mine\">All your items</a></p>\n<p style=\"color:#666\">You get this mail each \
+         morning while you have overdue items. <a href=\"{}\">Stop these mails</a>.</p>\n</body></html>\n",
+        html_escape(base),
+        html_escape(unsubscribe)
+    ));
+    Mail { subject, text, html }
+}
+
+/// Queues each owner's reminder mail once on their own day, from `REMINDER_HOUR` in their time zone.
+/// Items of private incidents stay out of mail (the link to *My action items* shows them). Every
+/// instance calls this; the day's row per person makes it once. Nothing without mail set up.
+#[tracing::instrument(skip_all)]
+pub async fn queue_reminders(
+    pool: &PgPool,
+    outbound: &super::webhook::Outbound,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    use chrono::Timelike;
+    if outbound.mail().is_none() {
+        return Ok(0);
+    }
+    let base = super::webhook::settings(pool).await?.public_url;
+    let mut tx = pool.begin().await?;
+    let candidates = db::actions::digest_candidates(&mut *tx, now.date_naive() + chrono::Duration::days(1)).await?;
+    let entries = digest_entries(candidates, now);
+    let owners: Vec<i64> = entries.iter().map(|e| e.owner.id).collect();
+    let recipients = db::actions::reminder_recipients(&mut *tx, &owners).await?;
+    let mut queued = 0;
+    for entry in &entries {
+        let Some(r) = recipients.iter().find(|r| r.id == entry.owner.id) else { continue };
+        let local = now.with_timezone(&parse_zone(&r.time_zone).unwrap_or(Tz::UTC));
+        if local.hour() < REMINDER_HOUR || !db::actions::claim_reminder_day(&mut *tx, r.id, local.date_naive()).await? {
+            continue;
+        }
+        let unsubscribe = format!("{base}/email/unsubscribe?u={}&t={}", r.id, r.mail_token);
+        let mail = reminder_mail(local.date_naive(), entry, &base, &unsubscribe);
+        let body = serde_json::to_value(PersonalMail { mail, unsubscribe }).map_err(crate::error::internal)?;
+        db::outbox::enqueue_personal(&mut *tx, r.id, NotifyEvent::ActionOverdue, &body).await?;
+        queued += 1;
+    }
+    if queued > 0 {
+        db::outbox::wake(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// One-click unsubscribe from reminder mail: the link's person and secret, as the mail gave them.
+#[tracing::instrument(skip_all)]
+pub async fn unsubscribe(pool: &PgPool, user: &str, token: &str) -> AppResult<()> {
+    let invalid = || AppError::NotFound("That unsubscribe link is not valid: use the one in your latest mail".into());
+    let id: i64 = user.trim().parse().map_err(|_| invalid())?;
+    if token.len() > 64 || !db::actions::unsubscribe(pool, id, token.trim()).await? {
+        return Err(invalid());
+    }
+    tracing::info!(user = id, "reminder mail turned off");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -39,6 +39,22 @@ pub struct Config {
     /// or network). Off, an admin's webhook URL cannot reach inside the network.
     #[arg(long, env = "DEBRIEF_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, global = true)]
     pub webhook_allow_private: bool,
+    /// SMTP server for mail (email destinations, personal reminders). Unset: no mail.
+    #[arg(long, env = "DEBRIEF_SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "DEBRIEF_SMTP_PORT", default_value_t = 587, global = true)]
+    pub smtp_port: u16,
+    /// `starttls` (upgrade on connect, refused if the server cannot), `tls` (TLS from the first byte,
+    /// usually port 465) or `none` (a local relay only).
+    #[arg(long, env = "DEBRIEF_SMTP_TLS", default_value = "starttls", global = true)]
+    pub smtp_tls: String,
+    #[arg(long, env = "DEBRIEF_SMTP_USERNAME", global = true)]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "DEBRIEF_SMTP_PASSWORD", global = true, hide_env_values = true)]
+    pub smtp_password: Option<Hidden>,
+    /// The sender, e.g. `Debrief <debrief@example.com>`.
+    #[arg(long, env = "DEBRIEF_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
     /// OpenID Connect issuer URL for single sign-on (discovery at its
     /// `/.well-known/openid-configuration`). Unset: no single sign-on.
     #[arg(long, env = "DEBRIEF_OIDC_ISSUER", global = true)]

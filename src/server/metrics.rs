@@ -17,6 +17,7 @@ const REQUESTS: &str = "debrief_http_requests_total";
 const LATENCY: &str = "debrief_http_request_duration_seconds";
 pub const LIVE_STREAMS: &str = "debrief_live_streams_open";
 pub const DELIVERIES: &str = "debrief_webhook_deliveries_total";
+pub const MAILS: &str = "debrief_mails_total";
 
 /// Latency buckets in seconds: from a cached page to a slow export.
 const BUCKETS: &[f64] = &[0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];

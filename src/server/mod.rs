@@ -16,6 +16,7 @@ pub mod headers;
 pub mod incidents;
 pub mod integrations;
 pub mod live;
+pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod outbox;

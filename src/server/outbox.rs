@@ -46,13 +46,20 @@ pub async fn create(
     input: &DestinationInput,
 ) -> AppResult<NewDestination> {
     require_admin(user)?;
-    let internal_address = notify::web_address(&input.url).is_ok_and(|url| !outbound.allows_address(&url));
-    let spec = match input.check() {
-        Ok(spec) if !internal_address => spec,
-        Ok(_) => return Err(AppError::invalid("url", INTERNAL_MESSAGE)),
-        Err(mut errs) => {
-            if internal_address {
-                errs.insert("url".into(), INTERNAL_MESSAGE.into());
+    let email = input.kind.trim() == DestinationKind::Email.as_str();
+    let refused = if email && outbound.mail().is_none() {
+        Some(format!("Email destinations need {NO_MAIL}: the operator sets DEBRIEF_SMTP_HOST and DEBRIEF_SMTP_FROM"))
+    } else if !email && notify::web_address(&input.url).is_ok_and(|url| !outbound.allows_address(&url)) {
+        Some(INTERNAL_MESSAGE.to_string())
+    } else {
+        None
+    };
+    let spec = match (input.check(), refused) {
+        (Ok(spec), None) => spec,
+        (Ok(_), Some(why)) => return Err(AppError::invalid("url", why)),
+        (Err(mut errs), why) => {
+            if let Some(why) = why {
+                errs.insert("url".into(), why);
             }
             return Err(AppError::fields(errs));
         }
@@ -246,20 +253,23 @@ enum Outcome {
 /// Extra headers of a request, by name.
 type Headers = Vec<(&'static str, String)>;
 
-/// The request a notification makes: its body and headers, for the destination's kind.
-fn request(due: &db::outbox::Due, now: DateTime<Utc>) -> Result<(Vec<u8>, Headers), String> {
-    let row = format!("outbox {}", due.id);
-    let kind: DestinationKind = db::stored(&due.kind, &row, "kind").map_err(|e| e.to_string())?;
-    let notice: Notice = serde_json::from_value(due.body.clone()).map_err(|e| format!("{row}: body: {e}"))?;
+/// The HTTP request a notification makes: its body and headers, for the destination's kind.
+fn request(
+    due: &db::outbox::Due,
+    kind: DestinationKind,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<(Vec<u8>, Headers), String> {
     let body = match kind {
-        DestinationKind::Slack => notify::slack_message(&notice),
-        DestinationKind::Teams => notify::teams_message(&notice),
-        DestinationKind::SignedJson => notify::json_message(&notice, &due.idempotency_key),
+        DestinationKind::Slack => notify::slack_message(notice),
+        DestinationKind::Teams => notify::teams_message(notice),
+        DestinationKind::SignedJson | DestinationKind::Email => notify::json_message(notice, &due.idempotency_key),
     };
-    let bytes = serde_json::to_vec(&body).map_err(|e| format!("{row}: {e}"))?;
+    let bytes = serde_json::to_vec(&body).map_err(|e| format!("outbox {}: {e}", due.id))?;
     let mut headers = vec![(IDEMPOTENCY_HEADER, due.idempotency_key.clone())];
     if kind == DestinationKind::SignedJson {
-        let secret = due.secret.as_deref().ok_or_else(|| format!("{row}: the destination has no secret"))?;
+        let secret =
+            due.secret.as_deref().ok_or_else(|| format!("outbox {}: the destination has no secret", due.id))?;
         let ts = now.timestamp();
         headers.push((SIGNATURE_HEADER, signature(secret, ts, &bytes)));
         headers.push((TIMESTAMP_HEADER, ts.to_string()));
@@ -267,19 +277,56 @@ fn request(due: &db::outbox::Due, now: DateTime<Utc>) -> Result<(Vec<u8>, Header
     Ok((bytes, headers))
 }
 
+/// What a queued row says, read back: where it goes and what it is.
+enum Queued {
+    Destination { kind: DestinationKind, url: String, notice: Notice },
+    Person { address: String, mail: notify::PersonalMail },
+}
+
+fn read(due: &db::outbox::Due) -> Result<Queued, String> {
+    let row = format!("outbox {}", due.id);
+    if let Some(address) = &due.recipient {
+        let mail = serde_json::from_value(due.body.clone()).map_err(|e| format!("{row}: body: {e}"))?;
+        return Ok(Queued::Person { address: address.clone(), mail });
+    }
+    let (Some(kind), Some(url)) = (&due.kind, &due.url) else {
+        return Err(format!("{row}: neither a destination nor a person"));
+    };
+    let kind = db::stored(kind, &row, "kind").map_err(|e| e.to_string())?;
+    let notice = serde_json::from_value(due.body.clone()).map_err(|e| format!("{row}: body: {e}"))?;
+    Ok(Queued::Destination { kind, url: url.clone(), notice })
+}
+
+const NO_MAIL: &str = "mail is not set up on this server (DEBRIEF_SMTP_HOST)";
+
 async fn attempt(outbound: &Outbound, due: &db::outbox::Due) -> Outcome {
     if due.now_private {
         return Outcome::Dropped("the incident was made private before this was sent".into());
     }
-    match request(due, Utc::now()) {
+    let queued = match read(due) {
+        Ok(q) => q,
         Err(e) => {
             tracing::error!(outbox = due.id, error = %e, "a queued notification cannot be read; dropped");
-            Outcome::Dropped(e)
+            return Outcome::Dropped(e);
         }
-        Ok((body, headers)) => match outbound.send(&due.url, body, &headers).await {
-            Ok(()) => Outcome::Delivered,
-            Err(e) => Outcome::Failed(e.to_string()),
+    };
+    let sent = match queued {
+        Queued::Person { address, mail } => match outbound.mail() {
+            Some(m) => m.send(&address, &mail.mail, Some(&mail.unsubscribe)).await,
+            None => Err(NO_MAIL.into()),
         },
+        Queued::Destination { kind: DestinationKind::Email, url, notice } => match outbound.mail() {
+            Some(m) => m.send(url.trim_start_matches("mailto:"), &notify::email_message(&notice), None).await,
+            None => Err(NO_MAIL.into()),
+        },
+        Queued::Destination { kind, url, notice } => match request(due, kind, &notice, Utc::now()) {
+            Err(e) => return Outcome::Dropped(e),
+            Ok((body, headers)) => outbound.send(&url, body, &headers).await.map_err(|e| e.to_string()),
+        },
+    };
+    match sent {
+        Ok(()) => Outcome::Delivered,
+        Err(e) => Outcome::Failed(e),
     }
 }
 

@@ -65,6 +65,8 @@ fn check_url(field: &str, url: &str, optional: bool) -> AppResult<String> {
 pub struct Outbound {
     client: reqwest::Client,
     allow_private: bool,
+    /// Mail, when the operator set up an SMTP server.
+    mail: Option<super::mail::Mailer>,
 }
 
 impl Outbound {
@@ -76,7 +78,16 @@ impl Outbound {
         // A proxy would look the name up itself, past the filter: when the filter is on, go direct.
         let builder = if allow_private { builder } else { builder.no_proxy().dns_resolver(Arc::new(PublicOnly)) };
         let client = builder.build().map_err(|e| format!("the webhook client: {e}"))?;
-        Ok(Outbound { client, allow_private })
+        Ok(Outbound { client, allow_private, mail: None })
+    }
+
+    /// The same, also sending mail through `mailer`.
+    pub fn with_mail(self, mailer: Option<super::mail::Mailer>) -> Self {
+        Outbound { mail: mailer, ..self }
+    }
+
+    pub fn mail(&self) -> Option<&super::mail::Mailer> {
+        self.mail.as_ref()
     }
 
     /// Whether the address may be posted to as written. Names other than `localhost` are checked

@@ -15,6 +15,7 @@ mod form_state;
 mod incidents;
 mod limits;
 mod live;
+mod mail;
 mod matrix;
 mod metrics;
 mod pages;

@@ -185,6 +185,9 @@ fn table() -> Vec<Row> {
         "GET" "/incidents/{reference}/postmortem.md" Read none;
         "GET" "/library/feed.xml" SignedIn none;
         "GET" "/status/feed.xml" SignedIn none;
+        // The link's secret is the key: a made-up one is a 404 for everyone alike.
+        "GET" "/email/unsubscribe" Open none;
+        "POST" "/email/unsubscribe" Open none;
         "GET" "/audit.csv" Admin none;
         "GET" "/sso/start" Open none;
         "GET" "/sso/callback" Open none;

@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod oidc;
+pub mod smtp;
 
 use debrief::server::sso::{Sso, SsoConfig};
 use debrief::server::{accounts, form_state::FormKey, live::Live, webhook::Outbound, AppState};
@@ -24,11 +25,13 @@ pub struct Options {
     pub sso: Option<SsoConfig>,
     /// Whether this instance runs the outbox worker (as every deployed one does).
     pub outbox_worker: bool,
+    /// Mail through this SMTP server.
+    pub smtp: Option<debrief::server::mail::MailConfig>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { webhook_allow_private: true, sso: None, outbox_worker: true }
+        Options { webhook_allow_private: true, sso: None, outbox_worker: true, smtp: None }
     }
 }
 
@@ -58,7 +61,8 @@ pub async fn spawn_with(pool: PgPool, options: Options) -> TestApp {
     // `#[sqlx::test]` applied the numbered migrations; this adds the session store's table.
     debrief::startup::migrate(&pool).await.expect("migrate");
     let form_key = FormKey::shared(&pool).await.expect("form-state key");
-    let outbound = Outbound::new(options.webhook_allow_private).expect("webhook client");
+    let mailer = options.smtp.map(|c| debrief::server::mail::Mailer::new(&c).expect("mailer"));
+    let outbound = Outbound::new(options.webhook_allow_private).expect("webhook client").with_mail(mailer);
     let (leptos_options, assets) = debrief::startup::site(Some(&site_root())).expect("site");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

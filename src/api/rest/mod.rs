@@ -55,6 +55,7 @@ route_table! { site_routes, site_table;
     "/incidents/{reference}/postmortem.md" => get(site::postmortem_markdown);
     "/library/feed.xml" => get(site::library_feed);
     "/status/feed.xml" => get(site::status_feed);
+    "/email/unsubscribe" => get(site::unsubscribe_page).post(site::unsubscribe);
     "/audit.csv" => get(site::audit_csv);
     "/sso/start" => get(site::sso_start);
     "/sso/callback" => get(site::sso_callback);

@@ -61,6 +61,46 @@ pub async fn status_feed(
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
 }
 
+#[derive(serde::Deserialize)]
+pub struct UnsubscribeQuery {
+    #[serde(default)]
+    u: String,
+    #[serde(default)]
+    t: String,
+}
+
+/// What a reminder mail's "Stop these mails" link opens: a button, since mail scanners follow links
+/// (a GET never changes anything).
+pub async fn unsubscribe_page(Query(q): Query<UnsubscribeQuery>) -> Response {
+    let esc = crate::domain::notify::html_escape;
+    let action = format!("/email/unsubscribe?u={}&t={}", link_part(&q.u), link_part(&q.t));
+    small_page(&format!(
+        "<h1>Stop reminder mail?</h1><p>Debrief mails you each morning while you have overdue action items.</p>\
+         <form method=\"post\" action=\"{}\"><button type=\"submit\" class=\"button primary\">Stop these mails</button></form>",
+        esc(&action)
+    ))
+}
+
+/// The one-click unsubscribe (RFC 8058: mail clients POST here), and the page's button.
+pub async fn unsubscribe(State(s): State<AppState>, Query(q): Query<UnsubscribeQuery>) -> AppResult<Response> {
+    crate::server::actions::unsubscribe(&s.pool, &q.u, &q.t).await?;
+    Ok(small_page("<h1>Reminder mail is off</h1><p>You will get no more reminder mail. Your action items are still in <a href=\"/actions/mine\">Debrief</a>.</p>"))
+}
+
+/// A query value as the unsubscribe form repeats it: only what ids and tokens are made of.
+fn link_part(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+}
+
+/// A page outside the app's layout, for someone who may not be signed in.
+fn small_page(body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>Debrief</title></head><body><main>{body}</main></body></html>"
+    );
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
 /// The audit log page's CSV download, for a signed-in admin (the API has `?format=csv`).
 pub async fn audit_csv(
     State(s): State<AppState>,

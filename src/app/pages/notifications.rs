@@ -177,8 +177,8 @@ fn NewDestinationForm(create: ServerAction<CreateDestination>) -> impl IntoView 
                 }).collect_view()}
             </select>
             <FieldError error=err field="kind"/>
-            <label for="destination-url">"Webhook address (a secret: only its host is shown)"</label>
-            <input id="destination-url" name="url" type="url" required placeholder="https://hooks.slack.com/services/\u{2026}"/>
+            <label for="destination-url">"Webhook address (a secret: only its host is shown), or the email address for Email"</label>
+            <input id="destination-url" name="url" type="text" inputmode="url" required placeholder="https://hooks.slack.com/services/\u{2026}"/>
             <FieldError error=err field="url"/>
             <fieldset>
                 <legend>"Events"</legend>

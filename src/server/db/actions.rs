@@ -399,3 +399,45 @@ pub async fn claim_digest_day(db: impl PgExecutor<'_>, day: NaiveDate) -> AppRes
             .await?;
     Ok(claimed.is_some())
 }
+
+/// Who gets a reminder mail, among `owners`: active people who did not unsubscribe.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Recipient {
+    pub id: i64,
+    pub email: String,
+    pub time_zone: String,
+    pub mail_token: String,
+}
+
+pub async fn reminder_recipients(db: impl PgExecutor<'_>, owners: &[i64]) -> AppResult<Vec<Recipient>> {
+    Ok(sqlx::query_as::<_, Recipient>(
+        "SELECT id, email, time_zone, mail_token::text AS mail_token FROM users
+         WHERE id = ANY($1) AND active AND kind = 'person' AND email_reminders",
+    )
+    .bind(owners)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Takes a person's day for their reminder: false when it was already taken (waits for another
+/// instance doing the same, then says so).
+pub async fn claim_reminder_day(db: impl PgExecutor<'_>, user_id: i64, day: NaiveDate) -> AppResult<bool> {
+    let claimed: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO reminder_days (user_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id",
+    )
+    .bind(user_id)
+    .bind(day)
+    .fetch_optional(db)
+    .await?;
+    Ok(claimed.is_some())
+}
+
+/// Turns reminder mail off for the person whose link this is; false when the link names no one.
+pub async fn unsubscribe(db: impl PgExecutor<'_>, user_id: i64, token: &str) -> AppResult<bool> {
+    let done = sqlx::query("UPDATE users SET email_reminders = false WHERE id = $1 AND mail_token::text = $2")
+        .bind(user_id)
+        .bind(token)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -30,10 +30,14 @@ impl TryFrom<DestinationRecord> for Destination {
         Ok(Destination {
             kind: stored(&r.kind, &row, "kind")?,
             min_severity: stored(&r.min_severity, &row, "min_severity")?,
-            host: reqwest::Url::parse(&r.url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
-                .ok_or_else(|| crate::error::internal(format!("{row}: the stored url is not an address")))?,
+            // A mailing list's address is not a secret; a webhook's is, so only its host.
+            host: match r.url.strip_prefix("mailto:") {
+                Some(address) => address.to_string(),
+                None => reqwest::Url::parse(&r.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .ok_or_else(|| crate::error::internal(format!("{row}: the stored url is not an address")))?,
+            },
             events,
             id: r.id,
             name: r.name,
@@ -129,7 +133,8 @@ pub async fn wake(db: impl PgExecutor<'_>) -> AppResult<()> {
     Ok(())
 }
 
-/// A notification claimed for sending, with where it goes.
+/// A notification claimed for sending, with where it goes: a destination (`kind`, `url`, `secret`)
+/// or a person (`recipient`, their address, and `mail_token` for the unsubscribe link).
 #[derive(Debug, sqlx::FromRow)]
 pub struct Due {
     pub id: i64,
@@ -138,9 +143,10 @@ pub struct Due {
     pub body: serde_json::Value,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
-    pub kind: String,
-    pub url: String,
+    pub kind: Option<String>,
+    pub url: Option<String>,
     pub secret: Option<String>,
+    pub recipient: Option<String>,
     /// The incident it is about has since been made private: it is not sent.
     pub now_private: bool,
 }
@@ -165,9 +171,10 @@ pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64, lease_s: f64) -> App
              RETURNING o.*
          )
          SELECT c.id, c.event, c.idempotency_key::text AS idempotency_key, c.body, c.attempts, c.created_at,
-                d.kind, d.url, d.secret, COALESCE(i.private, false) AS now_private
+                d.kind, d.url, d.secret, r.email AS recipient, COALESCE(i.private, false) AS now_private
          FROM claimed c
-         JOIN destinations d ON d.id = c.destination_id
+         LEFT JOIN destinations d ON d.id = c.destination_id
+         LEFT JOIN users r ON r.id = c.recipient_id
          LEFT JOIN incidents i ON i.id = c.incident_id
          ORDER BY c.id",
     )
@@ -182,12 +189,13 @@ pub async fn delivered(db: impl PgExecutor<'_>, id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Records a failed attempt: tried again at `retry_at`, or given up when there is none.
+/// Records a failed attempt: tried again at `retry_at`, or given up when there is none. One given up
+/// meanwhile (its destination removed while it was being sent) stays given up, with its reason.
 pub async fn failed(db: impl PgExecutor<'_>, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> AppResult<()> {
     sqlx::query(
-        "UPDATE outbox SET last_error = $2,
+        "UPDATE outbox SET last_error = CASE WHEN given_up_at IS NULL THEN $2 ELSE last_error END,
                 next_attempt_at = COALESCE($3, next_attempt_at),
-                given_up_at = CASE WHEN $3::timestamptz IS NULL THEN now() END
+                given_up_at = COALESCE(given_up_at, CASE WHEN $3::timestamptz IS NULL THEN now() END)
          WHERE id = $1",
     )
     .bind(id)
@@ -284,4 +292,19 @@ pub async fn listener(pool: &sqlx::PgPool) -> AppResult<sqlx::postgres::PgListen
     let mut l = sqlx::postgres::PgListener::connect_with(pool).await?;
     l.listen(CHANNEL).await?;
     Ok(l)
+}
+
+/// Queues a finished message for a person.
+pub async fn enqueue_personal(
+    db: impl PgExecutor<'_>,
+    recipient_id: i64,
+    event: NotifyEvent,
+    body: &serde_json::Value,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO outbox (recipient_id, event, body) VALUES ($1, $2, $3) RETURNING id")
+        .bind(recipient_id)
+        .bind(event.as_str())
+        .bind(body)
+        .fetch_one(db)
+        .await?)
 }
