@@ -171,10 +171,10 @@ pub async fn set_user_team(user_id: i64, team: Option<String>) -> Result<(), App
 }
 
 #[server]
-pub async fn save_profile(time_zone: String, team: Option<String>) -> Result<(), AppError> {
+pub async fn save_profile(time_zone: String, team: Option<String>, reminders: Option<String>) -> Result<(), AppError> {
     let (state, user) = ctx::user().await?;
     let team = team.unwrap_or_default();
-    accounts::save_profile(&state.pool, &user, &time_zone, &team)
+    accounts::save_profile(&state.pool, &user, &time_zone, &team, reminders.is_some())
         .await
         .map_err(|e| e.with_values([("time_zone", time_zone.as_str()), ("team", team.as_str())]))
 }

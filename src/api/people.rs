@@ -37,6 +37,8 @@ pub struct Security {
     pub tokens: Vec<TokenRow>,
     pub sign_ins: Vec<SignInRow>,
     pub new_secret: Option<(String, String)>,
+    /// Whether one gets the morning reminder mail.
+    pub email_reminders: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -66,7 +68,8 @@ pub async fn my_security() -> Result<Security, AppError> {
         .collect();
     let new_secret = accounts::take_secret(&session, "token").await?.map(|s| (s.what, s.value));
     let tokens = tokens.into_iter().map(|t| token_row(&user, t)).collect();
-    Ok(Security { user, tokens, sign_ins, new_secret })
+    let email_reminders = accounts::email_reminders(&state.pool, &user).await?;
+    Ok(Security { user, tokens, sign_ins, new_secret, email_reminders })
 }
 
 #[server]

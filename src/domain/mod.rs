@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod blameless;
 pub mod diff;
 pub mod export;
+pub mod html;
 pub mod incident;
 pub mod notify;
 pub mod paging;

@@ -126,7 +126,7 @@ pub struct NewDestination {
 }
 
 /// A destination as typed (form or JSON).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct DestinationInput {
     #[serde(default)]
     pub kind: String,
@@ -155,13 +155,7 @@ impl DestinationInput {
     pub fn check(&self) -> Result<DestinationSpec, FieldErrors> {
         let mut errs = FieldErrors::new();
         let kind = check(&mut errs, "kind", self.kind.parse::<DestinationKind>());
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 80 {
-            errs.insert(
-                "name".into(),
-                "Name the destination (at most 80 characters), for example \u{201c}#incidents\u{201d}".into(),
-            );
-        }
+        let name = check(&mut errs, "name", super::validate::setup_name(&self.name, "destination", "#incidents"));
         let url = match kind {
             Some(DestinationKind::Email) => check(&mut errs, "url", mail_address(&self.url)),
             _ => check(&mut errs, "url", web_address(&self.url)),
@@ -187,9 +181,9 @@ impl DestinationInput {
             None => Some(Severity::Sev4),
             Some(s) => check(&mut errs, "min_severity", s.parse::<Severity>()),
         };
-        match (kind, url, min) {
-            (Some(kind), Some(url), Some(min_severity)) if errs.is_empty() => {
-                Ok(DestinationSpec { kind, name: name.to_string(), url, events, min_severity })
+        match (kind, name, url, min) {
+            (Some(kind), Some(name), Some(url), Some(min_severity)) if errs.is_empty() => {
+                Ok(DestinationSpec { kind, name, url, events, min_severity })
             }
             _ => Err(errs),
         }
@@ -232,21 +226,7 @@ pub struct PersonalMail {
     pub unsubscribe: String,
 }
 
-/// Text for HTML: the five markup characters escaped.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::html::escape as html_escape;
 
 /// Paragraphs (blank-line separated) of escaped text, lines kept.
 pub fn html_paragraphs(text: &str) -> String {

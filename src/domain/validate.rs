@@ -173,6 +173,15 @@ pub fn non_empty(s: &Option<String>) -> Option<&str> {
 
 /// Collects per-field results: `check(&mut errs, "title", validate::title(x))` keeps going after the
 /// first failure so a form shows every problem at once.
+/// The name of something an admin sets up (an integration, a destination): 1 to 80 characters.
+pub fn setup_name(input: &str, what: &str, example: &str) -> Result<String, String> {
+    let name = input.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(format!("Name the {what} (at most 80 characters), for example \u{201c}{example}\u{201d}"));
+    }
+    Ok(name.to_string())
+}
+
 pub fn check<T>(errs: &mut FieldErrors, field: &str, r: Result<T, String>) -> Option<T> {
     match r {
         Ok(v) => Some(v),

@@ -7,7 +7,7 @@ use super::audit::{self, Object};
 use super::db;
 use crate::domain::accounts::AuditAction;
 use crate::domain::alerts::{AlertRules, Integration, IntegrationKind, NewIntegration, RulesInput};
-use crate::domain::validate::{check, FieldErrors};
+use crate::domain::validate::{self, check, FieldErrors};
 use crate::domain::User;
 use crate::error::{internal, AppError, AppResult};
 use sqlx::PgPool;
@@ -28,16 +28,11 @@ pub async fn create(pool: &PgPool, user: &User, req: &IntegrationRequest) -> App
     require_admin(user)?;
     let mut errs = FieldErrors::new();
     let kind = check(&mut errs, "kind", req.kind.parse::<IntegrationKind>());
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
-        errs.insert(
-            "name".into(),
-            "Name the integration (at most 80 characters), for example \u{201c}Production Alertmanager\u{201d}".into(),
-        );
-    }
-    let Some(kind) = kind.filter(|_| errs.is_empty()) else {
+    let name = check(&mut errs, "name", validate::setup_name(&req.name, "integration", "Production Alertmanager"));
+    let (Some(kind), Some(name)) = (kind, name) else {
         return Err(AppError::fields(errs));
     };
+    let name = name.as_str();
     let token = new_secret();
     let mut tx = pool.begin().await?;
     let account = db::integrations::insert_account(&mut *tx, name).await?;

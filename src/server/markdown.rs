@@ -129,21 +129,7 @@ pub fn is_safe_url(url: &str) -> bool {
     }
 }
 
-/// Escapes plain text (generated sentences) for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::domain::html::escape;
 
 #[cfg(test)]
 mod tests {

@@ -779,19 +779,21 @@ pub struct LibraryQuery {
     pub limit: Option<String>,
 }
 
-fn entry(r: &db::postmortems::PublicationRecord) -> LibraryEntry {
-    LibraryEntry {
+/// A stored publication as the library lists it; a stored severity that no longer reads is an error
+/// naming the row.
+fn entry(r: &db::postmortems::PublicationRecord) -> AppResult<LibraryEntry> {
+    Ok(LibraryEntry {
         incident_id: r.incident_id,
         reference: crate::domain::incident_ref(r.incident_id),
         title: r.title.clone(),
-        severity: r.severity.parse().unwrap_or(crate::domain::Severity::Sev4),
+        severity: db::stored(&r.severity, format!("publication of incident {}", r.incident_id), "severity")?,
         services: r.services.clone(),
         revision: r.revision,
         published_at: r.published_at,
         published_by: r.published_by.clone(),
         override_reason: r.override_reason.clone(),
         url: library_url(r.incident_id),
-    }
+    })
 }
 
 /// Published write-ups, newest first: full-text search over what was published, and filters.
@@ -828,7 +830,8 @@ pub async fn library(pool: &PgPool, viewer: &User, query: &LibraryQuery) -> AppR
         limit: limit + 1,
     };
     let mut conn = pool.acquire().await?;
-    let rows: Vec<LibraryEntry> = db::postmortems::library(&mut *conn, &filter).await?.iter().map(entry).collect();
+    let rows: Vec<LibraryEntry> =
+        db::postmortems::library(&mut *conn, &filter).await?.iter().map(entry).collect::<AppResult<_>>()?;
     let total = db::postmortems::library_count(&mut *conn, &filter).await?;
     Ok(Page::from_rows(rows, limit, total, |e| format!("{}_{}", e.published_at.timestamp_micros(), e.incident_id)))
 }
@@ -848,7 +851,7 @@ pub async fn publication(pool: &PgPool, viewer: &User, incident_id: i64) -> AppR
     let r = db::postmortems::latest_publication(&mut *conn, incident_id).await?.ok_or_else(|| {
         AppError::NotFound(format!("{} has no published postmortem", crate::domain::incident_ref(incident_id)))
     })?;
-    Ok(Publication { entry: entry(&r), html: r.html.clone() })
+    Ok(Publication { entry: entry(&r)?, html: r.html.clone() })
 }
 
 /// Text for XML: the five markup characters escaped, and the characters XML 1.0 does not allow at all
@@ -874,11 +877,11 @@ pub async fn atom_feed(pool: &PgPool, viewer: &User) -> AppResult<String> {
         limit: 50,
     };
     let entries = db::postmortems::library(pool, &filter).await?;
-    Ok(feed_xml(&entries, &base))
+    feed_xml(&entries, &base)
 }
 
 /// The feed's XML; every text and attribute goes through `xml_escape`.
-fn feed_xml(entries: &[db::postmortems::PublicationRecord], base_url: &str) -> String {
+fn feed_xml(entries: &[db::postmortems::PublicationRecord], base_url: &str) -> AppResult<String> {
     let updated = entries.first().map(|e| e.published_at).unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH);
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
@@ -888,7 +891,7 @@ fn feed_xml(entries: &[db::postmortems::PublicationRecord], base_url: &str) -> S
         base = xml_escape(base_url)
     ));
     for r in entries {
-        let e = entry(r);
+        let e = entry(r)?;
         let link = format!("{base_url}{}", e.url);
         out.push_str(&format!(
             "  <entry>\n    <title>{} {} ({})</title>\n    <id>{}#r{}</id>\n    <link rel=\"alternate\" href=\"{}\"/>\n    <updated>{}</updated>\n    <author><name>{}</name></author>\n    <content type=\"html\">{}</content>\n  </entry>\n",
@@ -904,7 +907,7 @@ fn feed_xml(entries: &[db::postmortems::PublicationRecord], base_url: &str) -> S
         ));
     }
     out.push_str("</feed>\n");
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -933,7 +936,7 @@ mod tests {
             markdown: String::new(),
             override_reason: None,
         };
-        let xml = feed_xml(&[record], "https://debrief.example/?a=1&b=<2>");
+        let xml = feed_xml(&[record], "https://debrief.example/?a=1&b=<2>").unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
         let atom = "http://www.w3.org/2005/Atom";
         let entry = doc.descendants().find(|n| n.has_tag_name((atom, "entry"))).expect("an entry");

@@ -66,7 +66,7 @@ async fn a_did_not_work_answer_gets_a_follow_up_in_one_step(pool: PgPool) {
 async fn items_filter_by_the_owner_team_and_sort_latest_first(pool: PgPool) {
     let (app, Account { user: ada, token }) = TestApp::with_admin(pool).await;
     let Account { user: grace, token: _ } = app.member("grace@example.com", "Grace").await;
-    accounts::save_profile(&app.pool, &grace, "Pacific/Auckland", " Payments ").await.unwrap();
+    accounts::save_profile(&app.pool, &grace, "Pacific/Auckland", " Payments ", true).await.unwrap();
     let Account { token: grace_token, .. } = app.member("grace2@example.com", "Grace Two").await;
     let g = Api::new(&app, &grace_token);
     let (_, me) = g.get("/me").await;
@@ -88,7 +88,7 @@ async fn items_filter_by_the_owner_team_and_sort_latest_first(pool: PgPool) {
 
     let (_, me) = Api::new(&app, &token).get("/me").await;
     assert_eq!(me["team"], "");
-    let err = accounts::save_profile(&app.pool, &grace, "Mars/Olympus", &"x".repeat(300)).await.unwrap_err();
+    let err = accounts::save_profile(&app.pool, &grace, "Mars/Olympus", &"x".repeat(300), true).await.unwrap_err();
     assert!(err.field("time_zone").is_some() && err.field("team").is_some(), "{err:?}");
 }
 

@@ -143,4 +143,8 @@ async fn owners_get_one_reminder_in_their_morning_and_can_stop_it(pool: PgPool) 
     assert_eq!(res.status(), StatusCode::OK);
     let tomorrow = at(19) + chrono::Duration::days(1);
     assert_eq!(queue_reminders(&app.pool, &app.outbound, tomorrow).await.unwrap(), 1, "Kai still gets his");
+    // Grace turns it back on from her profile.
+    debrief::server::accounts::save_profile(&app.pool, &grace, "Europe/Paris", "", true).await.unwrap();
+    let later = tomorrow + chrono::Duration::days(1);
+    assert_eq!(queue_reminders(&app.pool, &app.outbound, later).await.unwrap(), 2);
 }

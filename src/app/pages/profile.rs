@@ -33,11 +33,11 @@ pub fn ProfilePage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(Security { user, tokens, sign_ins, new_secret }) => view! {
+                    Ok(Security { user, tokens, sign_ins, new_secret, email_reminders }) => view! {
                         <section class="narrow">
                             <h1>{user.name.clone()}</h1>
                             <p>{user.email.clone()} " · " {user.role.as_str()}</p>
-                            <ProfileForm user action=a.save/>
+                            <ProfileForm user reminders=email_reminders action=a.save/>
                             <PasswordForm/>
                         </section>
                         {new_secret.map(|(what, value)| view! { <ShownOnce what value/> })}
@@ -54,7 +54,7 @@ pub fn ProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileForm(user: User, action: ServerAction<SaveProfile>) -> impl IntoView {
+fn ProfileForm(user: User, reminders: bool, action: ServerAction<SaveProfile>) -> impl IntoView {
     let err = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <ActionForm action attr:class="grid-form">
@@ -73,6 +73,8 @@ fn ProfileForm(user: User, action: ServerAction<SaveProfile>) -> impl IntoView {
                     None => user.team.clone(),
                 }/>
             <FieldError error=err field="team"/>
+            <label class="check"><input type="checkbox" name="reminders" value="on" checked=reminders/>
+                "Email me my overdue action items each morning"</label>
             <button type="submit" class="button">"Save"</button>
             {move || (action.value().get().is_some_and(|r| r.is_ok()))
                 .then(|| view! { <span class="saved" role="status">"Saved"</span> })}

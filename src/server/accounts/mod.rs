@@ -339,9 +339,10 @@ pub async fn set_team(pool: &PgPool, admin: &User, user_id: i64, team: &str) -> 
     db::users::set_team(pool, user_id, &team).await
 }
 
-/// One's own time zone and team, checked together so the form shows both problems at once.
+/// One's own time zone, team and whether to get reminder mail; the first two checked together so
+/// the form shows both problems at once.
 #[tracing::instrument(skip_all, fields(user = user.id))]
-pub async fn save_profile(pool: &PgPool, user: &User, tz: &str, team: &str) -> AppResult<()> {
+pub async fn save_profile(pool: &PgPool, user: &User, tz: &str, team: &str, reminders: bool) -> AppResult<()> {
     let mut errs = FieldErrors::new();
     let tz = check(&mut errs, "time_zone", parse_zone(tz));
     let team = check(&mut errs, "team", validate::team(team));
@@ -351,8 +352,14 @@ pub async fn save_profile(pool: &PgPool, user: &User, tz: &str, team: &str) -> A
     let mut tx = pool.begin().await?;
     db::users::set_time_zone(&mut *tx, user.id, tz.name()).await?;
     db::users::set_team(&mut *tx, user.id, &team).await?;
+    db::users::set_email_reminders(&mut *tx, user.id, reminders).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Whether `user` gets the morning reminder mail (an unsubscribe link turns it off).
+pub async fn email_reminders(pool: &PgPool, user: &User) -> AppResult<bool> {
+    db::users::email_reminders(pool, user.id).await
 }
 
 #[cfg(test)]

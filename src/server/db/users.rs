@@ -340,3 +340,12 @@ pub async fn clear_sign_in_failures(db: impl PgExecutor<'_>, email: &str) -> App
     sqlx::query("DELETE FROM sign_in_failures WHERE email = $1").bind(email).execute(db).await?;
     Ok(())
 }
+
+pub async fn email_reminders(db: impl PgExecutor<'_>, id: i64) -> AppResult<bool> {
+    Ok(sqlx::query_scalar("SELECT email_reminders FROM users WHERE id = $1").bind(id).fetch_one(db).await?)
+}
+
+pub async fn set_email_reminders(db: impl PgExecutor<'_>, id: i64, on: bool) -> AppResult<()> {
+    sqlx::query("UPDATE users SET email_reminders = $2 WHERE id = $1").bind(id).bind(on).execute(db).await?;
+    Ok(())
+}
