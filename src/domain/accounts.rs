@@ -160,6 +160,8 @@ pub enum AuditAction {
     DestinationCreated,
     #[serde(rename = "destination.removed")]
     DestinationRemoved,
+    #[serde(rename = "destination.changed")]
+    DestinationChanged,
     #[serde(rename = "service.added")]
     ServiceAdded,
     #[serde(rename = "service.removed")]
@@ -193,6 +195,7 @@ wire_enum!(AuditAction, "audit action", {
     IncidentDeclined => "incident.declined",
     DestinationCreated => "destination.created",
     DestinationRemoved => "destination.removed",
+    DestinationChanged => "destination.changed",
     ServiceAdded => "service.added",
     ServiceRemoved => "service.removed",
 });

@@ -140,6 +140,41 @@ pub struct DestinationInput {
     pub min_severity: Option<String>,
 }
 
+/// A change to a destination's rules or name, as typed; what is absent stays. The kind and the
+/// address stay as they are (a new address is a new destination, so the log stays true).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DestinationPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub events: Option<Vec<String>>,
+    #[serde(default)]
+    pub min_severity: Option<String>,
+}
+
+impl DestinationPatch {
+    /// The name, events and minimum severity after the change; every field's problem at once.
+    pub fn apply(&self, d: &Destination) -> Result<(String, Vec<NotifyEvent>, Severity), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let name = match &self.name {
+            Some(n) => check(&mut errs, "name", destination_name(n)),
+            None => Some(d.name.clone()),
+        };
+        let events = match &self.events {
+            Some(e) => check(&mut errs, "events", chosen_events(e)),
+            None => Some(d.events.clone()),
+        };
+        let min = match &self.min_severity {
+            Some(m) => check(&mut errs, "min_severity", min_severity(Some(m))),
+            None => Some(d.min_severity),
+        };
+        match (name, events, min) {
+            (Some(name), Some(events), Some(min)) => Ok((name, events, min)),
+            _ => Err(errs),
+        }
+    }
+}
+
 /// A checked destination (the URL's shape here; whether it is internal is the server's call).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DestinationSpec {
@@ -155,38 +190,50 @@ impl DestinationInput {
     pub fn check(&self) -> Result<DestinationSpec, FieldErrors> {
         let mut errs = FieldErrors::new();
         let kind = check(&mut errs, "kind", self.kind.parse::<DestinationKind>());
-        let name = check(&mut errs, "name", super::validate::setup_name(&self.name, "destination", "#incidents"));
+        let name = check(&mut errs, "name", destination_name(&self.name));
         let url = match kind {
             Some(DestinationKind::Email) => check(&mut errs, "url", mail_address(&self.url)),
             _ => check(&mut errs, "url", web_address(&self.url)),
         };
-        let mut events = Vec::new();
-        for e in &self.events {
-            match e.trim().parse::<NotifyEvent>() {
-                Ok(NotifyEvent::Test) | Err(_) => {
-                    let known = NotifyEvent::CHOICES.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ");
-                    errs.insert(
-                        "events".into(),
-                        format!("Unknown event \u{201c}{}\u{201d}: choose from {known}", e.trim()),
-                    );
-                }
-                Ok(e) if !events.contains(&e) => events.push(e),
-                Ok(_) => {}
-            }
-        }
-        if self.events.is_empty() {
-            errs.insert("events".into(), "Choose at least one event to send".into());
-        }
-        let min = match self.min_severity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Some(Severity::Sev4),
-            Some(s) => check(&mut errs, "min_severity", s.parse::<Severity>()),
-        };
-        match (kind, name, url, min) {
-            (Some(kind), Some(name), Some(url), Some(min_severity)) if errs.is_empty() => {
+        let events = check(&mut errs, "events", chosen_events(&self.events));
+        let min = check(&mut errs, "min_severity", min_severity(self.min_severity.as_deref()));
+        match (kind, name, url, events, min) {
+            (Some(kind), Some(name), Some(url), Some(events), Some(min_severity)) => {
                 Ok(DestinationSpec { kind, name, url, events, min_severity })
             }
             _ => Err(errs),
         }
+    }
+}
+
+fn destination_name(input: &str) -> Result<String, String> {
+    super::validate::setup_name(input, "destination", "#incidents")
+}
+
+/// The events ticked or listed: at least one, each a known one (not the test), each once.
+fn chosen_events(input: &[String]) -> Result<Vec<NotifyEvent>, String> {
+    let mut events = Vec::new();
+    for e in input {
+        match e.trim().parse::<NotifyEvent>() {
+            Ok(NotifyEvent::Test) | Err(_) => {
+                let known = NotifyEvent::CHOICES.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ");
+                return Err(format!("Unknown event \u{201c}{}\u{201d}: choose from {known}", e.trim()));
+            }
+            Ok(e) if !events.contains(&e) => events.push(e),
+            Ok(_) => {}
+        }
+    }
+    if events.is_empty() {
+        return Err("Choose at least one event to send".into());
+    }
+    Ok(events)
+}
+
+/// The least severe incident told; SEV4 (all of them) when not given.
+fn min_severity(input: Option<&str>) -> Result<Severity, String> {
+    match input.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(Severity::Sev4),
+        Some(s) => s.parse::<Severity>(),
     }
 }
 

@@ -13,7 +13,8 @@ use super::db;
 use super::webhook::{Outbound, DEFAULT_PUBLIC_URL, INTERNAL_MESSAGE, PUBLIC_URL};
 use crate::domain::accounts::AuditAction;
 use crate::domain::notify::{
-    self, Delivery, Destination, DestinationInput, DestinationKind, NewDestination, Notice, NoticeIncident, NotifyEvent,
+    self, Delivery, Destination, DestinationInput, DestinationKind, DestinationPatch, NewDestination, Notice,
+    NoticeIncident, NotifyEvent,
 };
 use crate::domain::paging::Page;
 use crate::domain::{Incident, User};
@@ -95,6 +96,31 @@ pub async fn remove(pool: &PgPool, user: &User, id: i64) -> AppResult<Destinatio
     let found = db::outbox::by_id(&mut *tx, id).await?.ok_or_else(|| missing(id))?;
     if db::outbox::remove(&mut *tx, id).await? {
         audit::record(&mut *tx, user, AuditAction::DestinationRemoved, Object::destination(id, &found.name), None)
+            .await?;
+    }
+    let after = db::outbox::by_id(&mut *tx, id).await?.ok_or_else(|| missing(id))?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Changes a destination's name, events or minimum severity; what is already queued is sent as it was.
+#[tracing::instrument(skip_all, fields(user = user.id, id))]
+pub async fn update(pool: &PgPool, user: &User, id: i64, patch: &DestinationPatch) -> AppResult<Destination> {
+    require_admin(user)?;
+    let mut tx = pool.begin().await?;
+    let before = db::outbox::by_id(&mut *tx, id).await?.ok_or_else(|| missing(id))?;
+    if before.removed_at.is_some() {
+        return Err(AppError::invalid("destination", "This destination was removed: add it again to change it"));
+    }
+    let (name, events, min_severity) = patch.apply(&before).map_err(AppError::fields)?;
+    if (&name, &events, min_severity) != (&before.name, &before.events, before.min_severity) {
+        db::outbox::update(&mut *tx, id, &name, &events, min_severity).await?;
+        let change = serde_json::json!({
+            "name": { "from": before.name, "to": name },
+            "events": { "from": before.events, "to": events },
+            "min_severity": { "from": before.min_severity, "to": min_severity },
+        });
+        audit::record(&mut *tx, user, AuditAction::DestinationChanged, Object::destination(id, &name), Some(change))
             .await?;
     }
     let after = db::outbox::by_id(&mut *tx, id).await?.ok_or_else(|| missing(id))?;

@@ -350,3 +350,56 @@ async fn what_waits_is_given_up_when_the_incident_turns_private_or_the_destinati
 async fn read_delete(api: &Api<'_>, path: &str) -> (StatusCode, Value) {
     crate::support::read(api.request(reqwest::Method::DELETE, path)).await
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_worker_that_dies_mid_send_leaves_it_to_another(pool: PgPool) {
+    // An instance that sends nothing itself, so the test plays the worker that dies.
+    let quiet_app = spawn_with(pool.clone(), Options { outbox_worker: false, ..Options::default() }).await;
+    let admin = quiet_app.admin("ada@example.com", "Ada").await;
+    let api = Api::new(&quiet_app, &admin.token);
+    let (url, mut calls) = receiver(0).await;
+    let dest = id(&add(&api, json!({"kind": "slack", "name": "#ops", "url": url, "events": ["declared"]})).await);
+    api.declare_titled("Checkout down").await;
+    // Claimed with a short lease, then never sent or recorded: the process died.
+    let claimed = debrief::server::db::outbox::claim_due(&pool, 20, 0.5).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(debrief::server::db::outbox::claim_due(&pool, 20, 0.5).await.unwrap().is_empty(), "leased");
+
+    // A restarted instance finds it once the lease is over.
+    let _restarted = spawn(pool).await;
+    let text = next(&mut calls).await.json()["text"].as_str().unwrap().to_string();
+    assert!(text.contains("Checkout down: declared"), "{text}");
+    let d = newest_until(&api, dest, |d| d["state"] == "delivered").await;
+    assert_eq!(d["attempts"], 2, "the lost attempt counts: {d}");
+    quiet(&mut calls).await;
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_destinations_rules_change_without_its_address(pool: PgPool) {
+    let (app, admin) = TestApp::with_admin(pool).await;
+    let api = Api::new(&app, &admin.token);
+    let (url, mut calls) = receiver(0).await;
+    let dest = id(&add(&api, json!({"kind": "slack", "name": "#ops", "url": url, "events": ["resolved"]})).await);
+    let path = format!("/destinations/{dest}");
+    let res = api.patch(&path, json!({"name": " ", "events": ["exploded"], "min_severity": "SEV9"})).await;
+    for field in ["name", "events", "min_severity"] {
+        expect_field_error(&res, field);
+    }
+    expect_field_error(&api.patch(&path, json!({"events": []})).await, "events");
+    let (status, changed) = api.patch(&path, json!({"events": ["declared"], "min_severity": "SEV2"})).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!((changed["name"].as_str(), changed["min_severity"].as_str()), (Some("#ops"), Some("SEV2")), "{changed}");
+    assert_eq!(changed["events"], json!(["declared"]));
+    assert_eq!(audit(&api, "destination.changed").await.len(), 1);
+
+    api.declare(json!({"title": "Minor thing", "severity": "SEV3"})).await;
+    quiet(&mut calls).await;
+    api.declare(json!({"title": "Checkout down", "severity": "SEV2"})).await;
+    assert!(next(&mut calls).await.json()["text"].as_str().unwrap().contains("Checkout down: declared"));
+
+    read_delete(&api, &path).await;
+    expect_field_error(&api.patch(&path, json!({"name": "x"})).await, "destination");
+    expect_error(&api.patch("/destinations/999999", json!({})).await, 404, "not_found");
+    let member = app.member("grace@example.com", "Grace").await;
+    expect_error(&Api::new(&app, &member.token).patch(&path, json!({})).await, 403, "forbidden");
+}

@@ -257,6 +257,7 @@ fn table() -> Vec<Row> {
         "GET" "/api/v1/destinations" Admin none;
         "POST" "/api/v1/destinations" Admin |_, _, _| Body::Json(json!({"kind": "pager"}));
         "DELETE" "/api/v1/destinations/{id}" Admin none;
+        "PATCH" "/api/v1/destinations/{id}" Admin |_, _, _| Body::Json(json!({"events": []}));
         "GET" "/api/v1/destinations/{id}/deliveries" Admin none;
         "POST" "/api/v1/destinations/{id}/test" Admin none;
         "GET" "/api/v1/status" SignedIn none;

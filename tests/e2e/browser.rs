@@ -107,6 +107,13 @@ impl Browser {
         el.send_keys(text).await.unwrap();
     }
 
+    /// A property of the element `css` finds, or none while the page is being replaced (a form
+    /// post's reload makes a found element stale): for `until` conditions.
+    pub async fn prop_now(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.c.find(Locator::Css(css)).await.ok()?;
+        element.prop(name).await.ok().flatten()
+    }
+
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.c
             .wait()

@@ -27,8 +27,7 @@ async fn an_admin_keeps_the_catalogue_and_opens_the_status_page_without_javascri
     b.click("input[name=public]").await;
     b.press("Save").await;
     b.until("the page to be public", || async {
-        // The page reloads under us after the post: a stale element is "not yet".
-        b.find("input[name=public]").await.prop("checked").await.ok().flatten().as_deref() == Some("true")
+        b.prop_now("input[name=public]", "checked").await.as_deref() == Some("true")
     })
     .await;
     b.quit().await;

@@ -43,7 +43,7 @@ async fn an_alert_is_triaged_accepted_and_updated(pool: PgPool) {
     plain.press("Save rules").await;
     plain
         .until("the rules to be saved", || async {
-            plain.find("#rules").await.prop("value").await.unwrap().as_deref() == Some("severity=critical SEV1")
+            plain.prop_now("#rules", "value").await.as_deref() == Some("severity=critical SEV1")
                 && plain.c.find(fantoccini::Locator::Css("#rules-error")).await.is_err()
         })
         .await;

@@ -1,7 +1,7 @@
 //! Where notifications go, and what happened to each. Thin: every decision is in `server::outbox`.
 
 use super::{id_in_path, ApiJson, ApiQuery, ApiUser, PageQuery};
-use crate::domain::notify::{Delivery, Destination, DestinationInput, NewDestination};
+use crate::domain::notify::{Delivery, Destination, DestinationInput, DestinationPatch, NewDestination};
 use crate::error::AppResult;
 use crate::server::{outbox as ops, AppState};
 use axum::extract::{Path, State};
@@ -19,6 +19,16 @@ pub async fn create(
     ApiJson(input): ApiJson<DestinationInput>,
 ) -> AppResult<(StatusCode, Json<NewDestination>)> {
     Ok((StatusCode::CREATED, Json(ops::create(&s.pool, &s.outbound, &user, &input).await?)))
+}
+
+/// Its name, events or minimum severity; the kind and the address stay.
+pub async fn update(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<DestinationPatch>,
+) -> AppResult<Json<Destination>> {
+    Ok(Json(ops::update(&s.pool, &user, id_in_path(&id, "destination")?, &patch).await?))
 }
 
 pub async fn remove(

@@ -104,7 +104,7 @@ route_table! { api_routes, api_table;
     "/integrations/generic" => post(integrations::generic);
     "/integrations/{id}" => delete(integrations::revoke);
     "/destinations" => get(destinations::list).post(destinations::create);
-    "/destinations/{id}" => delete(destinations::remove);
+    "/destinations/{id}" => patch(destinations::update).delete(destinations::remove);
     "/destinations/{id}/deliveries" => get(destinations::deliveries);
     "/destinations/{id}/test" => post(destinations::send_test);
     "/status" => get(status::page);

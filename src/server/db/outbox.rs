@@ -91,6 +91,24 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: i64) -> AppResult<Option<Destina
     sqlx::query_as::<_, DestinationRecord>(&q).bind(id).fetch_optional(db).await?.map(Destination::try_from).transpose()
 }
 
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    name: &str,
+    events: &[NotifyEvent],
+    min_severity: crate::domain::Severity,
+) -> AppResult<()> {
+    let events: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+    sqlx::query("UPDATE destinations SET name = $2, events = $3, min_severity = $4 WHERE id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(&events)
+        .bind(min_severity.as_str())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Removes it and gives up what still waits for it; false when it already was removed.
 pub async fn remove(db: impl PgExecutor<'_>, id: i64) -> AppResult<bool> {
     let removed: i64 = sqlx::query_scalar(
