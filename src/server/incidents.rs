@@ -119,7 +119,7 @@ pub async fn declare(pool: &PgPool, user: &User, input: DeclareInput) -> AppResu
     let incident = load(&mut *tx, id).await?;
     let what = format!("declared as {severity}");
     let told = Told { event: NotifyEvent::Declared, what, detail: summary, path: None, actor: user };
-    super::outbox::tell(&mut tx, &incident, told).await?;
+    super::outbox::tell(&mut tx, &incident, [told]).await?;
     db::incidents::notify(&mut *tx, id, "declared").await?;
     tx.commit().await?;
     Ok(incident)
@@ -321,9 +321,7 @@ pub async fn update(pool: &PgPool, user: &User, id: i64, patch: IncidentPatch) -
         audit::record(&mut *tx, user, action, object, Some(audit::change("visibility", from, to))).await?;
     }
     let after = load(&mut *tx, id).await?;
-    for told in changes_told(user, cur_status, cur_severity, status, severity) {
-        super::outbox::tell(&mut tx, &after, told).await?;
-    }
+    super::outbox::tell(&mut tx, &after, changes_told(user, cur_status, cur_severity, status, severity)).await?;
     db::incidents::notify(&mut *tx, id, "updated").await?;
     tx.commit().await?;
     Ok(after)

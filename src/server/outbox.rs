@@ -187,38 +187,52 @@ pub struct Told<'a> {
     pub actor: &'a User,
 }
 
-/// Queues `told` for every destination whose rules want it, in the caller's transaction, so the
-/// notification exists exactly when the change does. A private incident is told to no one.
-pub(super) async fn tell(tx: &mut PgConnection, incident: &Incident, told: Told<'_>) -> AppResult<()> {
-    if incident.private {
+/// Queues each of `told` for every destination whose rules want it, in the caller's transaction, so
+/// the notification exists exactly when the change does. A private incident is told to no one.
+pub(super) async fn tell<'a>(
+    tx: &mut PgConnection,
+    incident: &Incident,
+    told: impl IntoIterator<Item = Told<'a>>,
+) -> AppResult<()> {
+    let told: Vec<Told> = told.into_iter().collect();
+    if incident.private || told.is_empty() {
         return Ok(());
     }
-    let wanting: Vec<Destination> = db::outbox::active(&mut *tx)
-        .await?
-        .into_iter()
-        .filter(|d| d.wants(told.event, Some(incident.severity)))
-        .collect();
-    if wanting.is_empty() {
+    let active = db::outbox::active(&mut *tx).await?;
+    if active.is_empty() {
         return Ok(());
     }
-    let path = told.path.as_deref().unwrap_or(&incident.url);
-    let notice = Notice {
-        event: told.event,
-        headline: format!("{} {}: {}", incident.reference, incident.title, told.what),
-        detail: told.detail,
-        incident: Some(NoticeIncident {
-            id: incident.id,
-            reference: incident.reference.clone(),
-            title: incident.title.clone(),
-            severity: incident.severity,
-            status: incident.status,
-            services: incident.services.clone(),
-        }),
-        link: format!("{}{path}", public_url(tx).await?),
-        actor: Some(told.actor.name.clone()),
-        occurred_at: Utc::now(),
-    };
-    queue(tx, &wanting, &notice, Some(incident.id)).await
+    let base = public_url(tx).await?;
+    let mut queued = false;
+    for t in told {
+        let wanting: Vec<&Destination> = active.iter().filter(|d| d.wants(t.event, Some(incident.severity))).collect();
+        if wanting.is_empty() {
+            continue;
+        }
+        let path = t.path.as_deref().unwrap_or(&incident.url);
+        let notice = Notice {
+            event: t.event,
+            headline: format!("{} {}: {}", incident.reference, incident.title, t.what),
+            detail: t.detail,
+            incident: Some(NoticeIncident {
+                id: incident.id,
+                reference: incident.reference.clone(),
+                title: incident.title.clone(),
+                severity: incident.severity,
+                status: incident.status,
+                services: incident.services.clone(),
+            }),
+            link: format!("{base}{path}"),
+            actor: Some(t.actor.name.clone()),
+            occurred_at: Utc::now(),
+        };
+        queue(tx, &wanting, &notice, Some(incident.id)).await?;
+        queued = true;
+    }
+    if queued {
+        db::outbox::wake(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// Queues a notice about no one incident (the daily digest) for every destination that wants
@@ -230,22 +244,24 @@ pub(super) async fn tell_everyone(
     detail: String,
     path: &str,
 ) -> AppResult<()> {
-    let wanting: Vec<Destination> =
-        db::outbox::active(&mut *tx).await?.into_iter().filter(|d| d.wants(event, None)).collect();
+    let active = db::outbox::active(&mut *tx).await?;
+    let wanting: Vec<&Destination> = active.iter().filter(|d| d.wants(event, None)).collect();
     if wanting.is_empty() {
         return Ok(());
     }
     let link = format!("{}{path}", public_url(tx).await?);
     let notice = Notice { event, headline, detail, incident: None, link, actor: None, occurred_at: Utc::now() };
-    queue(tx, &wanting, &notice, None).await
+    queue(tx, &wanting, &notice, None).await?;
+    db::outbox::wake(&mut *tx).await
 }
 
-async fn queue(tx: &mut PgConnection, to: &[Destination], notice: &Notice, incident: Option<i64>) -> AppResult<()> {
+/// One row per destination for `notice`; the caller wakes the workers once.
+async fn queue(tx: &mut PgConnection, to: &[&Destination], notice: &Notice, incident: Option<i64>) -> AppResult<()> {
     let body = serde_json::to_value(notice).map_err(internal)?;
     for d in to {
         db::outbox::enqueue(&mut *tx, d.id, notice.event, incident, &body).await?;
     }
-    db::outbox::wake(&mut *tx).await
+    Ok(())
 }
 
 /// How many notifications one worker claims at a time, and how long it holds them while sending

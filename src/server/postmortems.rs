@@ -763,7 +763,7 @@ pub async fn publish(
         path: Some(library_url(incident_id)),
         actor: user,
     };
-    super::outbox::tell(&mut tx, &incident, told).await?;
+    super::outbox::tell(&mut tx, &incident, [told]).await?;
     tx.commit().await?;
     reread(pool, incident_id).await
 }

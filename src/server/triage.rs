@@ -41,7 +41,7 @@ pub async fn accept(pool: &PgPool, user: &User, id: i64) -> AppResult<Incident> 
     let accepted = load(&mut *tx, id).await?;
     let what = format!("accepted from triage as {}, investigating", accepted.severity);
     let told = Told { event: NotifyEvent::Accepted, what, detail: accepted.summary.clone(), path: None, actor: user };
-    super::outbox::tell(&mut tx, &accepted, told).await?;
+    super::outbox::tell(&mut tx, &accepted, [told]).await?;
     db::incidents::notify(&mut *tx, id, "accepted").await?;
     tx.commit().await?;
     Ok(accepted)

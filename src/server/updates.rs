@@ -57,7 +57,7 @@ pub async fn post(pool: &PgPool, user: &User, incident_id: i64, input: &UpdateIn
         path: None,
         actor: user,
     };
-    super::outbox::tell(&mut tx, &incident, told).await?;
+    super::outbox::tell(&mut tx, &incident, [told]).await?;
     db::incidents::notify(&mut *tx, incident_id, "update").await?;
     let update =
         db::updates::by_id(&mut *tx, id).await?.ok_or_else(|| crate::error::internal("the new update vanished"))?;
