@@ -246,6 +246,13 @@ mod server {
                     tracing::warn!(error = %e, "database unavailable");
                     AppError::Unavailable(DB_UNAVAILABLE.into())
                 }
+                // character_not_in_repertoire: from valid UTF-8 only a NUL (`\u0000`) gets here, and
+                // the transaction it broke rolls back whole.
+                sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => AppError::Invalid {
+                    message: "Text cannot hold the NUL character (\\u0000): remove it and send again".into(),
+                    fields: BTreeMap::new(),
+                    values: BTreeMap::new(),
+                },
                 sqlx::Error::Database(db) if db.code().as_deref() == Some("57P01") => {
                     // admin_shutdown: the server is going away under us.
                     AppError::Unavailable(DB_UNAVAILABLE.into())
@@ -278,20 +285,49 @@ mod server {
         AppError::Internal(SOMETHING_WENT_WRONG.into(), Cause::new(text))
     }
 
+    /// Every error the API answers: `{"error": {"code", "message", …}}`.
+    #[derive(Serialize, utoipa::ToSchema)]
+    pub struct ErrorBody {
+        pub error: ErrorDetail,
+    }
+
+    #[derive(Serialize, utoipa::ToSchema)]
+    pub struct ErrorDetail {
+        /// For programs: unauthorized, setup_required, forbidden, not_found, method_not_allowed,
+        /// too_large, conflict, invalid, too_many_requests, unavailable or internal.
+        #[schema(example = "invalid")]
+        pub code: String,
+        /// For people: what went wrong and what to do about it.
+        pub message: String,
+        /// `invalid`: a message per field, by the field's name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub fields: Option<FieldErrors>,
+        /// `conflict`: what is stored now, so nothing is overwritten unseen.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub current: Option<serde_json::Value>,
+        /// `too_many_requests`: wait this long, also in `Retry-After`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub retry_after_secs: Option<u64>,
+    }
+
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             self.log();
             let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+            let mut error = ErrorDetail {
+                code: self.code().to_string(),
+                message: self.to_string(),
+                fields: None,
+                current: None,
+                retry_after_secs: None,
+            };
             match &self {
-                AppError::Invalid { fields, .. } => error["fields"] = serde_json::json!(fields),
-                AppError::Conflict { current: Some(c), .. } => error["current"] = c.clone(),
-                AppError::TooManyRequests { retry_after_secs, .. } => {
-                    error["retry_after_secs"] = serde_json::json!(retry_after_secs)
-                }
+                AppError::Invalid { fields, .. } => error.fields = Some(fields.clone()),
+                AppError::Conflict { current: Some(c), .. } => error.current = Some(c.clone()),
+                AppError::TooManyRequests { retry_after_secs, .. } => error.retry_after_secs = Some(*retry_after_secs),
                 _ => {}
             }
-            let mut res = (status, axum::Json(serde_json::json!({ "error": error }))).into_response();
+            let mut res = (status, axum::Json(ErrorBody { error })).into_response();
             if let AppError::TooManyRequests { retry_after_secs, .. } = &self {
                 res.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
             }
@@ -301,7 +337,7 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{internal, internal_chain};
+pub use server::{internal, internal_chain, ErrorBody};
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod integrations;
 pub mod notifications;
 pub mod people;
 pub mod postmortems;
+pub mod reference;
 #[cfg(feature = "ssr")]
 pub mod rest;
 pub mod status;

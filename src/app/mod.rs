@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/status") view=StatusSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
+                    <Route path=path!("/api-docs") view=ApiReferencePage ssr=SsrMode::Async/>
                     <Route path=path!("/library") view=LibraryPage ssr=SsrMode::Async/>
                     <Route path=path!("/library/:reference") view=PublishedPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>

@@ -10,6 +10,7 @@ use std::str::FromStr;
 /// reader's URL without handing out the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum TokenScope {
     Read,
     Write,
@@ -41,6 +42,7 @@ pub struct Origin {
 
 /// An API token as its holder (or an admin) sees it; the secret itself is shown only once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Token {
     pub id: i64,
     pub name: String,
@@ -60,6 +62,7 @@ impl Token {
 
 /// A token just created: the only answer that carries its secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewToken {
     pub id: i64,
     pub name: String,
@@ -107,6 +110,7 @@ pub struct SignIn {
 
 /// What the audit log records. The names are the API's (`?action=`) and the README lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum AuditAction {
     #[serde(rename = "sign_in.succeeded")]
     SignInSucceeded,
@@ -202,6 +206,7 @@ wire_enum!(AuditAction, "audit action", {
 
 /// Who did it: a person (through a token or not), or for a failed sign-in only the email typed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditActor {
     pub user_id: Option<i64>,
     pub name: String,
@@ -210,6 +215,7 @@ pub struct AuditActor {
 
 /// What it was done to: `{type: "user", id: "7", name: "Grace Hopper"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditObject {
     #[serde(rename = "type")]
     pub kind: String,
@@ -218,6 +224,7 @@ pub struct AuditObject {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -18,6 +18,7 @@ pub const URL_MAX: usize = 2_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ActionType {
     Prevent,
     Mitigate,
@@ -37,6 +38,7 @@ wire_enum!(ActionType, "action type", {
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Priority {
     P1,
     P2,
@@ -47,6 +49,7 @@ wire_enum!(Priority, "priority", { P1 => "P1", P2 => "P2", P3 => "P3" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ActionStatus {
     Open,
     InProgress,
@@ -109,6 +112,7 @@ impl ActionStatus {
 /// The answer to "did it work?", given some time after the item was done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Outcome {
     Worked,
     DidNotWork,
@@ -142,6 +146,7 @@ impl ActionType {
 
 /// One changed field of an action item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionChange {
     pub author: UserRef,
     pub at: DateTime<Utc>,
@@ -151,6 +156,7 @@ pub struct ActionChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionItem {
     pub id: i64,
     pub incident_id: i64,

@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum IntegrationKind {
     Alertmanager,
     Generic,
@@ -29,6 +30,7 @@ wire_enum!(AlertStatus, "alert status", { Firing => "firing", Resolved => "resol
 
 /// An alert source as admins see it; its token is shown only once, when it is created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Integration {
     pub id: i64,
     pub kind: IntegrationKind,
@@ -41,6 +43,7 @@ pub struct Integration {
 
 /// The answer that creates an integration: the only time its token is seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewIntegration {
     pub id: i64,
     pub kind: IntegrationKind,
@@ -50,6 +53,7 @@ pub struct NewIntegration {
 
 /// What one notification did: the incident it opened or joined, and how many alert states were new.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Intake {
     pub incident: Option<String>,
     pub opened: bool,
@@ -166,6 +170,7 @@ pub fn parse_alertmanager(body: &serde_json::Value) -> Result<AlertBatch, String
 
 /// The generic webhook's body, as sent (`POST /api/v1/integrations/generic`).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GenericAlert {
     #[serde(default)]
     pub title: String,
@@ -284,6 +289,7 @@ fn fit_title(t: &str) -> String {
 
 /// One severity rule: when `label` has `value`, the incident gets `severity`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SeverityRule {
     pub label: String,
     pub value: String,
@@ -292,6 +298,7 @@ pub struct SeverityRule {
 
 /// How labels become a severity and services. Stored as JSON in settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AlertRules {
     /// The first rule that matches decides; none matching gives `default_severity`.
     pub severity_rules: Vec<SeverityRule>,
@@ -302,6 +309,7 @@ pub struct AlertRules {
 
 /// Rules as typed (the API's JSON or the settings form), before they are checked.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RulesInput {
     #[serde(default)]
     pub severity_rules: Vec<RuleInput>,
@@ -312,6 +320,7 @@ pub struct RulesInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleInput {
     #[serde(default)]
     pub label: String,

@@ -38,6 +38,7 @@ macro_rules! wire_enum {
 pub(crate) use wire_enum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Severity {
     #[serde(rename = "SEV1")]
     Sev1,
@@ -65,6 +66,7 @@ impl Severity {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum IncidentStatus {
     /// Opened by an alert; a person accepts it (it becomes investigating) or declines it.
     Triage,
@@ -164,6 +166,7 @@ impl Role {
 /// Marks a timeline note as one of the moments the postmortem is built around.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum KeyKind {
     Trigger,
     Detection,
@@ -180,6 +183,7 @@ wire_enum!(KeyKind, "key event kind", {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum EventKind {
     Declared,
     Note,
@@ -214,6 +218,7 @@ wire_enum!(EventKind, "event kind", {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum UserRole {
     Admin,
     Member,

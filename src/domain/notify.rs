@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum DestinationKind {
     Slack,
     Teams,
@@ -39,6 +40,7 @@ impl DestinationKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum NotifyEvent {
     Declared,
     Accepted,
@@ -94,6 +96,7 @@ impl NotifyEvent {
 
 /// A destination as admins see it: never its address or signing secret, only the address's host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Destination {
     pub id: i64,
     pub kind: DestinationKind,
@@ -119,6 +122,7 @@ impl Destination {
 
 /// The answer that creates a destination; `secret` (signed JSON only) is shown this once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewDestination {
     #[serde(flatten)]
     pub destination: Destination,
@@ -127,15 +131,21 @@ pub struct NewDestination {
 
 /// A destination as typed (form or JSON).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DestinationInput {
+    #[cfg_attr(feature = "ssr", schema(required, value_type = DestinationKind))]
     #[serde(default)]
     pub kind: String,
+    #[cfg_attr(feature = "ssr", schema(required, min_length = 1, max_length = 80))]
     #[serde(default)]
     pub name: String,
+    #[cfg_attr(feature = "ssr", schema(required, example = "https://hooks.slack.com/services/T0/B0/x"))]
     #[serde(default)]
     pub url: String,
+    #[cfg_attr(feature = "ssr", schema(required, value_type = Vec<NotifyEvent>, min_items = 1))]
     #[serde(default)]
     pub events: Vec<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::domain::Severity>))]
     #[serde(default)]
     pub min_severity: Option<String>,
 }
@@ -143,6 +153,7 @@ pub struct DestinationInput {
 /// A change to a destination's rules or name, as typed; what is absent stays. The kind and the
 /// address stay as they are (a new address is a new destination, so the log stays true).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DestinationPatch {
     #[serde(default)]
     pub name: Option<String>,
@@ -439,6 +450,7 @@ pub const GIVE_UP_AFTER_HOURS: i64 = 24;
 
 /// A delivery as the Settings page and the API list it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Delivery {
     pub id: i64,
     pub event: NotifyEvent,
@@ -455,6 +467,7 @@ pub struct Delivery {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum DeliveryState {
     Pending,
     Delivered,

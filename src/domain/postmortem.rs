@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 /// One section of the postmortem template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateSection {
     pub key: String,
     pub title: String,
@@ -44,6 +45,7 @@ pub fn default_template() -> Vec<TemplateSection> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum PostmortemStatus {
     Draft,
     InReview,
@@ -71,6 +73,7 @@ impl PostmortemStatus {
 
 /// A section of one postmortem: its copy of the template entry plus what was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Section {
     pub key: String,
     pub title: String,
@@ -87,6 +90,7 @@ pub struct Section {
 /// "person" category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum FactorCategory {
     Technology,
     Process,
@@ -118,6 +122,7 @@ pub const FACTOR_MAX: usize = 500;
 
 /// One contributing factor: something in the system, with where it lives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ContributingFactor {
     pub id: i64,
     pub factor: String,
@@ -126,6 +131,7 @@ pub struct ContributingFactor {
 
 /// A key event as the write-up's timeline section offers it: in or left out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TimelineItem {
     pub event_id: i64,
     pub at: DateTime<Utc>,
@@ -181,6 +187,7 @@ pub struct TimelineLine {
 
 /// A blameless-language hit in one section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SectionFlag {
     pub section: String,
     #[serde(flatten)]
@@ -188,6 +195,7 @@ pub struct SectionFlag {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Postmortem {
     pub incident_id: i64,
     pub status: PostmortemStatus,
@@ -209,6 +217,7 @@ pub struct Postmortem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Reviewer {
     pub user: UserRef,
     /// `pending`, `approved` or `changes_requested`.
@@ -216,6 +225,7 @@ pub struct Reviewer {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReviewComment {
     pub id: i64,
     pub section: Option<String>,
@@ -248,6 +258,7 @@ impl Structured {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Revision {
     pub version: i32,
     pub body: String,
@@ -426,6 +437,7 @@ mod review_rule_tests {
 
 /// A published write-up as the library lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LibraryEntry {
     pub incident_id: i64,
     #[serde(rename = "ref")]

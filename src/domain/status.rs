@@ -11,6 +11,7 @@ use std::str::FromStr;
 /// Best first: the order is the order of worsening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ServiceState {
     Operational,
     Degraded,
@@ -46,6 +47,7 @@ impl ServiceState {
 
 /// A service in the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Service {
     pub id: i64,
     pub name: String,
@@ -57,6 +59,7 @@ pub struct Service {
 /// The latest stakeholder update of an incident, as the status page shows it (no author: the page
 /// may be read by anyone in the company, or without signing in).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StatusUpdate {
     pub message: String,
     pub impact: String,
@@ -66,6 +69,7 @@ pub struct StatusUpdate {
 
 /// A public, confirmed incident as the status page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StatusIncident {
     pub id: i64,
     pub reference: String,
@@ -79,6 +83,7 @@ pub struct StatusIncident {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceStatus {
     pub name: String,
     pub team: String,
@@ -91,6 +96,7 @@ pub struct ServiceStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StatusPage {
     pub generated_at: DateTime<Utc>,
     /// The worst state of any service.
@@ -102,6 +108,7 @@ pub struct StatusPage {
 
 /// A service as typed (form or JSON).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceInput {
     #[serde(default)]
     pub name: String,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -38,12 +39,14 @@ impl User {
 
 /// A person as shown beside an incident or event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserRef {
     pub id: i64,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Incident {
     pub id: i64,
     #[serde(rename = "ref")]
@@ -78,6 +81,7 @@ pub struct Incident {
 /// Where an incident opened by an alert came from: the integration (its id, name and kind) and the
 /// alert group key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IncidentSource {
     pub integration: i64,
     pub integration_name: String,
@@ -117,6 +121,7 @@ pub fn incident_url(id: i64) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TimelineEvent {
     pub id: i64,
     pub incident_id: i64,
@@ -254,6 +259,7 @@ mod tests {
 
 /// A stakeholder update: what is happening, the impact on customers, when the next one comes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StakeholderUpdate {
     pub id: i64,
     pub incident_id: i64,

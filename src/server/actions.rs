@@ -22,8 +22,9 @@ use serde::Deserialize;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewActionInput {
+    #[schema(required, min_length = 1, max_length = 200, example = "Alert on the checkout error rate")]
     #[serde(default)]
     pub title: String,
     #[serde(default)]
@@ -31,23 +32,28 @@ pub struct NewActionInput {
     /// The owner: a user id, or a name or email.
     #[serde(default)]
     pub owner: Option<Person>,
+    #[schema(required, format = Date)]
     #[serde(default)]
     pub due_on: String,
+    #[schema(required, value_type = crate::domain::actions::ActionType)]
     #[serde(default, rename = "type")]
     pub kind: String,
+    #[schema(required, value_type = crate::domain::actions::Priority)]
     #[serde(default)]
     pub priority: String,
     #[serde(default)]
     pub tracker_url: Option<String>,
     #[serde(default)]
     pub success_criterion: Option<String>,
+    #[schema(format = Date)]
     #[serde(default)]
     pub check_back_on: Option<String>,
 }
 
 /// Only the fields present change. An empty `tracker_url`, `check_back_on` or `reason` clears it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ActionPatch {
+    #[schema(minimum = 1)]
     pub version: Option<i32>,
     #[serde(default)]
     pub title: Option<String>,
@@ -57,10 +63,13 @@ pub struct ActionPatch {
     pub owner: Option<Person>,
     #[serde(default)]
     pub due_on: Option<String>,
+    #[schema(value_type = Option<crate::domain::actions::ActionType>)]
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    #[schema(value_type = Option<crate::domain::actions::Priority>)]
     #[serde(default)]
     pub priority: Option<String>,
+    #[schema(value_type = Option<crate::domain::actions::ActionStatus>)]
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
@@ -74,7 +83,8 @@ pub struct ActionPatch {
 }
 
 /// The list's query parameters as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     pub incident: Option<String>,
     /// A user id, or `me`.

@@ -100,7 +100,8 @@ pub async fn record_anonymous(
 }
 
 /// The filters as typed on the page or in the query string.
-#[derive(Debug, Default, Clone, Deserialize, PartialEq, serde::Serialize)]
+#[derive(Debug, Default, Clone, Deserialize, PartialEq, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Params {
     /// A user id or an email.
     pub actor: Option<String>,

@@ -27,16 +27,21 @@ use sqlx::PgPool;
 /// How many timeline events an incident page shows before offering "earlier events".
 pub const PAGE_EVENTS: i64 = 200;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DeclareInput {
+    #[schema(required, min_length = 1, max_length = 200, example = "Checkout errors")]
     #[serde(default)]
     pub title: String,
+    #[schema(required, value_type = crate::domain::Severity)]
     #[serde(default)]
     pub severity: String,
+    #[schema(max_length = 20_000)]
     #[serde(default)]
     pub summary: Option<String>,
+    #[schema(max_items = 20)]
     #[serde(default)]
     pub services: Option<Vec<String>>,
+    #[schema(format = DateTime)]
     #[serde(default)]
     pub started_at: Option<String>,
     /// Seen only by the people working on it (see `access`).
@@ -44,13 +49,17 @@ pub struct DeclareInput {
     pub private: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct IncidentPatch {
+    #[schema(minimum = 1)]
     pub version: Option<i32>,
+    #[schema(value_type = Option<crate::domain::IncidentStatus>)]
     #[serde(default)]
     pub status: Option<String>,
+    #[schema(value_type = Option<crate::domain::Severity>)]
     #[serde(default)]
     pub severity: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     #[serde(default)]
     pub title: Option<String>,
     #[serde(default)]
@@ -166,7 +175,8 @@ pub(super) async fn load(db: impl sqlx::PgExecutor<'_>, id: i64) -> AppResult<In
 }
 
 /// The list's filters and page as typed (the page's GET form or the API's query string).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     pub status: Option<String>,
     pub severity: Option<String>,

@@ -15,10 +15,12 @@ use sqlx::PgPool;
 const RULES_KEY: &str = "alert_rules";
 
 /// What an admin asks for, as typed (form or JSON).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct IntegrationRequest {
+    #[schema(required, value_type = crate::domain::alerts::IntegrationKind)]
     #[serde(default)]
     pub kind: String,
+    #[schema(required, min_length = 1, max_length = 80)]
     #[serde(default)]
     pub name: String,
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 /// A user id (the API's JSON numbers) or a name or email (a typed field, or a JSON string).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(untagged)]
+#[derive(utoipa::ToSchema)]
 pub enum Person {
     Id(i64),
     NameOrEmail(String),

@@ -267,7 +267,7 @@ pub fn flags(sections: &[Section], factors: &[ContributingFactor], known_names: 
     out
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SectionSave {
     #[serde(default)]
     pub body: String,
@@ -318,7 +318,8 @@ pub async fn save_section(
 }
 
 /// A page of a list that pages by a number (a version, a comment id).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RevisionsQuery {
     pub cursor: Option<String>,
     pub limit: Option<String>,
@@ -468,7 +469,7 @@ pub async fn toggle_timeline_event(
     reread(pool, incident_id).await
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct FactorInput {
     #[serde(default)]
     pub factor: String,
@@ -768,7 +769,8 @@ pub async fn publish(
     reread(pool, incident_id).await
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LibraryQuery {
     pub q: Option<String>,
     pub severity: Option<String>,

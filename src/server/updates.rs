@@ -15,8 +15,9 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 /// An update as typed: `next_update_at` is RFC 3339 or minutes from now.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateInput {
+    #[schema(required, min_length = 1, example = "Payments are failing for some customers; we are rolling back")]
     #[serde(default)]
     pub message: String,
     #[serde(default)]

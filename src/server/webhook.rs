@@ -18,7 +18,7 @@ use std::time::Duration;
 pub const PUBLIC_URL: &str = "public_url";
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Settings {
     /// Debrief's own address, for links in messages.
     pub public_url: String,
@@ -28,7 +28,7 @@ pub struct Settings {
 
 /// The settings as typed. `webhook_url` was where publications went; it is refused with a pointer
 /// to destinations rather than silently ignored.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SettingsInput {
     #[serde(default)]
     pub public_url: String,

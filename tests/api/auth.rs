@@ -27,7 +27,7 @@ async fn me_describes_the_token_holder(pool: PgPool) {
     assert_eq!(
         me,
         json!({"id": ada.id, "email": "ada@example.com", "name": "Ada Lovelace", "role": "admin",
-        "time_zone": "Europe/Paris", "team": ""})
+        "time_zone": "Europe/Paris", "team": "", "active": true})
     );
 
     let (status, me) = Api::new(&app, &grace_token).get("/me").await;
@@ -35,7 +35,7 @@ async fn me_describes_the_token_holder(pool: PgPool) {
     assert_eq!(
         me,
         json!({"id": grace.id, "email": "grace@example.com", "name": "Grace Hopper", "role": "member",
-        "time_zone": "Europe/Paris", "team": ""})
+        "time_zone": "Europe/Paris", "team": "", "active": true})
     );
 }
 

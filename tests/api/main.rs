@@ -18,6 +18,7 @@ mod live;
 mod mail;
 mod matrix;
 mod metrics;
+mod openapi;
 mod pages;
 mod paging;
 mod people;

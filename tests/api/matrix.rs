@@ -173,6 +173,7 @@ fn table() -> Vec<Row> {
         "GET" "/settings/notifications" Admin none;
         "GET" "/settings/status" Admin none;
         "GET" "/status" SignedIn none;
+        "GET" "/api-docs" Open none;
         "GET" "/library" SignedIn none;
         "GET" "/library/{reference}" Read none;
         "GET" "/users" Admin none;
@@ -194,6 +195,7 @@ fn table() -> Vec<Row> {
         "GET" "/metrics" Admin none;
 
         // The JSON API.
+        "GET" "/api/v1/openapi.json" Open none;
         "GET" "/api/v1/me" SignedIn none;
         "GET" "/api/v1/incidents" SignedIn none;
         "POST" "/api/v1/incidents" Writer |_, _, _| Body::Json(json!({}));
@@ -330,6 +332,7 @@ fn table() -> Vec<Row> {
         "POST" "/api/integrations_view" Admin none;
         "POST" "/api/notifications_view" Admin none;
         "POST" "/api/status_view" SignedIn none;
+        "POST" "/api/api_reference" Open none;
         "POST" "/api/status_settings_view" Admin none;
         "POST" "/api/add_service" Admin |_, _, _| form(&[("name", String::new()), ("team", String::new()), ("description", String::new())]);
         "POST" "/api/remove_service" Admin |_, _, _| form(&[("id", "999999".into())]);

@@ -35,6 +35,14 @@ impl Default for Options {
     }
 }
 
+/// A program of the tests' Python virtualenv (aiosmtpd, schemathesis), which `.ci/setup --browser` makes.
+pub fn venv_bin(name: &str) -> std::path::PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
+    cache.join("debrief-venv/bin").join(name)
+}
+
 /// The folder `.ci/site` builds (CSS, JS and WASM), served as the README's build serves it.
 pub fn site_root() -> String {
     std::env::var("LEPTOS_SITE_ROOT")

@@ -12,16 +12,9 @@ pub struct SmtpServer {
     dir: PathBuf,
 }
 
-fn python() -> PathBuf {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
-    cache.join("debrief-venv/bin/python")
-}
-
 impl SmtpServer {
     pub async fn start() -> SmtpServer {
-        let python = python();
+        let python = super::venv_bin("python");
         assert!(python.exists(), "aiosmtpd is not installed: run .ci/setup --browser");
         let port = super::oidc::Provider::free_port();
         let dir = std::env::temp_dir().join(format!("debrief-smtp-{}-{port}", std::process::id()));

@@ -8,11 +8,26 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 
+#[utoipa::path(
+    get,
+    operation_id = "destinations_list",
+    path = "/destinations",
+    tag = "destinations",
+    responses((status = 200, description = "Every destination", body = Vec<Destination>))
+)]
 pub async fn list(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<Destination>>> {
     Ok(Json(ops::list(&s.pool, &user).await?))
 }
 
 /// 201 with the destination; a signed JSON destination's `secret` is in this answer only.
+#[utoipa::path(
+    post,
+    operation_id = "destinations_create",
+    path = "/destinations",
+    tag = "destinations",
+    request_body = DestinationInput,
+    responses((status = 201, description = "Created; a signed JSON destination's secret is in this answer only", body = NewDestination))
+)]
 pub async fn create(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -22,6 +37,15 @@ pub async fn create(
 }
 
 /// Its name, events or minimum severity; the kind and the address stay.
+#[utoipa::path(
+    patch,
+    operation_id = "destinations_update",
+    path = "/destinations/{id}",
+    tag = "destinations",
+    params(("id" = i64, Path, description = "The destination's id", example = 1)),
+    request_body = DestinationPatch,
+    responses((status = 200, description = "Changed", body = Destination))
+)]
 pub async fn update(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -31,6 +55,14 @@ pub async fn update(
     Ok(Json(ops::update(&s.pool, &user, id_in_path(&id, "destination")?, &patch).await?))
 }
 
+#[utoipa::path(
+    delete,
+    operation_id = "destinations_remove",
+    path = "/destinations/{id}",
+    tag = "destinations",
+    params(("id" = i64, Path, description = "The destination's id", example = 1)),
+    responses((status = 200, description = "Removed; what waited for it is given up", body = Destination))
+)]
 pub async fn remove(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -40,6 +72,14 @@ pub async fn remove(
 }
 
 /// Its notifications, newest first, paged (the total and the next page are in the headers).
+#[utoipa::path(
+    get,
+    operation_id = "destinations_deliveries",
+    path = "/destinations/{id}/deliveries",
+    tag = "destinations",
+    params(("id" = i64, Path, description = "The destination's id", example = 1), PageQuery),
+    responses((status = 200, description = "A page of its notifications, newest first", body = Vec<Delivery>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn deliveries(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -52,6 +92,14 @@ pub async fn deliveries(
 }
 
 /// 202: the test message is queued and goes out like any other notification.
+#[utoipa::path(
+    post,
+    operation_id = "destinations_send_test",
+    path = "/destinations/{id}/test",
+    tag = "destinations",
+    params(("id" = i64, Path, description = "The destination's id", example = 1)),
+    responses((status = 202, description = "Queued", body = Delivery))
+)]
 pub async fn send_test(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,

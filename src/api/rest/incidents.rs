@@ -9,6 +9,14 @@ use axum::Json;
 use serde::Deserialize;
 
 /// A page of incidents (`limit`, `cursor`); the total and the next page are in the headers.
+#[utoipa::path(
+    get,
+    operation_id = "incidents_list",
+    path = "/incidents",
+    tag = "incidents",
+    params(ops::ListParams, PageQuery),
+    responses((status = 200, description = "A page of incidents, newest first", body = Vec<Incident>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn list(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -19,6 +27,14 @@ pub async fn list(
     Ok(super::paged(&uri, ops::list(&s.pool, &user, &filter).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "incidents_create",
+    path = "/incidents",
+    tag = "incidents",
+    request_body = DeclareInput,
+    responses((status = 201, description = "Declared", body = Incident))
+)]
 pub async fn create(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -27,6 +43,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ops::declare(&s.pool, &user, input).await?)))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "incidents_show",
+    path = "/incidents/{id}",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    responses((status = 200, description = "The incident", body = Incident))
+)]
 pub async fn show(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -35,6 +59,15 @@ pub async fn show(
     Ok(Json(ops::get(&s.pool, &user, id).await?))
 }
 
+#[utoipa::path(
+    patch,
+    operation_id = "incidents_update",
+    path = "/incidents/{id}",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = IncidentPatch,
+    responses((status = 200, description = "Changed", body = Incident))
+)]
 pub async fn update(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -45,6 +78,14 @@ pub async fn update(
 }
 
 /// A page of the timeline, oldest first; the total and the next page are in the headers.
+#[utoipa::path(
+    get,
+    operation_id = "incidents_timeline",
+    path = "/incidents/{id}/timeline",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"), PageQuery),
+    responses((status = 200, description = "A page of the timeline, oldest first", body = Vec<TimelineEvent>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn timeline(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -56,7 +97,7 @@ pub async fn timeline(
     Ok(super::paged(&uri, page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct EventInput {
     body: String,
     occurred_at: Option<String>,
@@ -64,6 +105,15 @@ pub struct EventInput {
     key: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "incidents_add_event",
+    path = "/incidents/{id}/timeline",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = EventInput,
+    responses((status = 201, description = "Added", body = TimelineEvent))
+)]
 pub async fn add_event(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -74,7 +124,7 @@ pub async fn add_event(
     Ok((StatusCode::CREATED, Json(ops::add_note(&s.pool, &user, id, input).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ParticipantInput {
     user_id: Option<serde_json::Value>,
 }
@@ -86,6 +136,15 @@ fn participant_id(v: Option<&serde_json::Value>) -> AppResult<i64> {
         .ok_or_else(|| crate::error::AppError::invalid("user_id", "Give the user's numeric id"))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "incidents_add_participant",
+    path = "/incidents/{id}/participants",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = ParticipantInput,
+    responses((status = 201, description = "Added", body = Incident))
+)]
 pub async fn add_participant(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -96,6 +155,14 @@ pub async fn add_participant(
     Ok((StatusCode::CREATED, Json(ops::add_participant(&s.pool, &user, id, &ops::Person::Id(user_id)).await?)))
 }
 
+#[utoipa::path(
+    delete,
+    operation_id = "incidents_remove_participant",
+    path = "/incidents/{id}/participants/{user_id}",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"), ("user_id" = i64, Path, description = "The participant's user id", example = 1)),
+    responses((status = 200, description = "Removed", body = Incident))
+)]
 pub async fn remove_participant(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -111,6 +178,15 @@ pub async fn remove_participant(
     Ok(Json(ops::remove_participant(&s.pool, &user, id, user_id).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "incidents_post_update",
+    path = "/incidents/{id}/updates",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = crate::server::updates::UpdateInput,
+    responses((status = 201, description = "Posted", body = crate::domain::StakeholderUpdate))
+)]
 pub async fn post_update(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -121,6 +197,14 @@ pub async fn post_update(
 }
 
 /// The incident's stakeholder updates, newest first, paged.
+#[utoipa::path(
+    get,
+    operation_id = "incidents_list_updates",
+    path = "/incidents/{id}/updates",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"), PageQuery),
+    responses((status = 200, description = "A page of updates, newest first", body = Vec<crate::domain::StakeholderUpdate>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn list_updates(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,

@@ -11,10 +11,25 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
+#[utoipa::path(
+    get,
+    operation_id = "integrations_list",
+    path = "/integrations",
+    tag = "integrations",
+    responses((status = 200, description = "Every integration, revoked ones too", body = Vec<Integration>))
+)]
 pub async fn list(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<Integration>>> {
     Ok(Json(ops::list(&s.pool, &user).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "integrations_create",
+    path = "/integrations",
+    tag = "integrations",
+    request_body = IntegrationRequest,
+    responses((status = 201, description = "Created; its token is in this answer only", body = NewIntegration))
+)]
 pub async fn create(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -23,6 +38,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ops::create(&s.pool, &user, &req).await?)))
 }
 
+#[utoipa::path(
+    delete,
+    operation_id = "integrations_revoke",
+    path = "/integrations/{id}",
+    tag = "integrations",
+    params(("id" = i64, Path, description = "The integration's id", example = 1)),
+    responses((status = 200, description = "Revoked", body = Integration))
+)]
 pub async fn revoke(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -31,11 +54,26 @@ pub async fn revoke(
     Ok(Json(ops::revoke(&s.pool, &user, id_in_path(&id, "integration")?).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "integrations_rules",
+    path = "/integrations/rules",
+    tag = "integrations",
+    responses((status = 200, description = "How labels become a severity and services", body = AlertRules))
+)]
 pub async fn rules(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<AlertRules>> {
     crate::server::access::require_admin(&user)?;
     Ok(Json(ops::rules(&s.pool).await?))
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "integrations_set_rules",
+    path = "/integrations/rules",
+    tag = "integrations",
+    request_body = RulesInput,
+    responses((status = 200, description = "Saved", body = AlertRules))
+)]
 pub async fn set_rules(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -51,6 +89,15 @@ fn refused(kind: IntegrationKind, id: i64, e: AppError) -> AppError {
 }
 
 /// Alertmanager's webhook receiver (`webhook_configs` with `http_config.authorization`).
+#[utoipa::path(
+    post,
+    operation_id = "integrations_alertmanager",
+    path = "/integrations/alertmanager",
+    tag = "integrations",
+    request_body(content = serde_json::Value, description = "Alertmanager's webhook payload (version 4): `groupKey`, `status` and `alerts`, each with `status`, `labels`, `annotations`, `startsAt`, `endsAt`, `generatorURL` and `fingerprint`"),
+    responses((status = 200, description = "Recorded: the incident opened or joined", body = Intake)),
+    security(("integration_token" = []))
+)]
 pub async fn alertmanager(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -63,6 +110,15 @@ pub async fn alertmanager(
 }
 
 /// The generic webhook: `{title, severity?, services?, dedup_key, status, description?, source_url?}`.
+#[utoipa::path(
+    post,
+    operation_id = "integrations_generic",
+    path = "/integrations/generic",
+    tag = "integrations",
+    request_body = alerts::GenericAlert,
+    responses((status = 200, description = "Recorded: the incident opened or joined", body = Intake)),
+    security(("integration_token" = []))
+)]
 pub async fn generic(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -74,6 +130,14 @@ pub async fn generic(
     Ok(Json(intake::receive(&s.pool, &integration, &account, batch).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "incidents_accept",
+    path = "/incidents/{id}/accept",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    responses((status = 200, description = "Accepted from triage: now investigating", body = Incident))
+)]
 pub async fn accept(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -82,12 +146,21 @@ pub async fn accept(
     Ok(Json(triage::accept(&s.pool, &user, id).await?))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct DeclineInput {
     #[serde(default)]
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "incidents_decline",
+    path = "/incidents/{id}/decline",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = DeclineInput,
+    responses((status = 200, description = "Declined and closed", body = Incident))
+)]
 pub async fn decline(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,

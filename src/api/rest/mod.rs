@@ -4,6 +4,7 @@ mod actions;
 mod destinations;
 mod incidents;
 mod integrations;
+pub mod openapi;
 mod people;
 mod postmortems;
 mod site;
@@ -63,6 +64,7 @@ route_table! { site_routes, site_table;
 }
 
 route_table! { api_routes, api_table;
+    "/openapi.json" => get(openapi::document);
     "/me" => get(me);
     "/incidents" => get(incidents::list).post(incidents::create);
     "/incidents/{id}" => get(incidents::show).patch(incidents::update);
@@ -283,7 +285,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// first page sees the list it always did), the whole list's count in `X-Total-Count`, and the next
 /// page, when there is one, as `Link: <…&cursor=…>; rel="next"`.
 /// `?cursor=&limit=` of a paged list.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     cursor: Option<String>,
     limit: Option<String>,
@@ -305,8 +308,13 @@ fn paged<T: serde::Serialize>(uri: &axum::http::Uri, page: crate::domain::paging
     res
 }
 
-async fn me(ApiUser(user): ApiUser) -> Json<serde_json::Value> {
-    Json(
-        serde_json::json!({ "id": user.id, "email": user.email, "name": user.name, "role": user.role, "time_zone": user.time_zone, "team": user.team }),
-    )
+#[utoipa::path(
+    get,
+    operation_id = "me",
+    path = "/me",
+    tag = "account",
+    responses((status = 200, description = "The token's user", body = User))
+)]
+async fn me(ApiUser(user): ApiUser) -> Json<User> {
+    Json(user)
 }

@@ -12,6 +12,14 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+#[utoipa::path(
+    post,
+    operation_id = "people_create_token",
+    path = "/tokens",
+    tag = "account",
+    request_body = TokenRequest,
+    responses((status = 201, description = "Created; its secret is in this answer only", body = NewToken))
+)]
 pub async fn create_token(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -21,6 +29,14 @@ pub async fn create_token(
 }
 
 /// Yours, or everyone's with `?all=true` (admins); paged like every list.
+#[utoipa::path(
+    get,
+    operation_id = "people_list_tokens",
+    path = "/tokens",
+    tag = "account",
+    params(TokenListParams),
+    responses((status = 200, description = "A page of tokens, newest first", body = Vec<Token>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn list_tokens(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -30,6 +46,14 @@ pub async fn list_tokens(
     Ok(super::paged(&uri, ops::list_tokens(&s.pool, &user, &q).await?))
 }
 
+#[utoipa::path(
+    delete,
+    operation_id = "people_revoke_token",
+    path = "/tokens/{id}",
+    tag = "account",
+    params(("id" = i64, Path, description = "The token's id", example = 1)),
+    responses((status = 200, description = "Revoked", body = Token))
+)]
 pub async fn revoke_token(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -38,6 +62,14 @@ pub async fn revoke_token(
     Ok(Json(ops::revoke_token(&s.pool, &user, id_in_path(&id, "API token")?).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "people_list_users",
+    path = "/users",
+    tag = "people",
+    params(PageQuery),
+    responses((status = 200, description = "A page of users", body = Vec<User>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn list_users(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -47,6 +79,15 @@ pub async fn list_users(
     Ok(super::paged(&uri, ops::users_page(&s.pool, &user, &q.cursor, &q.limit).await?))
 }
 
+#[utoipa::path(
+    patch,
+    operation_id = "people_change_user",
+    path = "/users/{id}",
+    tag = "people",
+    params(("id" = i64, Path, description = "The user's id", example = 1)),
+    request_body = UserChange,
+    responses((status = 200, description = "Changed", body = User))
+)]
 pub async fn change_user(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -64,6 +105,14 @@ pub struct AuditQuery {
 }
 
 /// The audit log, newest first and paged; `format=csv` for every matching entry as CSV.
+#[utoipa::path(
+    get,
+    operation_id = "people_audit_log",
+    path = "/audit",
+    tag = "people",
+    params(audit::Params, ("format" = Option<String>, Query, description = "`json` (the default, paged) or `csv` (every matching entry)")),
+    responses((status = 200, description = "A page of the audit log, newest first, or all of it as CSV", content((Vec<crate::domain::accounts::AuditEntry> = "application/json"), (String = "text/csv")), headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn audit_log(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,

@@ -9,6 +9,14 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 
+#[utoipa::path(
+    post,
+    operation_id = "postmortems_start",
+    path = "/incidents/{id}/postmortem",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    responses((status = 201, description = "Started from the template", body = Postmortem), (status = 200, description = "The one started before", body = Postmortem))
+)]
 pub async fn start(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -18,6 +26,14 @@ pub async fn start(
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(pm)))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "postmortems_show",
+    path = "/incidents/{id}/postmortem",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    responses((status = 200, description = "The postmortem", body = Postmortem))
+)]
 pub async fn show(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -34,6 +50,15 @@ fn section_key(path: &[(String, String)]) -> AppResult<String> {
         .ok_or_else(|| AppError::NotFound("No such section".into()))
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "postmortems_save_section",
+    path = "/incidents/{id}/postmortem/sections/{key}",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"), ("key" = String, Path, description = "The section's key in the template", example = "summary")),
+    request_body = SectionSave,
+    responses((status = 200, description = "Saved", body = Section))
+)]
 pub async fn save_section(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -50,11 +75,20 @@ fn path_id(path: &[(String, String)], name: &str, what: &str) -> AppResult<i64> 
     raw.parse().map_err(|_| AppError::NotFound(format!("There is no {what} {raw:?}")))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct TimelineChoice {
     include: bool,
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "postmortems_toggle_timeline_event",
+    path = "/incidents/{id}/postmortem/timeline/{event_id}",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"), ("event_id" = i64, Path, description = "A key event of the incident's timeline", example = 1)),
+    request_body = TimelineChoice,
+    responses((status = 200, description = "Changed", body = Postmortem))
+)]
 pub async fn toggle_timeline_event(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -66,6 +100,15 @@ pub async fn toggle_timeline_event(
     Ok(Json(ops::toggle_timeline_event(&s.pool, &user, id, event_id, choice.include).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "postmortems_add_factor",
+    path = "/incidents/{id}/postmortem/factors",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = ops::FactorInput,
+    responses((status = 201, description = "Added", body = Postmortem))
+)]
 pub async fn add_factor(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -75,6 +118,14 @@ pub async fn add_factor(
     Ok((StatusCode::CREATED, Json(ops::add_factor(&s.pool, &user, id, &input).await?)))
 }
 
+#[utoipa::path(
+    delete,
+    operation_id = "postmortems_remove_factor",
+    path = "/incidents/{id}/postmortem/factors/{factor_id}",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"), ("factor_id" = i64, Path, description = "The contributing factor's id", example = 1)),
+    responses((status = 200, description = "Removed", body = Postmortem))
+)]
 pub async fn remove_factor(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -87,6 +138,14 @@ pub async fn remove_factor(
 
 /// A page of a section's versions, newest first (`limit`, `cursor`); the total and the next page are
 /// in the headers.
+#[utoipa::path(
+    get,
+    operation_id = "postmortems_revisions",
+    path = "/incidents/{id}/postmortem/sections/{key}/revisions",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"), ("key" = String, Path, description = "The section's key in the template", example = "summary"), ops::RevisionsQuery),
+    responses((status = 200, description = "A page of versions, newest first", body = Vec<crate::domain::postmortem::Revision>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn revisions(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -99,6 +158,14 @@ pub async fn revisions(
 }
 
 /// A page of the review comments, oldest first (`limit`, `cursor`).
+#[utoipa::path(
+    get,
+    operation_id = "postmortems_comments",
+    path = "/incidents/{id}/postmortem/comments",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"), ops::RevisionsQuery),
+    responses((status = 200, description = "A page of review comments, oldest first", body = Vec<crate::domain::postmortem::ReviewComment>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn comments(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -109,6 +176,14 @@ pub async fn comments(
     Ok(super::paged(&uri, ops::comments(&s.pool, &user, id, &q).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "postmortems_markdown",
+    path = "/incidents/{id}/postmortem.md",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    responses((status = 200, description = "The write-up as Markdown with YAML front matter", body = String, content_type = "text/markdown"))
+)]
 pub async fn markdown(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -127,10 +202,25 @@ pub async fn markdown_response(s: &AppState, user: &User, id: i64) -> AppResult<
     ))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "postmortems_template",
+    path = "/postmortem-template",
+    tag = "postmortems",
+    responses((status = 200, description = "The sections new postmortems start with", body = Vec<TemplateSection>))
+)]
 pub async fn template(State(s): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<TemplateSection>>> {
     Ok(Json(ops::template(&s.pool, &user).await?))
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "postmortems_replace_template",
+    path = "/postmortem-template",
+    tag = "postmortems",
+    request_body = Vec<TemplateSection>,
+    responses((status = 200, description = "Replaced", body = Vec<TemplateSection>))
+)]
 pub async fn replace_template(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -139,13 +229,22 @@ pub async fn replace_template(
     Ok(Json(ops::save_template(&s.pool, &user, &sections).await?))
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, utoipa::ToSchema)]
 pub struct SubmitInput {
     /// Each a user id, or a name or email.
     #[serde(default)]
     reviewers: Vec<crate::server::people::Person>,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "postmortems_submit",
+    path = "/incidents/{id}/postmortem/submit",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body(content = Option<SubmitInput>, description = "Optional: the body may be left out"),
+    responses((status = 200, description = "Submitted for review", body = Postmortem))
+)]
 pub async fn submit(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -157,6 +256,14 @@ pub async fn submit(
     Ok(Json(ops::submit(&s.pool, &user, id, &input.reviewers).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "postmortems_approve",
+    path = "/incidents/{id}/postmortem/approve",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    responses((status = 200, description = "Approved", body = Postmortem))
+)]
 pub async fn approve(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -165,13 +272,22 @@ pub async fn approve(
     Ok(Json(ops::approve(&s.pool, &user, id).await?))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct CommentInput {
     #[serde(default)]
     comment: String,
     section: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "postmortems_request_changes",
+    path = "/incidents/{id}/postmortem/request-changes",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = CommentInput,
+    responses((status = 200, description = "Sent back to its authors", body = Postmortem))
+)]
 pub async fn request_changes(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -181,6 +297,15 @@ pub async fn request_changes(
     Ok(Json(ops::request_changes(&s.pool, &user, id, c.section.as_deref(), &c.comment).await?))
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "postmortems_comment",
+    path = "/incidents/{id}/postmortem/comments",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = CommentInput,
+    responses((status = 201, description = "Commented", body = Postmortem))
+)]
 pub async fn comment(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -190,13 +315,22 @@ pub async fn comment(
     Ok((StatusCode::CREATED, Json(ops::comment(&s.pool, &user, id, c.section.as_deref(), &c.comment).await?)))
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, utoipa::ToSchema)]
 pub struct PublishInput {
     #[serde(default)]
     override_reason: Option<String>,
 }
 
 /// The body is optional: `{"override_reason": "…"}` lets an admin publish without an independent approval.
+#[utoipa::path(
+    post,
+    operation_id = "postmortems_publish",
+    path = "/incidents/{id}/postmortem/publish",
+    tag = "postmortems",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body(content = Option<PublishInput>, description = "Optional: the body may be left out"),
+    responses((status = 200, description = "Published", body = Postmortem))
+)]
 pub async fn publish(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -219,12 +353,21 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> AppRe
     })
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct CloseInput {
     #[serde(default)]
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    operation_id = "incidents_close",
+    path = "/incidents/{id}/close",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    request_body = CloseInput,
+    responses((status = 200, description = "Closed without a postmortem", body = crate::domain::Incident))
+)]
 pub async fn close(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -235,6 +378,14 @@ pub async fn close(
 }
 
 /// A page of the library (`limit`, `cursor`); the total and the next page are in the headers.
+#[utoipa::path(
+    get,
+    operation_id = "postmortems_library",
+    path = "/library",
+    tag = "postmortems",
+    params(ops::LibraryQuery),
+    responses((status = 200, description = "A page of published write-ups, newest first", body = Vec<crate::domain::postmortem::LibraryEntry>, headers(("x-total-count" = i64, description = "How many match, on every page"), ("link" = String, description = "The next page, when there is one: `<…&cursor=…>; rel=\"next\"`"))))
+)]
 pub async fn library(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -244,6 +395,13 @@ pub async fn library(
     Ok(super::paged(&uri, ops::library(&s.pool, &user, &q).await?))
 }
 
+#[utoipa::path(
+    get,
+    operation_id = "postmortems_settings",
+    path = "/settings",
+    tag = "settings",
+    responses((status = 200, description = "The organisation's settings", body = crate::server::webhook::Settings))
+)]
 pub async fn settings(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,
@@ -251,6 +409,14 @@ pub async fn settings(
     Ok(Json(crate::server::webhook::settings_for(&s.pool, &user).await?))
 }
 
+#[utoipa::path(
+    put,
+    operation_id = "postmortems_save_settings",
+    path = "/settings",
+    tag = "settings",
+    request_body = crate::server::webhook::SettingsInput,
+    responses((status = 200, description = "Saved", body = crate::server::webhook::Settings))
+)]
 pub async fn save_settings(
     State(s): State<AppState>,
     ApiUser(user): ApiUser,

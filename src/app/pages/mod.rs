@@ -1,5 +1,6 @@
 mod account;
 mod actions;
+mod api_reference;
 mod audit;
 mod declare;
 mod incident;
@@ -19,6 +20,7 @@ mod users;
 
 pub use account::{LoginPage, SetupPage};
 pub use actions::{ActionItemPage, ActionsOf, ActionsPage, IncidentActions, MyActionsPage};
+pub use api_reference::ApiReferencePage;
 pub use audit::AuditPage;
 pub use declare::DeclarePage;
 pub use incident::IncidentPage;

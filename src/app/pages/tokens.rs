@@ -14,6 +14,7 @@ pub fn TokenTable(
     let err = Signal::derive(move || revoke.value().get().and_then(Result::err));
     view! {
         <h2>{if owners { "Everyone's API tokens" } else { "API tokens" }}</h2>
+        <p class="hint">"What a token can do: the "<a href="/api-docs">"API reference"</a>"."</p>
         <FormError error=err/>
         {if tokens.is_empty() {
             view! { <p class="empty">"No API tokens yet."</p> }.into_any()

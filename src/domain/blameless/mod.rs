@@ -38,6 +38,7 @@ use tokenizer::{mask_code, tokenize, Tok};
 
 /// One phrase that may read as blame, with where it is and how to reword it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BlamelessFlag {
     /// Stable rule id: "human_error", "should_have", "failed_to", "careless", "fault", "named_cause"
     /// or "hindsight".

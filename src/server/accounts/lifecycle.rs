@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 /// An admin's change to someone, as typed: each field is optional (`PATCH /api/v1/users/{id}`).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct UserChange {
     pub role: Option<String>,
     pub active: Option<bool>,

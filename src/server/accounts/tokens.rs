@@ -24,9 +24,11 @@ pub(crate) fn new_secret() -> String {
 }
 
 /// What a person asks for, as typed (form or JSON).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
+    #[schema(value_type = crate::domain::accounts::TokenScope)]
     pub scope: String,
     /// RFC 3339 or a day (`2027-01-31`: the token works through that day, UTC); none for no expiry.
     pub expires_at: Option<String>,
@@ -82,7 +84,8 @@ pub async fn create_token_for(pool: &PgPool, email: &str, req: &TokenRequest) ->
 }
 
 /// Which tokens: one's own, or with `all` everyone's (admins only); a page at a time.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenListParams {
     pub all: Option<bool>,
     pub cursor: Option<String>,
