@@ -113,3 +113,19 @@ async fn a_body_over_the_limit_is_a_413_in_the_error_shape(pool: PgPool) {
     let (_, list) = api.get("/incidents").await;
     assert!(list.as_array().unwrap().is_empty(), "nothing declared");
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn text_with_a_nul_character_is_refused_and_nothing_is_half_written(pool: PgPool) {
+    let app = spawn(pool).await;
+    let Account { token, .. } = app.admin("ada@example.com", "Ada").await;
+    let api = Api::new(&app, &token);
+    let res = api.post("/incidents", json!({"title": "DNS\u{0}down", "severity": "SEV2"})).await;
+    let e = crate::support::expect_error(&res, 422, "invalid");
+    assert!(e["message"].as_str().unwrap().contains("NUL"), "{e}");
+    let res = api.post("/services", json!({"name": "dns", "description": "a\u{0}b"})).await;
+    crate::support::expect_error(&res, 422, "invalid");
+    let (_, list) = api.get("/incidents").await;
+    assert!(list.as_array().unwrap().is_empty(), "nothing declared: {list}");
+    let (_, services) = api.get("/services").await;
+    assert!(services.as_array().unwrap().is_empty(), "nothing added: {services}");
+}
