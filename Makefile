@@ -7,7 +7,7 @@ run:   ## build and serve on http://127.0.0.1:3000
 test:  ## every test: unit, API on Postgres, browser
 	@.ci/test
 
-bench: ## incident page vs pgbench on the same SQL
+bench: ## incident page vs pgbench on the same SQL; insights vs the SQL they run
 	@.ci/bench
 
 lint:

@@ -17,23 +17,24 @@
 mod browser;
 #[path = "page/network.rs"]
 mod network;
+#[path = "support.rs"]
+mod support;
 
 use clap::Parser;
 use debrief::domain::{incident_url, User};
 use debrief::server::accounts::{self, NewUser};
 use debrief::server::config::{Cli, Config};
-use debrief::server::embedded_pg::EmbeddedPg;
 use debrief::server::incidents::{self, PAGE_EVENTS};
-use debrief::server::{form_state::FormKey, live::Live, webhook::Outbound, AppState};
-use debrief::startup::{migrate, pool, router};
+use debrief::startup::{migrate, pool};
 use rand::Rng;
-use reqwest::header::{ACCEPT, ACCEPT_ENCODING, ORIGIN};
+use reqwest::header::ACCEPT_ENCODING;
 use reqwest::{Client, Url};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::PgPool;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{fresh_database, ms, percentile, postgres, serve, verdict};
 use tracing::field::{Field, Visit};
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -58,7 +59,6 @@ const WARM_UP: Duration = Duration::from_secs(2);
 const RUN: Duration = Duration::from_secs(10);
 /// Per worker: a bound on a run even if every request came back instantly.
 const MAX_REQUESTS: usize = 200_000;
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Requests per page for the 10,000-event comparison, one at a time, within a time budget.
 const SAMPLES: usize = 200;
@@ -104,26 +104,15 @@ async fn run() -> Result<(), String> {
     result
 }
 
-/// DATABASE_URL's server, or the embedded cluster (started if needed, as `debrief serve` does).
-async fn postgres(config: &Config) -> Result<(String, Option<EmbeddedPg>), String> {
-    if let Some(url) = &config.database_url {
-        return Ok((url.clone(), None));
-    }
-    let mut pg = EmbeddedPg::new(&config.data_dir, config.pg_port)?;
-    pg.start()?;
-    pg.ensure_database().await?;
-    Ok((pg.url()?, Some(pg)))
-}
-
 async fn bench(config: &Config, server_url: &str) -> Result<(), String> {
-    let url = fresh_database(server_url).await?;
+    let url = fresh_database(server_url, DATABASE).await?;
     let pool = pool(&url, config.db_pool)?;
     migrate(&pool).await?;
     println!("seeding {DATABASE}: {INCIDENTS} incidents of {EVENTS} events, INC-{BIG} with {BIG_EVENTS}");
     let admin = seed(&pool).await?;
     let base = serve(pool.clone()).await?;
     let first = incidents::get(&pool, &admin, 1).await.map_err(|e| e.to_string())?;
-    let client = sign_in(&base, &first.title).await?;
+    let client = support::sign_in(&base, (EMAIL, PASSWORD), &incident_url(1), &first.title).await?;
 
     println!("incident pages: {CONNECTIONS} connections for {} s", RUN.as_secs());
     pages(&client, &base, WARM_UP).await;
@@ -209,18 +198,6 @@ fn wasm_sizes() -> Result<[(u64, u64); 2], String> {
     Ok([pair("wasm")?, pair("js")?])
 }
 
-/// Drops and recreates the bench database on the server; returns its URL.
-async fn fresh_database(server_url: &str) -> Result<String, String> {
-    let mut conn = PgConnection::connect(server_url).await.map_err(|e| format!("connecting to Postgres: {e}"))?;
-    for sql in [format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"), format!("CREATE DATABASE {DATABASE}")] {
-        sqlx::raw_sql(&sql).execute(&mut conn).await.map_err(|e| format!("{sql}: {e}"))?;
-    }
-    conn.close().await.map_err(|e| e.to_string())?;
-    let mut url = Url::parse(server_url).map_err(|e| format!("database URL: {e}"))?;
-    url.set_path(DATABASE);
-    Ok(url.into())
-}
-
 const SEED_INCIDENTS: &str = "
 INSERT INTO incidents (id, title, severity, status, summary, services, started_at, declared_at, resolved_at,
                        declared_by, commander_id)
@@ -293,62 +270,6 @@ async fn seed(pool: &PgPool) -> Result<User, String> {
     tx.commit().await.map_err(|e| e.to_string())?;
     sqlx::raw_sql("ANALYZE").execute(pool).await.map_err(|e| e.to_string())?;
     Ok(admin)
-}
-
-/// The real app on 127.0.0.1:0, as the tests serve it; page HTML needs no site files.
-async fn serve(pool: PgPool) -> Result<String, String> {
-    let (leptos_options, assets) = debrief::startup::site(Some(concat!(env!("CARGO_MANIFEST_DIR"), "/target/site")))?;
-    let form_key = FormKey::shared(&pool).await.map_err(|e| e.to_string())?;
-    let outbound = Outbound::new(false)?;
-    let state =
-        AppState { live: Live::start(pool.clone()), pool, leptos_options, assets, form_key, outbound, sso: None };
-    let app = router(state, false).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
-    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(base)
-}
-
-/// Signs in through the login page's form, as a browser without JavaScript would, and checks that the
-/// session opens INC-1.
-async fn sign_in(base: &str, title: &str) -> Result<Client, String> {
-    let client =
-        Client::builder().cookie_store(true).no_proxy().timeout(REQUEST_TIMEOUT).build().map_err(|e| e.to_string())?;
-    let login = client.get(format!("{base}/login")).send().await.map_err(|e| e.to_string())?;
-    let login = login.text().await.map_err(|e| e.to_string())?;
-    let action = sign_in_action(&login).ok_or("no sign-in form with an action on /login")?;
-    let target = incident_url(1);
-    let fields = [("email", EMAIL), ("password", PASSWORD), ("next", &target), ("time_zone", "Europe/Paris")];
-    let res = client
-        .post(format!("{base}{action}"))
-        .header(ORIGIN, base)
-        .header(ACCEPT, "text/html")
-        .form(&fields)
-        .send()
-        .await
-        .map_err(|e| format!("signing in: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("signing in at {action}: HTTP {}", res.status()));
-    }
-    let page = client.get(format!("{base}{target}")).send().await.map_err(|e| e.to_string())?;
-    let status = page.status();
-    let html = page.text().await.map_err(|e| e.to_string())?;
-    if status != reqwest::StatusCode::OK || !html.contains(title) {
-        return Err(format!("GET {target} after signing in: HTTP {status}, title {title:?} not on the page"));
-    }
-    Ok(client)
-}
-
-/// The `action` of the form that asks for a password.
-fn sign_in_action(html: &str) -> Option<String> {
-    let form = html
-        .split("<form")
-        .skip(1)
-        .find(|f| f.split("</form>").next().is_some_and(|f| f.contains("name=\"password\"")))?;
-    let tag = &form[..form.find('>')?];
-    let start = tag.find("action=\"")? + "action=\"".len();
-    let end = start + tag[start..].find('"')?;
-    Some(tag[start..end].to_string())
 }
 
 /// One incident page, fully read, compressed as a browser asks for it: its latency, or `None` for
@@ -613,24 +534,6 @@ async fn pgbench(url: &str, script: &Path, protocol: &str) -> Result<f64, String
         .lines()
         .find_map(|l| l.strip_prefix("tps = ")?.split_whitespace().next()?.parse().ok())
         .ok_or_else(|| format!("no TPS in pgbench's output:\n{stdout}"))
-}
-
-/// Nearest-rank percentile of sorted latencies, in milliseconds.
-fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
-    let rank = ((p / 100.0 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
-    sorted.get(rank - 1).map(|d| d.as_secs_f64() * 1000.0)
-}
-
-fn ms(v: Option<f64>) -> String {
-    v.map_or("n/a".into(), |v| format!("{v:.1}"))
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "missed"
-    }
 }
 
 fn report(load: &Load, tps: &[Result<f64, String>; 2], big: &[Duration], small: &[Duration]) {

@@ -141,6 +141,17 @@ pub async fn set_incident_private(id: i64, version: i32, private: String) -> Res
     Ok(())
 }
 
+/// Corrects one of the incident's moments; `at` is read in the corrector's zone.
+#[server]
+pub async fn correct_milestone(id: i64, moment: String, at: String, reason: String) -> Result<(), AppError> {
+    let (state, user) = ctx::user().await?;
+    let input = crate::server::milestones::CorrectionInput { at: at.clone(), reason: reason.clone() };
+    crate::server::milestones::correct(&state.pool, &user, id, &moment, &input)
+        .await
+        .map_err(|e| e.with_values([("moment", moment.as_str()), ("at", at.as_str()), ("reason", reason.as_str())]))?;
+    Ok(())
+}
+
 /// "Add people": a name or email, matched to one person.
 #[server]
 pub async fn add_participant(id: i64, person: String) -> Result<(), AppError> {

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod auth;
 pub mod incidents;
+pub mod insights;
 pub mod integrations;
 pub mod notifications;
 pub mod people;

@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async/>
                     <Route path=path!("/api-docs") view=ApiReferencePage ssr=SsrMode::Async/>
                     <Route path=path!("/library") view=LibraryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/insights") view=InsightsPage ssr=SsrMode::Async/>
                     <Route path=path!("/library/:reference") view=PublishedPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
@@ -115,6 +116,7 @@ fn Header() -> impl IntoView {
                                         })}
                                     </A>
                                     <A href="/library">"Library"</A>
+                                    <A href="/insights">"Insights"</A>
                                     <A href="/status">"Status"</A>
                                     {admin.then(|| view! {
                                         <A href="/users">"Users"</A> <A href="/settings/template">"Settings"</A>

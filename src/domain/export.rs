@@ -213,6 +213,7 @@ mod tests {
             source: None,
             detected_at: None,
             declined_at: None,
+            milestones: None,
             url: "/incidents/INC-42".into(),
         }
     }

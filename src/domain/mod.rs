@@ -8,6 +8,8 @@ pub mod diff;
 pub mod export;
 pub mod html;
 pub mod incident;
+pub mod insights;
+pub mod milestones;
 pub mod notify;
 pub mod paging;
 pub mod postmortem;

@@ -367,6 +367,8 @@ pub struct PostmortemPage {
     pub incident: super::Incident,
     pub postmortem: Option<Postmortem>,
     pub rendered: Vec<String>,
+    /// The incident's moments, as the reader reads their times.
+    pub milestones: Vec<super::milestones::MilestoneRow>,
     pub me: super::User,
 }
 

@@ -76,6 +76,9 @@ pub struct Incident {
     pub detected_at: Option<DateTime<Utc>>,
     /// Declined from triage: not an incident after all (the reason is on the timeline).
     pub declined_at: Option<DateTime<Utc>>,
+    /// Its moments from impact to close, with where each time came from (`GET /incidents/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestones: Option<crate::domain::milestones::Milestones>,
 }
 
 /// Where an incident opened by an alert came from: the integration (its id, name and kind) and the
@@ -178,6 +181,8 @@ pub struct IncidentPage {
     pub actions: crate::domain::actions::ActionList,
     /// The newest stakeholder update, shown at the top.
     pub latest_update: Option<LatestUpdate>,
+    /// Its moments, in order, as the reader reads their times.
+    pub milestones: Vec<crate::domain::milestones::MilestoneRow>,
     pub me: User,
 }
 
@@ -241,6 +246,7 @@ mod tests {
             source: None,
             detected_at: None,
             declined_at: None,
+            milestones: None,
             url: incident_url(9),
         };
         assert!(inc.may_manage_access(&user(2, UserRole::Member)), "the commander");

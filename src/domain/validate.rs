@@ -131,6 +131,16 @@ fn trimmed(
     }
 }
 
+/// Why a person corrected a moment: required, so the record says where the time came from.
+pub fn correction_reason(input: &str) -> Result<String, String> {
+    trimmed(
+        input,
+        REASON_MAX,
+        Some("Say why, for example \u{201c}the first customer report came in at 06:02\u{201d}"),
+        || format!("The reason is limited to {REASON_MAX} characters"),
+    )
+}
+
 pub fn person_name(input: &str) -> Result<String, String> {
     trimmed(input, NAME_MAX, Some("Enter a name"), || format!("Names are limited to {NAME_MAX} characters"))
 }

@@ -169,6 +169,15 @@ pub async fn get(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Incident> {
     load(&mut *conn, id).await
 }
 
+/// The incident with its milestones, as `GET /api/v1/incidents/{id}` answers.
+pub async fn get_with_milestones(pool: &PgPool, viewer: &User, id: i64) -> AppResult<Incident> {
+    let mut conn = pool.acquire().await?;
+    access::see_incident(&mut *conn, viewer, id).await?;
+    let mut incident = load(&mut *conn, id).await?;
+    incident.milestones = Some(db::milestones::of(&mut *conn, id).await?);
+    Ok(incident)
+}
+
 /// Reads an incident whose access the caller has already decided.
 pub(super) async fn load(db: impl sqlx::PgExecutor<'_>, id: i64) -> AppResult<Incident> {
     db::incidents::get(db, id).await?.ok_or_else(|| not_found(id))
@@ -623,6 +632,7 @@ pub async fn page(
         (None, events)
     };
     let total_events = db::timeline::count(&mut *conn, id).await?;
+    let milestones = db::milestones::of(&mut *conn, id).await?.rows(tz);
     let actions = super::actions::incident_list(&mut conn, viewer, id).await?;
     let latest_update = super::updates::latest_on(&mut conn, viewer, id, incident.status.is_open()).await?;
     let pick = match pick.map(|(r, q)| (r.parse::<Role>(), q.trim())) {
@@ -659,6 +669,7 @@ pub async fn page(
         pick,
         actions,
         latest_update,
+        milestones,
         me: viewer.clone(),
     })
 }

@@ -133,7 +133,8 @@ pub async fn page(pool: &PgPool, viewer: &User, incident_id: i64) -> AppResult<P
     };
     let rendered =
         postmortem.iter().flat_map(|pm| pm.sections.iter().map(|s| super::markdown::render(&s.body))).collect();
-    Ok(PostmortemPage { incident, postmortem, rendered, me: viewer.clone() })
+    let milestones = db::milestones::of(&mut *conn, incident_id).await?.rows(crate::domain::time::zone(viewer));
+    Ok(PostmortemPage { incident, postmortem, rendered, milestones, me: viewer.clone() })
 }
 
 /// Renders Markdown exactly as the page will show it and checks its wording, for the live preview.

@@ -179,6 +179,7 @@ fn table() -> Vec<Row> {
         "GET" "/users" Admin none;
         "GET" "/profile" SignedIn none;
         "GET" "/audit" Admin none;
+        "GET" "/insights" SignedIn none;
         "GET" "/reset/{secret}" Open none;
 
         // Downloads, the feed and live streams.
@@ -190,6 +191,8 @@ fn table() -> Vec<Row> {
         "GET" "/email/unsubscribe" Open none;
         "POST" "/email/unsubscribe" Open none;
         "GET" "/audit.csv" Admin none;
+        "GET" "/insights.csv" SignedIn none;
+        "GET" "/insights.json" SignedIn none;
         "GET" "/sso/start" Open none;
         "GET" "/sso/callback" Open none;
         "GET" "/metrics" Admin none;
@@ -207,6 +210,8 @@ fn table() -> Vec<Row> {
         "DELETE" "/api/v1/incidents/{id}/participants/{user_id}" Manage none;
         "GET" "/api/v1/incidents/{id}/updates" Read none;
         "POST" "/api/v1/incidents/{id}/updates" Write |_, _, _| Body::Json(json!({"message": "Probe update"}));
+        "GET" "/api/v1/incidents/{id}/milestones" Read none;
+        "PUT" "/api/v1/incidents/{id}/milestones/{moment}" Write |_, _, _| Body::Json(json!({"at": "", "reason": ""}));
         "POST" "/api/v1/incidents/{id}/actions" Write |f, _, _| Body::Json(json!({
             "title": "Probe item", "owner": f.dana, "due_on": due(), "type": "prevent", "priority": "P3"
         }));
@@ -246,6 +251,7 @@ fn table() -> Vec<Row> {
         "GET" "/api/v1/users" Admin none;
         "PATCH" "/api/v1/users/{id}" Admin |_, _, _| Body::Json(json!({"role": "emperor"}));
         "GET" "/api/v1/audit" Admin none;
+        "GET" "/api/v1/insights" SignedIn none;
         "POST" "/api/v1/incidents/{id}/accept" Write none;
         "POST" "/api/v1/incidents/{id}/decline" Write |_, _, _| Body::Json(json!({"reason": "Probe"}));
         "GET" "/api/v1/integrations" Admin none;
@@ -292,6 +298,7 @@ fn table() -> Vec<Row> {
         "POST" "/api/add_note" Write |_, t, _| form(&[("id", t.id.to_string()), ("body", "Probe note".into())]);
         "POST" "/api/set_incident_private" Manage
             |_, t, inc| form(&[("id", t.id.to_string()), ("version", "0".into()), ("private", (inc == Inc::Public).to_string())]);
+        "POST" "/api/correct_milestone" Write |_, t, _| form(&[("id", t.id.to_string()), ("moment", "detected".into()), ("at", String::new()), ("reason", String::new())]);
         "POST" "/api/add_participant" Manage |_, t, _| form(&[("id", t.id.to_string()), ("person", "No Such Person".into())]);
         "POST" "/api/remove_participant" Manage |_, t, _| form(&[("id", t.id.to_string()), ("user_id", "999999".into())]);
         "POST" "/api/list_actions" SignedIn none;
@@ -370,6 +377,7 @@ fn table() -> Vec<Row> {
         "POST" "/api/reset_password" Open
             |_, _, _| form(&[("secret", "not a real link".into()), ("new_password", "a long new password".into())]);
         "POST" "/api/audit_log" Admin none;
+        "POST" "/api/insights" SignedIn none;
         "POST" "/api/all_tokens" Admin none;
         "POST" "/api/remove_contributing_factor" Write
             |_, t, _| form(&[("id", t.id.to_string()), ("factor_id", "999999".into())]);
@@ -411,6 +419,7 @@ fn fill(path: &str, t: &Target) -> String {
         .replace("{event_id}", &t.event.to_string())
         .replace("{user_id}", "999999")
         .replace("{factor_id}", "999999")
+        .replace("{moment}", "detected")
 }
 
 /// One person as the matrix uses them: a browser session and an API token.

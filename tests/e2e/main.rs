@@ -7,6 +7,7 @@ mod accounts;
 mod actions;
 mod browser;
 mod flows;
+mod insights;
 mod notifications;
 mod phone;
 mod postmortem;

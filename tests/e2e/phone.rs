@@ -71,6 +71,7 @@ async fn every_page_fits_a_360_px_phone(pool: PgPool) {
         "/profile".to_string(),
         "/users".to_string(),
         "/audit".to_string(),
+        "/insights".to_string(),
         "/status".to_string(),
         "/settings/integrations".to_string(),
         "/settings/notifications".to_string(),

@@ -1,4 +1,5 @@
 use super::{ApiJson, ApiQuery, ApiUser, IncidentId, PageQuery};
+use crate::domain::milestones::Milestones;
 use crate::domain::{Incident, TimelineEvent};
 use crate::error::AppResult;
 use crate::server::incidents::{self as ops, DeclareInput, IncidentPatch, NoteInput};
@@ -56,7 +57,7 @@ pub async fn show(
     ApiUser(user): ApiUser,
     IncidentId(id): IncidentId,
 ) -> AppResult<Json<Incident>> {
-    Ok(Json(ops::get(&s.pool, &user, id).await?))
+    Ok(Json(ops::get_with_milestones(&s.pool, &user, id).await?))
 }
 
 #[utoipa::path(
@@ -214,4 +215,44 @@ pub async fn list_updates(
 ) -> AppResult<axum::response::Response> {
     let (cursor, limit) = (q.cursor.clone(), q.limit.clone());
     Ok(super::paged(&uri, crate::server::updates::list(&s.pool, &user, id, &cursor, &limit).await?))
+}
+
+#[utoipa::path(
+    get,
+    operation_id = "incidents_milestones",
+    path = "/incidents/{id}/milestones",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1")),
+    responses((status = 200, description = "Its moments, each with where its time came from", body = Milestones))
+)]
+pub async fn milestones(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+) -> AppResult<Json<Milestones>> {
+    Ok(Json(crate::server::milestones::of(&s.pool, &user, id).await?))
+}
+
+/// A correction of one moment, with a reason; refused when it would break their order.
+#[utoipa::path(
+    put,
+    operation_id = "incidents_correct_milestone",
+    path = "/incidents/{id}/milestones/{moment}",
+    tag = "incidents",
+    params(
+        ("id" = String, Path, description = "The incident: `INC-12` or `12`", example = "INC-1"),
+        ("moment" = crate::domain::milestones::Moment, Path, description = "Which moment")
+    ),
+    request_body = crate::server::milestones::CorrectionInput,
+    responses((status = 200, description = "Corrected: every moment as it now stands", body = Milestones))
+)]
+pub async fn correct_milestone(
+    State(s): State<AppState>,
+    ApiUser(user): ApiUser,
+    IncidentId(id): IncidentId,
+    axum::extract::Path(path): axum::extract::Path<Vec<(String, String)>>,
+    ApiJson(input): ApiJson<crate::server::milestones::CorrectionInput>,
+) -> AppResult<Json<Milestones>> {
+    let moment = path.iter().find(|(k, _)| k == "moment").map(|(_, v)| v.as_str()).unwrap_or_default();
+    Ok(Json(crate::server::milestones::correct(&s.pool, &user, id, moment, &input).await?))
 }

@@ -110,6 +110,18 @@ pub async fn audit_csv(
     Ok(super::people::csv_response(crate::server::audit::csv(&s.pool, &user, &q).await?))
 }
 
+/// The insights page's downloads, for whoever is signed in: `/insights.csv` (`rows=figures` or
+/// `incidents`) and `/insights.json`, with the page's filters.
+pub async fn insights_download(
+    State(s): State<AppState>,
+    SessionUser(user): SessionUser,
+    uri: axum::http::Uri,
+    Query(mut q): Query<super::insights::InsightsQuery>,
+) -> AppResult<Response> {
+    q.format = Some(if uri.path().ends_with(".json") { "json" } else { "csv" }.into());
+    super::insights::export(&s, &user, &q).await
+}
+
 #[derive(serde::Deserialize)]
 pub struct SsoStart {
     next: Option<String>,

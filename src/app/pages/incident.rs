@@ -27,6 +27,7 @@ pub fn IncidentPage() -> impl IntoView {
     let assign = ServerAction::<AssignRole>::new();
     let note = ServerAction::<AddNote>::new();
     let post = ServerAction::<crate::api::incidents::PostStakeholderUpdate>::new();
+    let correct = ServerAction::<crate::api::incidents::CorrectMilestone>::new();
     let access = AccessActions::new();
     let page = Resource::new(
         move || (reference(), before(), pick()),
@@ -44,6 +45,7 @@ pub fn IncidentPage() -> impl IntoView {
                             <div id="incident-state" data-region="">
                                 <super::incident_update::LatestUpdateBox latest=p.latest_update.clone()/>
                                 <Incident page=p.clone() change assign/>
+                                <super::incident_milestones::MilestonesPanel page=p.clone() action=correct/>
                                 <Access page=p actions=access/>
                             </div>
                         }.into_any(),

@@ -80,6 +80,7 @@ impl TryFrom<IncidentRecord> for Incident {
             source,
             detected_at: r.detected_at,
             declined_at: r.declined_at,
+            milestones: None,
         })
     }
 }

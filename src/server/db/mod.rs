@@ -9,7 +9,9 @@ pub mod actions;
 pub mod alerts;
 pub mod audit;
 pub mod incidents;
+pub mod insights;
 pub mod integrations;
+pub mod milestones;
 pub mod outbox;
 pub mod postmortems;
 pub mod sign_ins;
@@ -51,6 +53,15 @@ where
 /// the default template) runs once even when several app instances race for it.
 pub async fn advisory_lock(tx: &mut sqlx::PgConnection, name: &str) -> AppResult<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(format!("debrief:{name}")).execute(tx).await?;
+    Ok(())
+}
+
+/// Makes the transaction one read-only snapshot, so figures read by several statements agree. JIT
+/// compilation is off in it: the planner's estimates for the insights' per-incident joins cross its
+/// threshold, and compiling took longer (about 400 ms) than running the statement does.
+pub async fn set_read_only_snapshot(tx: &mut sqlx::PgConnection) -> AppResult<()> {
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+    sqlx::query("SET LOCAL jit = off").execute(&mut *tx).await?;
     Ok(())
 }
 

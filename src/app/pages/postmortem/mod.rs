@@ -87,6 +87,11 @@ pub fn PostmortemPage() -> impl IntoView {
                                         <span class="badge status" data-testid="pm-status">{pm.status.as_str()}</span>
                                         <a class="button" href=format!("{}/postmortem.md", i.url) download>"Download Markdown"</a>
                                     </p>
+                                    <section class="pm-section" aria-label="Milestones" data-testid="pm-milestones">
+                                        <h2>"Milestones"</h2>
+                                        <p class="hint">"Corrected on "<a href=i.url.clone()>"the incident's page"</a>"."</p>
+                                        <crate::app::pages::incident_milestones::MilestonesTable rows=p.milestones/>
+                                    </section>
                                     <ReviewPanel pm=pm.clone() admin=p.me.is_admin() review/>
                                     {(flagged > 0).then(|| view! {
                                         <p class="notice" data-testid="blameless-summary">
