@@ -175,3 +175,33 @@ async fn follow_ups_say_what_was_done_and_what_worked(pool: PgPool) {
     assert_eq!(f["awaiting_count"], 1);
     assert_eq!(f["awaiting"][0]["id"], items[2]["id"]);
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_figures_read_the_moments_the_incident_page_shows(pool: PgPool) {
+    let (app, Account { token, .. }) = TestApp::with_admin(pool).await;
+    let api = Api::new(&app, &token);
+    let began = Utc::now() - Duration::hours(3);
+    let inc = incident(&api, "SEV2", "api", 3, 12).await;
+    api.note(
+        inc,
+        json!({"body": "Rolled back", "key": "mitigation", "occurred_at": rfc3339(began + Duration::minutes(40))}),
+    )
+    .await;
+    api.change(&api.incident(inc).await, json!({"status": "monitoring"})).await;
+    api.change(&api.incident(inc).await, json!({"status": "resolved"})).await;
+    let body = json!({"at": rfc3339(began + Duration::minutes(5)), "reason": "A customer told us first"});
+    let (s, _) =
+        read(api.request(reqwest::Method::PUT, &format!("/incidents/{inc}/milestones/detected")).json(&body)).await;
+    assert_eq!(s, 200);
+    let (_, ms) = api.get(&format!("/incidents/{inc}/milestones")).await;
+    let (_, v) = api.get("/insights").await;
+    let moments = v["incidents"][0]["moments"].as_array().unwrap().clone();
+    let names = ["impact_started", "detected", "declared", "acknowledged", "mitigated", "resolved", "closed"];
+    for (name, stored) in names.iter().zip(&moments) {
+        let live = ms[name]["at"].as_str().map(|t| crate::support::time(&json!(t)));
+        let kept = stored.as_str().map(|t| crate::support::time(&json!(t)));
+        assert_eq!(kept, live, "{name}: {stored} against {}", ms[name]);
+    }
+    assert_eq!(figure(&v, "time_to_detect", "all")["count"], 1);
+    assert!(moments[5].is_string() && moments[6].is_null(), "resolved, not closed: {moments:?}");
+}

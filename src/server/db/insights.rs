@@ -1,5 +1,5 @@
-//! The rows behind the insights: each incident of a period with its moments (the automatic ones
-//! from `milestone_evidence`, the latest correction over each), and its follow-ups counted.
+//! The rows behind the insights: each incident of a period with its moments (`incident_moments`,
+//! kept by triggers from the same rules as the incident page's), and its follow-ups counted.
 
 use super::stored;
 use crate::domain::incident_ref;
@@ -39,27 +39,10 @@ macro_rules! picked {
 const INCIDENTS: &str = concat!(
     picked!(),
     r#"
-SELECT p.id, p.title, p.severity, p.services, ARRAY[
-    COALESCE(c.impact_started, ev.impact_started), COALESCE(c.detected, ev.detected),
-    COALESCE(c.declared, ev.declared), COALESCE(c.acknowledged, ev.acknowledged),
-    COALESCE(c.mitigated, ev.mitigated), COALESCE(c.resolved, ev.resolved), COALESCE(c.closed, ev.closed)
-] AS moments
-FROM picked p
-JOIN milestone_evidence ev ON ev.incident_id = p.id
--- Corrections are few: aggregate those of the picked incidents once and hash-join them.
-LEFT JOIN (
-    SELECT mc.incident_id,
-           (array_agg(mc.at ORDER BY mc.id DESC) FILTER (WHERE mc.moment = 'impact_started'))[1] AS impact_started,
-           (array_agg(mc.at ORDER BY mc.id DESC) FILTER (WHERE mc.moment = 'detected'))[1] AS detected,
-           (array_agg(mc.at ORDER BY mc.id DESC) FILTER (WHERE mc.moment = 'declared'))[1] AS declared,
-           (array_agg(mc.at ORDER BY mc.id DESC) FILTER (WHERE mc.moment = 'acknowledged'))[1] AS acknowledged,
-           (array_agg(mc.at ORDER BY mc.id DESC) FILTER (WHERE mc.moment = 'mitigated'))[1] AS mitigated,
-           (array_agg(mc.at ORDER BY mc.id DESC) FILTER (WHERE mc.moment = 'resolved'))[1] AS resolved,
-           (array_agg(mc.at ORDER BY mc.id DESC) FILTER (WHERE mc.moment = 'closed'))[1] AS closed
-    FROM milestone_corrections mc JOIN picked pp ON pp.id = mc.incident_id
-    GROUP BY mc.incident_id
-) c ON c.incident_id = p.id
-ORDER BY ev.impact_started, p.id"#
+SELECT p.id, p.title, p.severity, p.services,
+       ARRAY[m.impact_started, m.detected, m.declared, m.acknowledged, m.mitigated, m.resolved, m.closed] AS moments
+FROM picked p JOIN incident_moments m ON m.incident_id = p.id
+ORDER BY m.impact_started, p.id"#
 );
 
 #[derive(sqlx::FromRow)]
