@@ -16,7 +16,6 @@ mod support;
 use chrono::{Duration as Days, Utc};
 use clap::Parser;
 use debrief::domain::User;
-use debrief::server::accounts::{self, NewUser};
 use debrief::server::config::Cli;
 use debrief::server::db::insights::Filter;
 use debrief::startup::{migrate, pool};
@@ -37,13 +36,7 @@ const P95_GOAL_MS: f64 = 300.0;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    support::exit(run().await)
 }
 
 async fn run() -> Result<(), String> {
@@ -200,12 +193,7 @@ SELECT i.id, 'Follow-up ' || k || ' of ' || i.id, 2 + (i.id + k) % 50, (i.starte
 FROM incidents i CROSS JOIN generate_series(1, $2::bigint) k";
 
 async fn seed(pool: &PgPool) -> Result<User, String> {
-    let admin = accounts::create_user(
-        pool,
-        NewUser { email: EMAIL, name: "Bench Admin", role: "admin", password: PASSWORD, time_zone: None, team: None },
-    )
-    .await
-    .map_err(|e| format!("creating the admin: {e}"))?;
+    let admin = support::admin(pool, (EMAIL, PASSWORD)).await?;
     let run = |sql: &'static str, n: Option<i64>| {
         let q = sqlx::query(sql).bind(admin.id);
         let q = match n {

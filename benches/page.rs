@@ -22,7 +22,6 @@ mod support;
 
 use clap::Parser;
 use debrief::domain::{incident_url, User};
-use debrief::server::accounts::{self, NewUser};
 use debrief::server::config::{Cli, Config};
 use debrief::server::incidents::{self, PAGE_EVENTS};
 use debrief::startup::{migrate, pool};
@@ -81,13 +80,7 @@ const DECLARE_GOAL: Duration = Duration::from_secs(2);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    support::exit(run().await)
 }
 
 async fn run() -> Result<(), String> {
@@ -246,12 +239,7 @@ CROSS JOIN LATERAL (SELECT
 
 /// The admin (through the accounts module, so the password hash is real), then everything else in bulk.
 async fn seed(pool: &PgPool) -> Result<User, String> {
-    let admin = accounts::create_user(
-        pool,
-        NewUser { email: EMAIL, name: "Bench Admin", role: "admin", password: PASSWORD, time_zone: None, team: None },
-    )
-    .await
-    .map_err(|e| format!("creating the admin: {e}"))?;
+    let admin = support::admin(pool, (EMAIL, PASSWORD)).await?;
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
     sqlx::query(SEED_INCIDENTS).bind(admin.id).bind(BIG).execute(&mut *tx).await.map_err(|e| e.to_string())?;
     sqlx::query("SELECT setval('incidents_id_seq', $1)")

@@ -10,6 +10,24 @@ use reqwest::{Client, Url};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::Duration;
 
+/// A bench's exit: what went wrong in setting it up, on stderr (timings never fail it).
+pub fn exit(result: Result<(), String>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The bench's admin, through the accounts module, so the password hash is real.
+pub async fn admin(pool: &PgPool, (email, password): (&str, &str)) -> Result<debrief::domain::User, String> {
+    use debrief::server::accounts::{create_user, NewUser};
+    let new = NewUser { email, name: "Bench Admin", role: "admin", password, time_zone: None, team: None };
+    create_user(pool, new).await.map_err(|e| format!("creating the admin: {e}"))
+}
+
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// DATABASE_URL's server, or the embedded cluster (started if needed, as `debrief serve` does).
