@@ -192,6 +192,11 @@ pub fn setup_name(input: &str, what: &str, example: &str) -> Result<String, Stri
     Ok(name.to_string())
 }
 
+/// An optional filter or field as typed: trimmed, and none when left blank.
+pub fn given(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 pub fn check<T>(errs: &mut FieldErrors, field: &str, r: Result<T, String>) -> Option<T> {
     match r {
         Ok(v) => Some(v),

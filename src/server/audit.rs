@@ -6,7 +6,7 @@ use crate::domain::accounts::{AuditAction, AuditEntry};
 use crate::domain::export::csv_row;
 use crate::domain::paging::{self, Page};
 use crate::domain::time::parse_bound;
-use crate::domain::validate::{check, FieldErrors};
+use crate::domain::validate::{check, given, FieldErrors};
 use crate::domain::{incident_ref, User};
 use crate::error::{AppError, AppResult};
 use serde::Deserialize;
@@ -111,10 +111,6 @@ pub struct Params {
     pub to: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<String>,
-}
-
-fn given(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 async fn filter(pool: &PgPool, p: &Params) -> AppResult<(db::audit::Filter, i64)> {

@@ -6,7 +6,7 @@ use crate::domain::export::csv_row;
 use crate::domain::incident::Severity;
 use crate::domain::insights::{self, Figure, FollowUps, IncidentFigures, InsightsView, Metric, MetricView, Period};
 use crate::domain::milestones::Moment;
-use crate::domain::validate::{check, FieldErrors};
+use crate::domain::validate::{check, given, FieldErrors};
 use crate::domain::User;
 use crate::error::{AppError, AppResult};
 use chrono::{NaiveDate, Utc};
@@ -48,10 +48,6 @@ pub struct Insights {
     pub follow_ups: FollowUps,
     /// The incidents counted, in the order their impact started.
     pub incidents: Vec<IncidentFigures>,
-}
-
-fn given(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn name(errs: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<String> {

@@ -1,4 +1,5 @@
 use super::{ApiQuery, ApiUser};
+use crate::domain::validate::given;
 use crate::error::{AppError, AppResult};
 use crate::server::insights::{self as ops, Insights, Params};
 use crate::server::AppState;
@@ -39,8 +40,8 @@ pub async fn figures(
 
 /// The answer in the format asked for; shared with the page's downloads.
 pub(super) async fn export(s: &AppState, user: &crate::domain::User, q: &InsightsQuery) -> AppResult<Response> {
-    let format = q.format.as_deref().map(str::trim).filter(|f| !f.is_empty()).unwrap_or("json");
-    let rows = q.rows.as_deref().map(str::trim).filter(|r| !r.is_empty()).unwrap_or("figures");
+    let format = given(&q.format).unwrap_or("json");
+    let rows = given(&q.rows).unwrap_or("figures");
     let (csv, name): (fn(&Insights) -> String, _) = match rows {
         "figures" => (ops::figures_csv, "debrief-insights.csv"),
         "incidents" => (ops::incidents_csv, "debrief-insights-incidents.csv"),
